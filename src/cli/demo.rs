@@ -1,0 +1,105 @@
+//! `chartroom init` and `chartroom demo`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use clap::Args;
+
+use crate::domain::Role;
+use crate::service::{Clock, ServiceError, demo, identity};
+use crate::store::{self, OpenMode, SqliteDb, StoreError};
+
+use super::Outcome;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many made-up patients to create.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=5_000_000))]
+    pub patients: u64,
+    /// The same seed always makes the same patients.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Only build the store; do not open the screens.
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+fn login() -> Result<String, ServiceError> {
+    identity::os_login().ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))
+}
+
+/// Creates an empty store with the OS login as its first administrator.
+pub fn init(path: &Path) -> Outcome {
+    if path.exists() {
+        return Err(ServiceError::Usage(format!(
+            "a store already exists at {}; nothing was changed",
+            path.display()
+        )));
+    }
+    let login = login()?;
+    let db = SqliteDb::open(path, OpenMode::Create)?;
+    let now = store::iso_utc(Clock::System.now());
+    store::write_tx(&db, |db| {
+        let id = store::users::insert(db, &login, &format!("{login} (administrator)"), Role::Admin, Some(&login), &now)?;
+        store::audit::append(
+            db,
+            &store::audit::AuditEvent {
+                at: now.clone(),
+                user_id: Some(id),
+                username: login.clone(),
+                os_login: Some(login.clone()),
+                origin: Some(identity::origin()),
+                action: "store_create",
+                outcome: "ok",
+                ..Default::default()
+            },
+        )
+        .map(|_| ())
+    })?;
+    println!("Created an empty store at {}; {} is its administrator.", path.display(), login);
+    Ok(0)
+}
+
+/// Builds the demo store when it is missing. Returns whether it was built now.
+pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
+    if path.exists() {
+        // Open it once to make sure it is a chartroom store we can use.
+        SqliteDb::open(path, OpenMode::Existing)?;
+        eprintln!("Using the demo store already at {}.", path.display());
+        return Ok(false);
+    }
+    let login = login()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(|e| StoreError::Other(e.to_string()))?;
+    }
+    let bar = indicatif::ProgressBar::new(a.patients);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("Making made-up patients {bar:40} {pos}/{len} ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let report = demo::build(path, a.patients as usize, a.seed, Clock::System, &login, &stop, &mut |n| {
+        bar.set_position(n)
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    let s = report.stats;
+    eprintln!(
+        "Built {} in {:.1} s: {} patients, {} encounters, {} documents, {} diagnosis and {} procedure codes; \
+         {} planted duplicate pairs and {} look-alike pairs (answer key: {}). You ({}) are its administrator.",
+        path.display(),
+        started.elapsed().as_secs_f64(),
+        s.patients,
+        s.encounters,
+        s.documents,
+        s.diagnoses,
+        s.procedures,
+        report.duplicate_pairs,
+        report.look_alike_pairs,
+        report.answer_key.display(),
+        report.admin_login
+    );
+    Ok(true)
+}

@@ -1,0 +1,117 @@
+//! The shell commands. Each calls the same services the TUI uses.
+
+mod demo;
+mod find;
+mod patient;
+mod show;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::service::{Clock, Service, ServiceError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chartroom",
+    version,
+    about = "Find patients, keep charts, code encounters and work request queues.",
+    long_about = "chartroom is a records room in a terminal. Run it without a command to open \
+                  the screens; use a command below for a quick lookup from the shell.",
+    after_help = "Exit codes: 0 done, 1 nothing found, 2 the command was typed wrong, \
+                  3 the store could not be used, 4 not permitted or locked, 5 someone else \
+                  changed the record first."
+)]
+pub struct Cli {
+    /// The store to use (default: CHARTROOM_DB, else chartroom.db in your data folder).
+    #[arg(long, global = true, env = "CHARTROOM_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The colour theme for the screens: default, light, high-contrast, monochrome.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty store, with you as its first administrator.
+    Init,
+    /// Build a store of made-up patients to practise on, then open it.
+    Demo(demo::DemoArgs),
+    /// Register patients.
+    #[command(subcommand)]
+    Patient(patient::PatientCmd),
+    /// Find patients by name, date of birth, MRN, phone or the last 4 of the SSN.
+    Find(find::FindArgs),
+    /// Show a patient's chart: demographics, encounters, documents and codes.
+    Show(show::ShowArgs),
+    /// Check the store for damage and for records that break chartroom's rules.
+    Check,
+}
+
+impl Cli {
+    pub fn store_path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(crate::config::default_store)
+    }
+}
+
+/// What a command ended with: an exit code (0 when all went well).
+pub type Outcome = Result<i32, ServiceError>;
+
+/// Runs a parsed command. `None` (no command) is handled by the caller (the screens).
+pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
+    let path = cli.store_path();
+    match cmd {
+        Command::Init => demo::init(&path),
+        Command::Demo(a) => demo::demo(&path, a).map(|_| 0),
+        Command::Patient(c) => patient::run(&path, c),
+        Command::Find(a) => find::run(&path, a),
+        Command::Show(a) => show::run(&path, a),
+        Command::Check => {
+            let svc = open(&path)?;
+            let problems = svc.check()?;
+            if problems.is_empty() {
+                println!("The store is sound: no problems found.");
+                Ok(0)
+            } else {
+                for p in &problems {
+                    println!("problem: {p}");
+                }
+                println!("{} problem(s) found.", problems.len());
+                Ok(3)
+            }
+        }
+    }
+}
+
+pub(crate) fn open(path: &std::path::Path) -> Result<Service, ServiceError> {
+    Service::open(path, Clock::System)
+}
+
+/// Prints text from the store on a terminal safely.
+pub(crate) fn safe(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::sanitize(s)
+}
+
+/// Cuts or pads to a display width (for plain tables).
+pub(crate) fn cell(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut w = 0;
+    for c in safe(s).chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > width {
+            if let Some(last) = out.pop() {
+                w -= last.width().unwrap_or(0);
+            }
+            out.push('…');
+            w += 1;
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push_str(&" ".repeat(width.saturating_sub(w)));
+    out
+}

@@ -1,0 +1,105 @@
+//! `chartroom show`: one chart, on the shell.
+
+use std::path::Path;
+
+use clap::Args;
+
+use crate::domain::date::age_on;
+
+use super::{Outcome, open, safe};
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The patient's medical record number.
+    #[arg(value_name = "MRN")]
+    pub mrn: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(path: &Path, a: &ShowArgs) -> Outcome {
+    let mut svc = open(path)?;
+    let chart = svc.show(&a.mrn)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&chart).unwrap_or_default());
+        return Ok(0);
+    }
+    let p = &chart.patient;
+    let today = svc.clock().today();
+    println!("{}   MRN {}", safe(&p.display_name()), p.mrn);
+    println!(
+        "Born {} (age {})   Sex {}   SSN {}",
+        p.dob,
+        age_on(p.dob, today),
+        p.sex,
+        chart.ssn_shown.as_deref().unwrap_or("none on file")
+    );
+    let mut flags = Vec::new();
+    for (on, name) in [
+        (p.flags.restricted, "RESTRICTED"),
+        (p.flags.employee, "EMPLOYEE"),
+        (p.flags.part2, "PART 2"),
+        (p.flags.deceased, "DECEASED"),
+    ] {
+        if on {
+            flags.push(name);
+        }
+    }
+    if let Some(m) = &p.merged_into {
+        println!("MERGED into MRN {m}");
+    }
+    if !flags.is_empty() {
+        println!("Flags: {}", flags.join(", "));
+    }
+    let addr: Vec<&str> = [&p.address, &p.city, &p.state, &p.postal_code]
+        .into_iter()
+        .filter_map(|x| x.as_deref())
+        .collect();
+    if !addr.is_empty() {
+        println!("Address: {}", safe(&addr.join(", ")));
+    }
+    if let Some(ph) = &p.phone {
+        println!("Phone: {ph}");
+    }
+    for n in &p.previous_names {
+        println!("{} name: {}, {}", if n.kind == "alias" { "Alias" } else { "Previous" }, safe(&n.family), safe(&n.given));
+    }
+    println!("\nEncounters ({})", chart.encounters.len());
+    for e in &chart.encounters {
+        println!(
+            "  {}  {:<11} {} → {}  {}  {}  [{}]",
+            e.account_number,
+            e.kind,
+            e.admit_at,
+            e.discharge_at.as_deref().unwrap_or("in house"),
+            safe(e.service.as_deref().unwrap_or("-")),
+            safe(e.attending.as_deref().unwrap_or("-")),
+            if e.coding_status == "coded" { "coded" } else { "awaiting coding" }
+        );
+        for d in &e.diagnoses {
+            println!(
+                "      dx {} {:<8} POA {}  {}",
+                d.sequence,
+                d.code,
+                d.poa.as_deref().unwrap_or("-"),
+                safe(d.description.as_deref().unwrap_or(""))
+            );
+        }
+        for x in &e.procedures {
+            println!("      px {} {:<8} {}", x.sequence, x.code, safe(x.description.as_deref().unwrap_or("")));
+        }
+    }
+    println!("\nDocuments ({})", chart.documents.len());
+    for d in &chart.documents {
+        println!(
+            "  #{:<8} {}  {:<28} {:<11} {}",
+            d.id,
+            d.service_date,
+            safe(&d.title),
+            d.status,
+            safe(d.author.as_deref().unwrap_or("-"))
+        );
+    }
+    Ok(0)
+}

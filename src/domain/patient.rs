@@ -1,0 +1,214 @@
+//! The chart: a patient's demographics, encounters, documents and codes.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{DomainError, Mrn, Phone, Sex, Ssn, clean_text};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PatientFlags {
+    /// VIP or otherwise restricted: break-the-glass rules apply.
+    pub restricted: bool,
+    /// A member of the workforce.
+    pub employee: bool,
+    /// Has substance-use-disorder treatment records (42 CFR Part 2).
+    pub part2: bool,
+    pub deceased: bool,
+}
+
+impl PatientFlags {
+    pub fn is_sensitive(&self) -> bool {
+        self.restricted || self.employee || self.part2
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreviousName {
+    /// `previous` (a former legal name) or `alias`.
+    pub kind: String,
+    pub family: String,
+    pub given: String,
+}
+
+/// A patient as stored in the master patient index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Patient {
+    #[serde(skip)]
+    pub id: i64,
+    pub mrn: Mrn,
+    pub family: String,
+    pub given: String,
+    pub middle: Option<String>,
+    pub suffix: Option<String>,
+    pub dob: NaiveDate,
+    pub sex: Sex,
+    #[serde(skip)]
+    pub ssn: Option<Ssn>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub phone: Option<Phone>,
+    pub flags: PatientFlags,
+    pub merged_into: Option<Mrn>,
+    pub previous_names: Vec<PreviousName>,
+    pub version: i64,
+}
+
+impl Patient {
+    /// "Family, Given Middle Suffix" as records departments list patients.
+    pub fn display_name(&self) -> String {
+        let mut s = format!("{}, {}", self.family, self.given);
+        if let Some(m) = &self.middle {
+            s.push(' ');
+            s.push_str(m);
+        }
+        if let Some(x) = &self.suffix {
+            s.push(' ');
+            s.push_str(x);
+        }
+        s
+    }
+    pub fn ssn_last4(&self) -> Option<&str> {
+        self.ssn.as_ref().map(|s| s.last4())
+    }
+}
+
+/// A patient about to be registered, validated field by field.
+#[derive(Debug, Clone)]
+pub struct NewPatient {
+    pub mrn: Option<Mrn>,
+    pub family: String,
+    pub given: String,
+    pub middle: Option<String>,
+    pub suffix: Option<String>,
+    pub dob: NaiveDate,
+    pub sex: Sex,
+    pub ssn: Option<Ssn>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub phone: Option<Phone>,
+    pub flags: PatientFlags,
+    pub previous_names: Vec<PreviousName>,
+}
+
+/// What a clerk typed to register a patient, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct PatientInput {
+    pub mrn: Option<String>,
+    pub family: String,
+    pub given: String,
+    pub middle: Option<String>,
+    pub dob: String,
+    pub sex: String,
+    pub ssn: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl NewPatient {
+    /// Validates typed input; `today` rejects birth dates in the future.
+    pub fn from_input(i: &PatientInput, today: NaiveDate) -> Result<Self, DomainError> {
+        let family = clean_text("family name", &i.family, 80, true)?.unwrap_or_default();
+        let given = clean_text("given name", &i.given, 80, true)?.unwrap_or_default();
+        let middle = match &i.middle {
+            Some(m) => clean_text("middle name", m, 80, false)?,
+            None => None,
+        };
+        let dob = super::parse_date(&i.dob)?;
+        if dob > today {
+            return Err(DomainError::FutureBirthDate(dob.to_string()));
+        }
+        Ok(NewPatient {
+            mrn: i.mrn.as_deref().map(Mrn::parse).transpose()?,
+            family,
+            given,
+            middle,
+            suffix: None,
+            dob,
+            sex: Sex::parse(&i.sex)?,
+            ssn: i.ssn.as_deref().map(Ssn::parse).transpose()?,
+            address: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            phone: i.phone.as_deref().map(Phone::parse).transpose()?,
+            flags: PatientFlags::default(),
+            previous_names: Vec::new(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Encounter {
+    #[serde(skip)]
+    pub id: i64,
+    pub account_number: String,
+    /// inpatient, outpatient, emergency, observation
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub admit_at: String,
+    pub discharge_at: Option<String>,
+    pub attending: Option<String>,
+    pub service: Option<String>,
+    pub disposition: Option<String>,
+    /// `uncoded` (awaiting coding) or `coded`
+    pub coding_status: String,
+    pub diagnoses: Vec<CodedDiagnosis>,
+    pub procedures: Vec<CodedProcedure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CodedDiagnosis {
+    pub system: String,
+    pub code: String,
+    pub sequence: i64,
+    pub poa: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CodedProcedure {
+    pub system: String,
+    pub code: String,
+    pub sequence: i64,
+    pub performed_on: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A document as listed in the chart, without its text.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentSummary {
+    pub id: i64,
+    pub encounter_account: Option<String>,
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub service_date: String,
+    pub status: String,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<String>,
+    pub part2: bool,
+    pub psychotherapy: bool,
+}
+
+/// A document with its text, opened for reading.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    #[serde(flatten)]
+    pub summary: DocumentSummary,
+    pub text: Option<String>,
+    pub file_ref: Option<String>,
+}
+
+/// Everything the chart viewer shows about one patient.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    pub patient: Patient,
+    /// Shown as `***-**-1234` unless revealed.
+    pub ssn_shown: Option<String>,
+    pub encounters: Vec<Encounter>,
+    pub documents: Vec<DocumentSummary>,
+}

@@ -1,0 +1,220 @@
+//! The local-file backend: one rusqlite connection.
+
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, types::ValueRef};
+
+use super::sql::{Row, Sql, Value};
+use super::{StoreError, migrate};
+
+/// `application_id` in the SQLite header: "CHRT".
+pub const APPLICATION_ID: i64 = 0x4348_5254;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The store must exist.
+    Existing,
+    /// Create the file (mode 0600) when it does not exist.
+    Create,
+}
+
+pub struct SqliteDb {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteDb {
+    /// Opens (or creates) a chartroom store, migrates it, and sets the connection up:
+    /// WAL (readers never block the writer), foreign keys on, a 5 s busy timeout, and
+    /// `synchronous = FULL`: every commit is on disk before we say "saved". Records work is
+    /// a few writes a minute per clerk, so the fsync costs nothing anyone notices, and a power
+    /// cut never loses a saved edit or an audit row (NORMAL could lose the last commits).
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Self, StoreError> {
+        let exists = path.exists();
+        if !exists && mode == OpenMode::Existing {
+            return Err(StoreError::NoStore(path.to_path_buf()));
+        }
+        if exists {
+            check_header(path)?;
+        } else {
+            create_private_file(path)?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open(e, path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| map_open(e, path))?;
+        let db = SqliteDb {
+            conn,
+            path: path.to_path_buf(),
+        };
+        db.check_identity()?;
+        db.conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .map_err(|e| map_open(e, path))?;
+        db.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+            .map_err(|e| map_open(e, path))?;
+        migrate::run(&db, path)?;
+        Ok(db)
+    }
+
+    fn check_identity(&self) -> Result<(), StoreError> {
+        let p = &self.path;
+        let app: i64 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| map_open(e, p))?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| map_open(e, p))?;
+        if app != APPLICATION_ID && (app != 0 || tables != 0) {
+            return Err(StoreError::ForeignDatabase(p.clone()));
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The rusqlite connection, for the bulk loader only.
+    pub(crate) fn raw(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Refuses a file that is not an SQLite database before SQLite touches it, so a wrong
+/// `--db` (say a copy of /etc/passwd) is left byte-for-byte unchanged.
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    let meta = std::fs::metadata(path).map_err(|e| io_err(path, e))?;
+    if !meta.is_file() {
+        return Err(StoreError::NotAStore(path.to_path_buf()));
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let mut head = [0u8; 16];
+    let mut f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let n = f.read(&mut head).map_err(|e| io_err(path, e))?;
+    if n < 16 || &head != b"SQLite format 3\0" {
+        return Err(StoreError::NotAStore(path.to_path_buf()));
+    }
+    Ok(())
+}
+
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_err(path, e))?;
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| io_err(path, e))?;
+    Ok(())
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> StoreError {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            StoreError::ReadOnly(path.to_path_buf())
+        }
+        std::io::ErrorKind::StorageFull => StoreError::DiskFull,
+        _ => StoreError::CannotCreate {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
+    }
+}
+
+fn map_open(e: rusqlite::Error, path: &Path) -> StoreError {
+    match StoreError::from(e) {
+        StoreError::NotAStore(_) => StoreError::NotAStore(path.to_path_buf()),
+        StoreError::ReadOnly(_) => StoreError::ReadOnly(path.to_path_buf()),
+        other => other,
+    }
+}
+
+fn to_sql(v: &Value) -> rusqlite::types::ToSqlOutput<'_> {
+    use rusqlite::types::{ToSqlOutput, ValueRef as R};
+    ToSqlOutput::Borrowed(match v {
+        Value::Null => R::Null,
+        Value::Int(i) => R::Integer(*i),
+        Value::Real(f) => R::Real(*f),
+        Value::Text(s) => R::Text(s.as_bytes()),
+        Value::Blob(b) => R::Blob(b),
+    })
+}
+
+fn from_sql(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+impl Sql for SqliteDb {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let p: Vec<_> = params.iter().map(to_sql).collect();
+        Ok(st.execute(rusqlite::params_from_iter(p))? as u64)
+    }
+
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let n = st.column_count();
+        let p: Vec<_> = params.iter().map(to_sql).collect();
+        let mut rows = st.query(rusqlite::params_from_iter(p))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut vals = Vec::with_capacity(n);
+            for i in 0..n {
+                vals.push(from_sql(r.get_ref(i)?));
+            }
+            out.push(Row(vals));
+        }
+        Ok(out)
+    }
+
+    fn last_insert_id(&self) -> i64 {
+        self.conn.last_insert_rowid()
+    }
+
+    fn begin_write(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| map_open(e, &self.path))
+    }
+
+    fn begin_read(&self) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch("BEGIN DEFERRED")?)
+    }
+
+    fn commit(&self) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch("COMMIT")?)
+    }
+
+    fn rollback(&self) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch("ROLLBACK")?)
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "file"
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(sql)
+            .map_err(|e| map_open(e, &self.path))
+    }
+}
