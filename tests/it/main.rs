@@ -1,0 +1,5 @@
+//! One integration-test binary (links SQLCipher and OpenSSL once). Each area is a module.
+
+mod common;
+
+mod cli_basics;
