@@ -58,7 +58,10 @@ impl SqliteDb {
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
             .map_err(|e| map_open(e, path))?;
         db.conn
-            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+            .execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
+            )
             .map_err(|e| map_open(e, path))?;
         migrate::run(&db, path)?;
         Ok(db)

@@ -2,4 +2,6 @@
 
 mod common;
 
+mod cli_bad_input;
 mod cli_basics;
+mod search_quality;
