@@ -7,6 +7,7 @@ pub mod chart;
 mod migrate;
 pub mod patients;
 pub mod search_index;
+pub mod site;
 mod sqlite;
 pub mod sql;
 pub mod users;
