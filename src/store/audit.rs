@@ -139,9 +139,11 @@ fn row_hash(prev: &[u8], r: &Row) -> [u8; 32] {
     chain_hash(prev, r.int(0), &fields)
 }
 
-/// Fills `prev_hash` and `hash` for rows written before the chain existed (migration 2, run
-/// while the UPDATE trigger is dropped).
-pub(crate) fn backfill_chain(db: &dyn Sql) -> Result<(), StoreError> {
+/// Computes `prev_hash` and `hash` for every row from the first (migration 2 runs it, with the
+/// UPDATE trigger dropped, for rows written before the chain existed). Anyone who can write
+/// the file can do the same after editing a row; that is why `audit anchor` keeps the head
+/// hash elsewhere, and the tests use this to play that attacker.
+pub fn backfill_chain(db: &dyn Sql) -> Result<(), StoreError> {
     let mut prev = GENESIS;
     let sql = format!("SELECT {ROW_COLS} FROM audit ORDER BY id");
     for r in db.query(&sql, &[])? {
