@@ -3,3 +3,8 @@
 mod common;
 
 mod cli_basics;
+
+mod sec_access;
+mod sec_audit;
+mod sec_matrix;
+mod sec_support;
