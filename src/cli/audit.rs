@@ -60,7 +60,11 @@ fn print_report(r: &AuditReport, json: bool) {
         println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
         return;
     }
-    println!("Audit trail for {} ({} rows)", safe(&r.subject), r.entries.len());
+    println!(
+        "Audit trail for {} ({} rows)",
+        safe(&r.subject),
+        r.entries.len()
+    );
     for e in &r.entries {
         println!(
             "{} {} {} {} {} {} {}",
@@ -126,7 +130,10 @@ pub fn alerts(path: &Path, a: &AlertsArgs) -> Outcome {
     }
     let list = svc.privacy_alerts(!a.all)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
         return Ok(0);
     }
     if list.is_empty() {
@@ -143,7 +150,11 @@ pub fn alerts(path: &Path, a: &AlertsArgs) -> Outcome {
             x.kinds,
             x.action,
             safe(&x.reason),
-            if x.reviewed_at.is_some() { " [reviewed]" } else { "" }
+            if x.reviewed_at.is_some() {
+                " [reviewed]"
+            } else {
+                ""
+            }
         );
     }
     Ok(0)

@@ -30,7 +30,13 @@ pub fn run(path: &Path, c: &SiteCmd) -> Outcome {
             for s in &all {
                 let v = s.value.as_deref().unwrap_or("(not set)");
                 let d = if s.is_default { "  (default)" } else { "" };
-                println!("{} {}{d}\n{}  {}", cell(s.key, 28), safe(v), " ".repeat(28), s.description);
+                println!(
+                    "{} {}{d}\n{}  {}",
+                    cell(s.key, 28),
+                    safe(v),
+                    " ".repeat(28),
+                    s.description
+                );
             }
         }
         SiteCmd::Set { key, value } => {

@@ -70,7 +70,11 @@ pub struct PasswdArgs {
 fn role(s: &str) -> Result<Role, ServiceError> {
     Role::parse(s).ok_or_else(|| {
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-        ServiceError::Usage(format!("there is no role \"{}\"; the roles are: {}", s.trim(), all.join(", ")))
+        ServiceError::Usage(format!(
+            "there is no role \"{}\"; the roles are: {}",
+            s.trim(),
+            all.join(", ")
+        ))
     })
 }
 
@@ -88,11 +92,16 @@ impl SecretSource {
     /// One line (without its newline). Reads byte by byte so the next line stays in the fd.
     pub(crate) fn read(&self, prompt: &str) -> Result<String, ServiceError> {
         match self {
-            SecretSource::Prompt => rpassword::prompt_password(prompt)
-                .map_err(|_| ServiceError::Usage("cannot read a password: no terminal; use --passphrase-fd N".into())),
+            SecretSource::Prompt => rpassword::prompt_password(prompt).map_err(|_| {
+                ServiceError::Usage(
+                    "cannot read a password: no terminal; use --passphrase-fd N".into(),
+                )
+            }),
             SecretSource::Fd(fd) => {
                 if *fd < 0 {
-                    return Err(ServiceError::Usage("--passphrase-fd needs a file descriptor number (0 or more)".into()));
+                    return Err(ServiceError::Usage(
+                        "--passphrase-fd needs a file descriptor number (0 or more)".into(),
+                    ));
                 }
                 // SAFETY: the fd is the caller's; ManuallyDrop keeps us from closing it.
                 let f = ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(*fd) });
@@ -105,7 +114,9 @@ impl SecretSource {
                         Ok(_) => line.push(b[0]),
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                         Err(_) => {
-                            return Err(ServiceError::Usage(format!("cannot read from file descriptor {fd}")));
+                            return Err(ServiceError::Usage(format!(
+                                "cannot read from file descriptor {fd}"
+                            )));
                         }
                     }
                 }
@@ -129,15 +140,29 @@ pub fn run(path: &Path, c: &UserCmd) -> Outcome {
                 role: role(&a.role)?,
                 os_login: a.login.clone(),
             })?;
-            println!("Added {} ({}); set a password with `chartroom user passwd {}`.", u.username, u.role.as_str(), u.username);
+            println!(
+                "Added {} ({}); set a password with `chartroom user passwd {}`.",
+                u.username,
+                u.role.as_str(),
+                u.username
+            );
         }
         UserCmd::List { json } => {
             let users = svc.list_users()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&users).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&users).unwrap_or_default()
+                );
                 return Ok(0);
             }
-            println!("{} {} {} {} {}", cell("USER", 16), cell("ROLE", 16), cell("OS LOGIN", 16), cell("STATE", 10), "NAME");
+            println!(
+                "{} {} {} {} NAME",
+                cell("USER", 16),
+                cell("ROLE", 16),
+                cell("OS LOGIN", 16),
+                cell("STATE", 10),
+            );
             for u in &users {
                 let state = if u.disabled {
                     "disabled"
@@ -174,7 +199,10 @@ pub fn run(path: &Path, c: &UserCmd) -> Outcome {
         }
         UserCmd::Passwd(a) => {
             let src = SecretSource::new(a.passphrase_fd);
-            let own = a.name.as_deref().is_none_or(|n| n.trim() == svc.actor().user.username);
+            let own = a
+                .name
+                .as_deref()
+                .is_none_or(|n| n.trim() == svc.actor().user.username);
             let current = if own && svc.own_password_set()? {
                 Some(src.read("Current password: ")?)
             } else {
@@ -182,7 +210,9 @@ pub fn run(path: &Path, c: &UserCmd) -> Outcome {
             };
             let new = src.read("New password: ")?;
             if matches!(src, SecretSource::Prompt) && src.read("New password again: ")? != new {
-                return Err(ServiceError::Usage("the two passwords differ; nothing was changed".into()));
+                return Err(ServiceError::Usage(
+                    "the two passwords differ; nothing was changed".into(),
+                ));
             }
             svc.set_password(a.name.as_deref(), current.as_deref(), &new)?;
             println!("The password is set.");
@@ -191,7 +221,9 @@ pub fn run(path: &Path, c: &UserCmd) -> Outcome {
             let secs = match seconds.trim() {
                 "default" | "site" => None,
                 s => Some(s.parse::<i64>().map_err(|_| {
-                    ServiceError::Usage("give the seconds as a whole number (30 to 3600), or `default`".into())
+                    ServiceError::Usage(
+                        "give the seconds as a whole number (30 to 3600), or `default`".into(),
+                    )
                 })?),
             };
             let u = svc.set_user_idle(name, secs)?;
@@ -206,7 +238,11 @@ pub fn run(path: &Path, c: &UserCmd) -> Outcome {
             println!(
                 "{} is {} a patient record.",
                 u.username,
-                if u.patient_id.is_some() { "linked to" } else { "not linked to" }
+                if u.patient_id.is_some() {
+                    "linked to"
+                } else {
+                    "not linked to"
+                }
             );
         }
     }

@@ -53,9 +53,15 @@ impl SiteKey {
     pub fn describe(self) -> &'static str {
         match self {
             SiteKey::IdleTimeoutS => "seconds of inactivity before the screens lock (30 to 3600)",
-            SiteKey::RequirePasswordAtStart => "ask for the password when the screens start (true or false)",
-            SiteKey::CredentialStore => "where keys are cached: auto, secret-service, keyutils or prompt",
-            SiteKey::AuditAnchorPath => "the append-only file `chartroom audit anchor` writes to (absolute path)",
+            SiteKey::RequirePasswordAtStart => {
+                "ask for the password when the screens start (true or false)"
+            }
+            SiteKey::CredentialStore => {
+                "where keys are cached: auto, secret-service, keyutils or prompt"
+            }
+            SiteKey::AuditAnchorPath => {
+                "the append-only file `chartroom audit anchor` writes to (absolute path)"
+            }
         }
     }
 
@@ -72,7 +78,9 @@ impl SiteKey {
                 .ok_or_else(|| "require_password_at_start must be true or false".into()),
             SiteKey::CredentialStore => match v {
                 "auto" | "secret-service" | "keyutils" | "prompt" => Ok(v.to_string()),
-                _ => Err("credential_store must be auto, secret-service, keyutils or prompt".into()),
+                _ => {
+                    Err("credential_store must be auto, secret-service, keyutils or prompt".into())
+                }
             },
             SiteKey::AuditAnchorPath => {
                 if !v.starts_with('/') || v.chars().any(|c| c.is_control()) || v.len() > 4096 {
@@ -111,13 +119,23 @@ mod tests {
         assert_eq!(SiteKey::IdleTimeoutS.validate(" 600 "), Ok("600".into()));
         assert!(SiteKey::IdleTimeoutS.validate("29").is_err());
         assert!(SiteKey::IdleTimeoutS.validate("3601").is_err());
-        assert_eq!(SiteKey::RequirePasswordAtStart.validate("Yes"), Ok("true".into()));
+        assert_eq!(
+            SiteKey::RequirePasswordAtStart.validate("Yes"),
+            Ok("true".into())
+        );
         assert!(SiteKey::RequirePasswordAtStart.validate("maybe").is_err());
         assert!(SiteKey::CredentialStore.validate("keyutils").is_ok());
         assert!(SiteKey::CredentialStore.validate("plaintext").is_err());
         assert!(SiteKey::AuditAnchorPath.validate("relative/path").is_err());
-        assert!(SiteKey::AuditAnchorPath.validate("/var/log/chartroom/anchors").is_ok());
-        assert_eq!(SiteKey::parse("idle_timeout_s"), Some(SiteKey::IdleTimeoutS));
+        assert!(
+            SiteKey::AuditAnchorPath
+                .validate("/var/log/chartroom/anchors")
+                .is_ok()
+        );
+        assert_eq!(
+            SiteKey::parse("idle_timeout_s"),
+            Some(SiteKey::IdleTimeoutS)
+        );
         assert_eq!(SiteKey::parse("nope"), None);
     }
 }

@@ -78,7 +78,8 @@ impl Service {
     pub fn audit_patient(&mut self, mrn: &str) -> Result<AuditReport> {
         let mrn = Mrn::parse(mrn)?;
         self.require(Permission::ReadAudit, action::AUDIT_READ, None)?;
-        let p = store::patients::by_mrn(self.db(), &mrn)?.ok_or_else(|| ServiceError::NotFound("that MRN".into()))?;
+        let p = store::patients::by_mrn(self.db(), &mrn)?
+            .ok_or_else(|| ServiceError::NotFound("that MRN".into()))?;
         let entries = store::audit::entries(self.db(), Some(p.id), None)?;
         let mut e = self.event(action::AUDIT_READ, Some(p.id), "ok");
         e.object = Some(format!("patient:{mrn}"));
@@ -110,7 +111,9 @@ impl Service {
         self.require(Permission::ReadAudit, action::AUDIT_VERIFY, None)?;
         let file = match anchors {
             Some(p) => Some(p.to_path_buf()),
-            None => self.site_value(SiteKey::AuditAnchorPath)?.map(PathBuf::from),
+            None => self
+                .site_value(SiteKey::AuditAnchorPath)?
+                .map(PathBuf::from),
         };
         let (list, anchor_problem) = match &file {
             None => (Vec::new(), None),
@@ -122,7 +125,11 @@ impl Service {
             anchor_file: file,
             anchor_problem,
         };
-        let mut e = self.event(action::AUDIT_VERIFY, None, if report.ok() { "ok" } else { "failed" });
+        let mut e = self.event(
+            action::AUDIT_VERIFY,
+            None,
+            if report.ok() { "ok" } else { "failed" },
+        );
         e.detail = Some(format!(
             "rows={} anchors={} first_bad={}",
             report.chain.rows,
@@ -140,7 +147,9 @@ impl Service {
     /// for the caller to print).
     pub fn audit_anchor(&mut self, require_file: bool) -> Result<Anchor> {
         self.require(Permission::ReadAudit, action::AUDIT_ANCHOR, None)?;
-        let path = self.site_value(SiteKey::AuditAnchorPath)?.map(PathBuf::from);
+        let path = self
+            .site_value(SiteKey::AuditAnchorPath)?
+            .map(PathBuf::from);
         if path.is_none() && require_file {
             return Err(ServiceError::Usage(
                 "no anchor file is set; an administrator sets one with `chartroom site set audit_anchor_path /var/log/chartroom/anchors`, or use --print to send the line to syslog".into(),
@@ -181,10 +190,21 @@ fn read_anchors(path: &Path) -> (Vec<Anchor>, Option<String>) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return (
                 Vec::new(),
-                Some(format!("the anchor file {} does not exist yet; run `chartroom audit anchor`", path.display())),
+                Some(format!(
+                    "the anchor file {} does not exist yet; run `chartroom audit anchor`",
+                    path.display()
+                )),
             );
         }
-        Err(e) => return (Vec::new(), Some(format!("cannot read the anchor file {}: {e}", path.display()))),
+        Err(e) => {
+            return (
+                Vec::new(),
+                Some(format!(
+                    "cannot read the anchor file {}: {e}",
+                    path.display()
+                )),
+            );
+        }
     };
     let mut out = Vec::new();
     let mut problem = None;

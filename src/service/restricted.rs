@@ -100,7 +100,12 @@ impl Service {
         }
         let kinds_s = kinds.join(",");
         let reason = match access {
-            Access::BreakGlass { reason } => clean_text("reason for opening this restricted record", reason, 500, false)?,
+            Access::BreakGlass { reason } => clean_text(
+                "reason for opening this restricted record",
+                reason,
+                500,
+                false,
+            )?,
             Access::Normal => None,
         };
         let Some(reason) = reason else {
@@ -111,7 +116,9 @@ impl Service {
         };
         let mut glass = self.event(action::BREAK_GLASS, Some(patient_id), "ok");
         glass.object = e.object.clone();
-        glass.detail = Some(serde_json::json!({"kinds": kinds_s, "opening": what, "reason": reason}).to_string());
+        glass.detail = Some(
+            serde_json::json!({"kinds": kinds_s, "opening": what, "reason": reason}).to_string(),
+        );
         e.detail = Some("break_glass".into());
         let (uid, uname) = (self.actor.user.id, self.actor.user.username.clone());
         store::write_tx(self.db(), |db| {
@@ -146,7 +153,13 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound("that MRN".into()))?;
         self.require(Permission::RevealSsn, action::SSN_REVEAL, Some(p.id))?;
         let kinds = sensitive_kinds(&p.flags, false);
-        self.gate(p.id, &kinds, action::SSN_REVEAL, format!("patient:{mrn}"), access)?;
+        self.gate(
+            p.id,
+            &kinds,
+            action::SSN_REVEAL,
+            format!("patient:{mrn}"),
+            access,
+        )?;
         Ok(p.ssn.as_ref().map(|s| s.formatted()))
     }
 
@@ -157,7 +170,11 @@ impl Service {
         let sql = format!(
             "SELECT a.id, a.at, a.username, p.mrn, a.kinds, a.action, a.reason, a.audit_id, a.reviewed_at, \
              a.reviewed_by FROM privacy_alerts a JOIN patients p ON p.id = a.patient_id {} ORDER BY a.id DESC",
-            if open_only { "WHERE a.reviewed_at IS NULL" } else { "" }
+            if open_only {
+                "WHERE a.reviewed_at IS NULL"
+            } else {
+                ""
+            }
         );
         let alerts: Vec<PrivacyAlert> = self
             .db()

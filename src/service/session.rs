@@ -26,11 +26,19 @@ pub struct LoginInfo {
 
 /// Records a refused login (unmapped, disabled or locked OS login) if the store lets us;
 /// a failure to write it never hides the refusal itself.
-pub(super) fn audit_refusal(db: &dyn Sql, clock: &Clock, os_login: &str, user: Option<&User>, why: &'static str) {
+pub(super) fn audit_refusal(
+    db: &dyn Sql,
+    clock: &Clock,
+    os_login: &str,
+    user: Option<&User>,
+    why: &'static str,
+) {
     let e = AuditEvent {
         at: store::iso_utc(clock.now()),
         user_id: user.map(|u| u.id),
-        username: user.map(|u| u.username.clone()).unwrap_or_else(|| "(unmapped)".into()),
+        username: user
+            .map(|u| u.username.clone())
+            .unwrap_or_else(|| "(unmapped)".into()),
         os_login: Some(os_login.to_string()),
         origin: Some(identity::origin()),
         action: action::LOGIN_REFUSED,
@@ -112,7 +120,13 @@ impl Service {
         let mut locked = self.event(action::ACCOUNT_LOCKED, None, "ok");
         locked.detail = Some(format!("after={MAX_FAILED_UNLOCKS} failed unlocks"));
         store::write_tx(self.db(), |db| {
-            store::users::update(db, &user, Change::FailedUnlock { lock_at: MAX_FAILED_UNLOCKS })?;
+            store::users::update(
+                db,
+                &user,
+                Change::FailedUnlock {
+                    lock_at: MAX_FAILED_UNLOCKS,
+                },
+            )?;
             store::audit::append(db, &e)?;
             if failed >= MAX_FAILED_UNLOCKS {
                 store::audit::append(db, &locked)?;
@@ -134,7 +148,10 @@ impl Service {
     pub fn effective_idle_timeout(&self) -> Result<u64> {
         let user = store::users::by_id(self.db(), self.actor.user.id)?;
         if let Some(t) = user.and_then(|u| u.idle_timeout_s) {
-            return Ok(t.clamp(*policy::IDLE_TIMEOUT_RANGE.start(), *policy::IDLE_TIMEOUT_RANGE.end()) as u64);
+            return Ok(t.clamp(
+                *policy::IDLE_TIMEOUT_RANGE.start(),
+                *policy::IDLE_TIMEOUT_RANGE.end(),
+            ) as u64);
         }
         let v = self.site_value(SiteKey::IdleTimeoutS)?;
         Ok(v.and_then(|v| v.parse::<i64>().ok())

@@ -22,7 +22,8 @@ pub struct SiteSetting {
 impl Service {
     /// The stored value, or the default; no permission needed (policy is not PHI).
     pub(crate) fn site_value(&self, key: SiteKey) -> Result<Option<String>> {
-        Ok(store::site::get(self.db(), key.as_str())?.or_else(|| key.default_value().map(str::to_string)))
+        Ok(store::site::get(self.db(), key.as_str())?
+            .or_else(|| key.default_value().map(str::to_string)))
     }
 
     pub(crate) fn site_flag(&self, key: SiteKey) -> Result<bool> {
@@ -53,7 +54,11 @@ impl Service {
         self.require(Permission::ManageUsers, action::SITE_SETTING_CHANGE, None)?;
         let k = SiteKey::parse(key).ok_or_else(|| {
             let known: Vec<&str> = SiteKey::ALL.iter().map(|k| k.as_str()).collect();
-            ServiceError::Usage(format!("there is no site setting \"{}\"; the settings are: {}", key.trim(), known.join(", ")))
+            ServiceError::Usage(format!(
+                "there is no site setting \"{}\"; the settings are: {}",
+                key.trim(),
+                known.join(", ")
+            ))
         })?;
         let v = k.validate(value).map_err(ServiceError::Usage)?;
         let mut e = self.event(action::SITE_SETTING_CHANGE, None, "ok");

@@ -1,9 +1,9 @@
 //! Managing chartroom users: add, list, disable, unlock, role, password, idle timeout and the
 //! link to the user's own patient record. Every change is audited with before and after.
 
+use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use password_hash::rand_core::OsRng;
-use argon2::Argon2;
 
 use crate::domain::policy::{self, MIN_PASSWORD_CHARS};
 use crate::domain::{Mrn, Permission, Role, clean_text};
@@ -32,7 +32,11 @@ pub(crate) fn hash_password(password: &str) -> Result<String> {
 /// True when `password` matches the stored hash; a damaged hash never matches.
 pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -43,14 +47,19 @@ fn check_new_password(pw: &str) -> Result<()> {
         )));
     }
     if pw.chars().any(|c| c.is_control()) {
-        return Err(ServiceError::Usage("the password contains control characters".into()));
+        return Err(ServiceError::Usage(
+            "the password contains control characters".into(),
+        ));
     }
     Ok(())
 }
 
 fn check_name(field: &'static str, v: &str) -> Result<String> {
     let v = clean_text(field, v, 64, true)?.unwrap_or_default();
-    if !v.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
         return Err(ServiceError::Usage(format!(
             "the {field} \"{v}\" is not valid: use letters, digits, '.', '_' or '-'"
         )));
@@ -70,13 +79,21 @@ impl Service {
     }
 
     /// Applies one change to a user and writes its audit row (before/after) in one transaction.
-    fn change_user(&mut self, u: &User, c: Change<'_>, what: &'static str, outcome: &'static str) -> Result<User> {
+    fn change_user(
+        &mut self,
+        u: &User,
+        c: Change<'_>,
+        what: &'static str,
+        outcome: &'static str,
+    ) -> Result<User> {
         let mut e = self.event(what, None, outcome);
         e.object = Some(format!("user:{}", u.username));
         let after = store::write_tx(self.db(), |db| {
             store::users::update(db, u, c)?;
             let after = store::users::by_id(db, u.id)?.ok_or(store::StoreError::Conflict)?;
-            e.detail = Some(serde_json::json!({"before": user_json(u), "after": user_json(&after)}).to_string());
+            e.detail = Some(
+                serde_json::json!({"before": user_json(u), "after": user_json(&after)}).to_string(),
+            );
             store::audit::append(db, &e)?;
             Ok(after)
         })?;
@@ -107,23 +124,32 @@ impl Service {
     pub fn add_user(&mut self, n: &NewUser) -> Result<User> {
         self.require(Permission::ManageUsers, action::USER_CREATE, None)?;
         let username = check_name("user name", &n.username)?;
-        let login = n.os_login.as_deref().map(|l| check_name("OS login", l)).transpose()?;
+        let login = n
+            .os_login
+            .as_deref()
+            .map(|l| check_name("OS login", l))
+            .transpose()?;
         let full = clean_text("full name", &n.full_name, 120, true)?.unwrap_or_default();
         let now = store::iso_utc(self.clock.now());
         let mut e = self.event(action::USER_CREATE, None, "ok");
         e.object = Some(format!("user:{username}"));
         let u = store::write_tx(self.db(), |db| {
             if store::users::by_username(db, &username)?.is_some() {
-                return Err(store::StoreError::Duplicate(format!("a user named \"{username}\" already exists")));
+                return Err(store::StoreError::Duplicate(format!(
+                    "a user named \"{username}\" already exists"
+                )));
             }
             if let Some(l) = &login
                 && store::users::by_os_login(db, l)?.is_some()
             {
-                return Err(store::StoreError::Duplicate(format!("the OS login \"{l}\" is already mapped to a user")));
+                return Err(store::StoreError::Duplicate(format!(
+                    "the OS login \"{l}\" is already mapped to a user"
+                )));
             }
             let id = store::users::insert(db, &username, &full, n.role, login.as_deref(), &now)?;
             let u = store::users::by_id(db, id)?.ok_or(store::StoreError::Conflict)?;
-            e.detail = Some(serde_json::json!({"before": null, "after": user_json(&u)}).to_string());
+            e.detail =
+                Some(serde_json::json!({"before": null, "after": user_json(&u)}).to_string());
             store::audit::append(db, &e)?;
             Ok(u)
         })?;
@@ -169,7 +195,12 @@ impl Service {
 
     /// Sets a password. Your own needs your current one (when you have one); anyone else's
     /// needs the manage-users permission. The password itself is never audited.
-    pub fn set_password(&mut self, name: Option<&str>, current: Option<&str>, new: &str) -> Result<()> {
+    pub fn set_password(
+        &mut self,
+        name: Option<&str>,
+        current: Option<&str>,
+        new: &str,
+    ) -> Result<()> {
         let own = name.is_none_or(|n| n.trim() == self.actor.user.username);
         if !own {
             self.require(Permission::ManageUsers, action::PASSWORD_CHANGE, None)?;
@@ -195,7 +226,12 @@ impl Service {
         }
         check_new_password(new)?;
         let hash = hash_password(new)?;
-        self.change_user(&u, Change::PasswordHash(&hash), action::PASSWORD_CHANGE, "ok")?;
+        self.change_user(
+            &u,
+            Change::PasswordHash(&hash),
+            action::PASSWORD_CHANGE,
+            "ok",
+        )?;
         Ok(())
     }
 

@@ -200,7 +200,10 @@ impl Anchor {
             }
         }
         if a.head_id < 0 || a.rows < 0 || a.hash.len() != 64 || hex::decode(&a.hash).is_err() {
-            return Some(Err(format!("the anchor line \"{}\" is damaged", line.trim())));
+            return Some(Err(format!(
+                "the anchor line \"{}\" is damaged",
+                line.trim()
+            )));
         }
         Some(Ok(a))
     }
@@ -251,7 +254,9 @@ pub fn verify(db: &dyn Sql, anchors: &[Anchor]) -> Result<Verification, StoreErr
     let mut first_bad: Option<BadRow> = None;
     // The last anchor that matched: a rewrite can only start after it.
     let mut good_anchor_head = 0i64;
-    let sql = format!("SELECT {ROW_COLS}, prev_hash, hash FROM audit WHERE id > ? ORDER BY id LIMIT 20000");
+    let sql = format!(
+        "SELECT {ROW_COLS}, prev_hash, hash FROM audit WHERE id > ? ORDER BY id LIMIT 20000"
+    );
     'pages: loop {
         let page = db.query(&sql, params![last_id])?;
         if page.is_empty() {
@@ -342,7 +347,11 @@ pub struct AuditRow {
 }
 
 /// The newest rows first.
-pub fn recent(db: &dyn Sql, patient_id: Option<i64>, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+pub fn recent(
+    db: &dyn Sql,
+    patient_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, StoreError> {
     let rows = match patient_id {
         Some(p) => db.query(
             "SELECT id, at, username, action, patient_id, object, outcome, detail FROM audit \
@@ -387,11 +396,20 @@ pub struct AuditEntry {
 }
 
 /// Every row about one patient, or by one user, oldest first.
-pub fn entries(db: &dyn Sql, patient_id: Option<i64>, user_id: Option<i64>) -> Result<Vec<AuditEntry>, StoreError> {
+pub fn entries(
+    db: &dyn Sql,
+    patient_id: Option<i64>,
+    user_id: Option<i64>,
+) -> Result<Vec<AuditEntry>, StoreError> {
     let base = "SELECT id, at, username, os_login, origin, action, patient_id, object, outcome, detail FROM audit";
     let rows = match (patient_id, user_id) {
-        (Some(p), _) => db.query(&format!("{base} WHERE patient_id = ? ORDER BY id"), params![p])?,
-        (None, Some(u)) => db.query(&format!("{base} WHERE user_id = ? ORDER BY id"), params![u])?,
+        (Some(p), _) => db.query(
+            &format!("{base} WHERE patient_id = ? ORDER BY id"),
+            params![p],
+        )?,
+        (None, Some(u)) => {
+            db.query(&format!("{base} WHERE user_id = ? ORDER BY id"), params![u])?
+        }
         (None, None) => db.query(&format!("{base} ORDER BY id"), &[])?,
     };
     Ok(rows

@@ -7,7 +7,10 @@ use crate::params;
 /// The stored value of a key, if set.
 pub fn get(db: &dyn Sql, key: &str) -> Result<Option<String>, StoreError> {
     Ok(db
-        .query_row("SELECT value FROM site_settings WHERE key = ?", params![key])?
+        .query_row(
+            "SELECT value FROM site_settings WHERE key = ?",
+            params![key],
+        )?
         .and_then(|r| r.opt_text(0)))
 }
 

@@ -22,7 +22,9 @@ fn activity(db: &Path) {
 }
 
 fn verify(db: &Path) -> chartroom::service::audit::VerifyReport {
-    as_user(db, &admin()).audit_verify(None).expect("verify runs")
+    as_user(db, &admin())
+        .audit_verify(None)
+        .expect("verify runs")
 }
 
 #[test]
@@ -32,8 +34,10 @@ fn every_event_type_leaves_a_row_with_who_where_and_what() {
     let (mrn, doc) = plain_patient(&db);
     let (rmrn, _) = restricted_patient(&db);
     let mut a = as_user(&db, &admin());
-    a.set_password(Some("tech"), None, "tech-password").expect("passwd");
-    a.set_role("coder", chartroom::domain::Role::Supervisor).expect("role");
+    a.set_password(Some("tech"), None, "tech-password")
+        .expect("passwd");
+    a.set_role("coder", chartroom::domain::Role::Supervisor)
+        .expect("role");
     a.site_set("idle_timeout_s", "600").expect("site set");
     a.add_user(&chartroom::service::NewUser {
         username: "newbie".into(),
@@ -56,9 +60,18 @@ fn every_event_type_leaves_a_row_with_who_where_and_what() {
     t.show(&mrn).expect("chart");
     t.open_document(doc).expect("document");
     t.lock().expect("lock");
-    assert!(matches!(t.unlock("nope-nope"), Err(ServiceError::WrongPassword { left: 4 })));
+    assert!(matches!(
+        t.unlock("nope-nope"),
+        Err(ServiceError::WrongPassword { left: 4 })
+    ));
     t.unlock("tech-password").expect("unlock");
-    t.show_with(&rmrn, &Access::BreakGlass { reason: "coding query".into() }).expect("break glass");
+    t.show_with(
+        &rmrn,
+        &Access::BreakGlass {
+            reason: "coding query".into(),
+        },
+    )
+    .expect("break glass");
     let mut r = as_user(&db, "roi");
     r.reveal_ssn(&mrn).expect("reveal");
     assert!(try_as_user(&db, "nobody").is_err());
@@ -98,7 +111,10 @@ fn every_event_type_leaves_a_row_with_who_where_and_what() {
             )
             .expect("query");
         assert!(n >= 1, "no {name} row");
-        assert!(at_ok && who_ok && login_ok && origin_ok, "{name}: time, user, OS login and origin");
+        assert!(
+            at_ok && who_ok && login_ok && origin_ok,
+            "{name}: time, user, OS login and origin"
+        );
     }
     // Patient events name the patient; searches carry the count, never the query text.
     let pid_missing: i64 = c
@@ -111,24 +127,46 @@ fn every_event_type_leaves_a_row_with_who_where_and_what() {
         .expect("q");
     assert_eq!(pid_missing, 0);
     let leaked: i64 = c
-        .query_row("SELECT count(*) FROM audit WHERE detail LIKE '%smith%'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM audit WHERE detail LIKE '%smith%'",
+            [],
+            |r| r.get(0),
+        )
         .expect("q");
     assert_eq!(leaked, 0, "the query text is never stored");
     let role: String = c
-        .query_row("SELECT detail FROM audit WHERE action = 'role_change'", [], |r| r.get(0))
+        .query_row(
+            "SELECT detail FROM audit WHERE action = 'role_change'",
+            [],
+            |r| r.get(0),
+        )
         .expect("role row");
     let v: serde_json::Value = serde_json::from_str(&role).expect("json");
-    assert_eq!((v["before"]["role"].as_str(), v["after"]["role"].as_str()), (Some("coder"), Some("supervisor")));
+    assert_eq!(
+        (v["before"]["role"].as_str(), v["after"]["role"].as_str()),
+        (Some("coder"), Some("supervisor"))
+    );
     let site: String = c
-        .query_row("SELECT detail FROM audit WHERE action = 'site_setting_change'", [], |r| r.get(0))
+        .query_row(
+            "SELECT detail FROM audit WHERE action = 'site_setting_change'",
+            [],
+            |r| r.get(0),
+        )
         .expect("site row");
     assert_eq!(site, r#"{"after":"600","before":null}"#);
     let pw: i64 = c
-        .query_row("SELECT count(*) FROM audit WHERE detail LIKE '%tech-password%'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM audit WHERE detail LIKE '%tech-password%'",
+            [],
+            |r| r.get(0),
+        )
         .expect("q");
     assert_eq!(pw, 0, "passwords are never audited");
     // The features that will write these have names waiting for them.
-    assert_eq!((action::EXPORT, action::DISCLOSURE, action::MERGE), ("export", "disclosure", "merge"));
+    assert_eq!(
+        (action::EXPORT, action::DISCLOSURE, action::MERGE),
+        ("export", "disclosure", "merge")
+    );
 }
 
 #[test]
@@ -137,9 +175,13 @@ fn triggers_refuse_update_and_delete() {
     let db = store(dir.path());
     activity(&db);
     let c = raw(&db);
-    let e = c.execute("UPDATE audit SET outcome = 'ok' WHERE id = 2", []).expect_err("update refused");
+    let e = c
+        .execute("UPDATE audit SET outcome = 'ok' WHERE id = 2", [])
+        .expect_err("update refused");
     assert!(e.to_string().contains("cannot be changed"), "{e}");
-    let e = c.execute("DELETE FROM audit WHERE id = 2", []).expect_err("delete refused");
+    let e = c
+        .execute("DELETE FROM audit WHERE id = 2", [])
+        .expect_err("delete refused");
     assert!(e.to_string().contains("cannot be changed"), "{e}");
     assert!(verify(&db).ok());
 }
@@ -151,7 +193,12 @@ fn verify_names_an_edited_row() {
     activity(&db);
     assert!(verify(&db).ok());
     drop_triggers(&db);
-    raw(&db).execute("UPDATE audit SET username = 'someone-else' WHERE id = 5", []).expect("edit");
+    raw(&db)
+        .execute(
+            "UPDATE audit SET username = 'someone-else' WHERE id = 5",
+            [],
+        )
+        .expect("edit");
     let r = verify(&db);
     let bad = r.chain.first_bad.expect("caught");
     assert_eq!(bad.id, 5);
@@ -168,7 +215,9 @@ fn verify_names_a_deleted_row() {
     let db = store(dir.path());
     activity(&db);
     drop_triggers(&db);
-    raw(&db).execute("DELETE FROM audit WHERE id = 7", []).expect("delete");
+    raw(&db)
+        .execute("DELETE FROM audit WHERE id = 7", [])
+        .expect("delete");
     let bad = verify(&db).chain.first_bad.expect("caught");
     assert_eq!(bad.id, 7);
     assert!(bad.reason.contains("missing"), "{}", bad.reason);
@@ -199,7 +248,8 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
     let db = store(dir.path());
     let anchors = dir.path().join("anchors.log");
     let mut a = as_user(&db, &admin());
-    a.site_set("audit_anchor_path", anchors.to_str().expect("utf8")).expect("site");
+    a.site_set("audit_anchor_path", anchors.to_str().expect("utf8"))
+        .expect("site");
     let first = a.audit_anchor(true).expect("anchor 1");
     drop(a);
     activity(&db);
@@ -208,14 +258,20 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
     assert!(verify(&db).ok());
     let text = std::fs::read_to_string(&anchors).expect("anchor file");
     assert_eq!(text.lines().count(), 2);
-    assert!(text.contains(&format!("head={} rows={} hash={}", second.head_id, second.rows, second.hash)));
+    assert!(text.contains(&format!(
+        "head={} rows={} hash={}",
+        second.head_id, second.rows, second.hash
+    )));
 
     // The attacker edits a row after the first anchor and recomputes every hash from there.
     let target = first.head_id + 3;
     assert!(target < second.head_id);
     drop_triggers(&db);
     raw(&db)
-        .execute("UPDATE audit SET username = 'someone-else' WHERE id = ?", [target])
+        .execute(
+            "UPDATE audit SET username = 'someone-else' WHERE id = ?",
+            [target],
+        )
         .expect("edit");
     let sql = SqliteDb::open(&db, OpenMode::Existing).expect("open");
     chartroom::store::audit::backfill_chain(&sql).expect("recompute");
@@ -224,11 +280,22 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
     let mut without = as_user(&db, &admin());
     let empty = dir.path().join("no-anchors.log");
     std::fs::write(&empty, "").expect("empty");
-    assert!(without.audit_verify(Some(&empty)).expect("verify").ok(), "a plain chain cannot tell");
+    assert!(
+        without.audit_verify(Some(&empty)).expect("verify").ok(),
+        "a plain chain cannot tell"
+    );
     let r = verify(&db);
     let bad = r.chain.first_bad.expect("the anchors catch it");
-    assert_eq!(bad.id, first.head_id + 1, "the rewrite starts after the last anchor that matches");
-    assert!(bad.reason.contains(&format!("row {}", second.head_id)), "{}", bad.reason);
+    assert_eq!(
+        bad.id,
+        first.head_id + 1,
+        "the rewrite starts after the last anchor that matches"
+    );
+    assert!(
+        bad.reason.contains(&format!("row {}", second.head_id)),
+        "{}",
+        bad.reason
+    );
     let o = run(&db, &["audit", "verify"]);
     assert_eq!(o.status.code(), Some(3));
 }
@@ -240,11 +307,14 @@ fn rows_deleted_from_the_end_after_an_anchor_are_caught() {
     activity(&db);
     let anchors = dir.path().join("anchors.log");
     let mut a = as_user(&db, &admin());
-    a.site_set("audit_anchor_path", anchors.to_str().expect("utf8")).expect("site");
+    a.site_set("audit_anchor_path", anchors.to_str().expect("utf8"))
+        .expect("site");
     let anchor = a.audit_anchor(true).expect("anchor");
     drop(a);
     drop_triggers(&db);
-    raw(&db).execute("DELETE FROM audit WHERE id >= ?", [anchor.head_id - 2]).expect("truncate");
+    raw(&db)
+        .execute("DELETE FROM audit WHERE id >= ?", [anchor.head_id - 2])
+        .expect("truncate");
     let bad = verify(&db).chain.first_bad.expect("caught");
     assert_eq!(bad.id, anchor.head_id - 2);
 }
@@ -265,15 +335,23 @@ fn a_phi_read_whose_audit_row_cannot_be_written_is_refused() {
             assert_eq!(e.exit_code(), 3);
             assert!(e.to_string().contains("nothing was shown"), "{e}");
         }
-        other => panic!("expected a refusal, got {:?}", other.map(|c| c.patient.mrn.to_string())),
+        other => panic!(
+            "expected a refusal, got {:?}",
+            other.map(|c| c.patient.mrn.to_string())
+        ),
     }
-    assert!(matches!(t.open_document(doc), Err(ServiceError::AuditFailed(_))));
+    assert!(matches!(
+        t.open_document(doc),
+        Err(ServiceError::AuditFailed(_))
+    ));
     assert!(t.find("smith", 5).is_err());
     assert!(t.reveal_ssn(&mrn).is_err());
     let o = run(&db, &["show", &mrn]);
     assert_eq!(o.status.code(), Some(3));
     assert!(stdout(&o).is_empty(), "no chart printed: {}", stdout(&o));
-    raw(&db).execute_batch("DROP TRIGGER audit_full").expect("restore");
+    raw(&db)
+        .execute_batch("DROP TRIGGER audit_full")
+        .expect("restore");
     t.show(&mrn).expect("works again");
 }
 
@@ -283,8 +361,10 @@ fn migration_2_chains_rows_written_before_it() {
     let db = dir.path().join("v1.db");
     {
         let c = raw(&db);
-        c.execute_batch(include_str!("../../src/store/schema/001_initial.sql")).expect("v1 schema");
-        c.execute_batch("PRAGMA user_version = 1; PRAGMA application_id = 1128813140;").expect("v1");
+        c.execute_batch(include_str!("../../src/store/schema/001_initial.sql"))
+            .expect("v1 schema");
+        c.execute_batch("PRAGMA user_version = 1; PRAGMA application_id = 1128813140;")
+            .expect("v1");
         for i in 0..5 {
             c.execute(
                 "INSERT INTO audit (at, username, action, outcome, detail) VALUES ('2026-01-01T00:00:00Z', 'old', 'search', 'ok', ?)",
@@ -295,10 +375,20 @@ fn migration_2_chains_rows_written_before_it() {
     }
     drop(SqliteDb::open(&db, OpenMode::Existing).expect("migrates"));
     assert_eq!(count(&db, "PRAGMA user_version"), 2);
-    assert_eq!(count(&db, "SELECT count(*) FROM audit WHERE hash IS NULL OR length(hash) <> 32"), 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit WHERE hash IS NULL OR length(hash) <> 32"
+        ),
+        0
+    );
     let sql = SqliteDb::open(&db, OpenMode::Existing).expect("open");
     let v = chartroom::store::audit::verify(&sql, &[]).expect("verify");
     assert_eq!((v.rows, v.first_bad), (5, None));
     // The UPDATE trigger is back.
-    assert!(raw(&db).execute("UPDATE audit SET outcome = 'x' WHERE id = 1", []).is_err());
+    assert!(
+        raw(&db)
+            .execute("UPDATE audit SET outcome = 'x' WHERE id = 1", [])
+            .is_err()
+    );
 }

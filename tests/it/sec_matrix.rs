@@ -13,9 +13,21 @@ use super::sec_support::*;
 const EXPECTED: [(Role, &str, [u8; 11]); 7] = [
     (Role::Technician, "tech", [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]),
     (Role::Coder, "coder", [1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0]),
-    (Role::RoiSpecialist, "roi", [1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0]),
-    (Role::Supervisor, "supervisor", [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1]),
-    (Role::PrivacyOfficer, "privacy", [1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0]),
+    (
+        Role::RoiSpecialist,
+        "roi",
+        [1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0],
+    ),
+    (
+        Role::Supervisor,
+        "supervisor",
+        [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1],
+    ),
+    (
+        Role::PrivacyOfficer,
+        "privacy",
+        [1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0],
+    ),
     (Role::Auditor, "auditor", [1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]),
     (Role::Admin, "", [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
 ];
@@ -41,13 +53,23 @@ fn the_domain_matrix_is_the_one_written_here() {
             assert_eq!(access::allows(role, *p), row[i] == 1, "{role:?} × {p:?}");
         }
     }
-    assert_eq!(Permission::ALL.len(), PERMS.len(), "a new permission needs a column here");
+    assert_eq!(
+        Permission::ALL.len(),
+        PERMS.len(),
+        "a new permission needs a column here"
+    );
 }
 
 /// One service action per permission that has a service today (code, release and merge do
 /// not exist yet: their columns are checked in the domain test above). Returns the audit
 /// action name a denial is recorded under.
-fn act(svc: &mut Service, perm: Permission, mrn: &str, doc: i64, tag: &str) -> (Result<(), ServiceError>, &'static str) {
+fn act(
+    svc: &mut Service,
+    perm: Permission,
+    mrn: &str,
+    doc: i64,
+    tag: &str,
+) -> (Result<(), ServiceError>, &'static str) {
     match perm {
         Permission::Search => (svc.find("smith", 5).map(|_| ()), "search"),
         Permission::ViewChart => (svc.show(mrn).map(|_| ()), "chart_open"),
@@ -74,7 +96,9 @@ fn act(svc: &mut Service, perm: Permission, mrn: &str, doc: i64, tag: &str) -> (
             (svc.add_user(&u).map(|_| ()), "user_create")
         }
         Permission::UnlockUsers => (svc.unlock_user("coder").map(|_| ()), "user_unlock"),
-        Permission::Code | Permission::Release | Permission::Merge => unreachable!("no service yet"),
+        Permission::Code | Permission::Release | Permission::Merge => {
+            unreachable!("no service yet")
+        }
     }
 }
 
@@ -85,17 +109,28 @@ fn every_role_times_every_action_through_the_service() {
     let (mrn, doc) = plain_patient(&db);
     let admin = admin();
     for (role, name, row) in EXPECTED {
-        let name = if role == Role::Admin { admin.as_str() } else { name };
+        let name = if role == Role::Admin {
+            admin.as_str()
+        } else {
+            name
+        };
         let mut svc = as_user(&db, name);
         assert_eq!(svc.actor().user.role, role);
         for (i, perm) in PERMS.iter().enumerate() {
-            if matches!(perm, Permission::Code | Permission::Release | Permission::Merge) {
+            if matches!(
+                perm,
+                Permission::Code | Permission::Release | Permission::Merge
+            ) {
                 continue;
             }
             let before = count(&db, "SELECT count(*) FROM audit");
             let (r, audit_action) = act(&mut svc, *perm, &mrn, doc, role.as_str());
             if row[i] == 1 {
-                assert!(r.is_ok(), "{role:?} should be allowed {perm:?}: {:?}", r.err());
+                assert!(
+                    r.is_ok(),
+                    "{role:?} should be allowed {perm:?}: {:?}",
+                    r.err()
+                );
                 continue;
             }
             match r {
@@ -105,9 +140,16 @@ fn every_role_times_every_action_through_the_service() {
                 }
                 other => panic!("{role:?} × {perm:?}: expected a denial, got {other:?}"),
             }
-            assert_eq!(count(&db, "SELECT count(*) FROM audit"), before + 1, "one row per denial");
+            assert_eq!(
+                count(&db, "SELECT count(*) FROM audit"),
+                before + 1,
+                "one row per denial"
+            );
             let (who, action, outcome, _, detail) = last_audit(&db);
-            assert_eq!((who.as_str(), action.as_str(), outcome.as_str()), (name, audit_action, "denied"));
+            assert_eq!(
+                (who.as_str(), action.as_str(), outcome.as_str()),
+                (name, audit_action, "denied")
+            );
             assert_eq!(detail.as_deref(), Some(format!("needs {perm:?}").as_str()));
         }
     }
@@ -122,15 +164,25 @@ fn the_cli_gives_the_same_answer_as_the_service() {
     let o = super::common::run(&db, &["show", &mrn]);
     assert_eq!(o.status.code(), Some(4));
     assert!(super::common::stderr(&o).contains("may not open charts"));
-    assert!(super::common::stdout(&o).is_empty(), "nothing of the chart is printed");
+    assert!(
+        super::common::stdout(&o).is_empty(),
+        "nothing of the chart is printed"
+    );
     let (who, action, outcome, _, _) = last_audit(&db);
-    assert_eq!((who.as_str(), action.as_str(), outcome.as_str()), ("auditor", "chart_open", "denied"));
+    assert_eq!(
+        (who.as_str(), action.as_str(), outcome.as_str()),
+        ("auditor", "chart_open", "denied")
+    );
     let o = super::common::run(&db, &["audit", "patient", &mrn, "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", super::common::stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&super::common::stdout(&o)).expect("json");
     let entries = v["entries"].as_array().expect("entries");
-    assert!(entries.iter().any(|e| e["action"] == "chart_open" && e["outcome"] == "denied" && e["username"] == "auditor"));
-    for f in ["id", "at", "username", "os_login", "origin", "action", "object", "outcome"] {
+    assert!(entries.iter().any(|e| e["action"] == "chart_open"
+        && e["outcome"] == "denied"
+        && e["username"] == "auditor"));
+    for f in [
+        "id", "at", "username", "os_login", "origin", "action", "object", "outcome",
+    ] {
         assert!(entries[0].get(f).is_some(), "missing {f}");
     }
 }

@@ -29,9 +29,18 @@ pub fn as_user(db: &Path, username: &str) -> Service {
 }
 
 pub fn try_as_user(db: &Path, username: &str) -> Result<Service, chartroom::service::ServiceError> {
-    let login = if username == admin() { admin() } else { format!("login-{username}") };
+    let login = if username == admin() {
+        admin()
+    } else {
+        format!("login-{username}")
+    };
     let sql = SqliteDb::open(db, OpenMode::Existing).expect("open store");
-    Service::with_db(Box::new(sql), Clock::fixed(2026, 11, 26), &login, db.display().to_string())
+    Service::with_db(
+        Box::new(sql),
+        Clock::fixed(2026, 11, 26),
+        &login,
+        db.display().to_string(),
+    )
 }
 
 /// A plain rusqlite connection to the file, for tampering and checking behind the service.
@@ -88,9 +97,16 @@ pub fn restricted_patient(db: &Path) -> (String, i64) {
 /// Makes the OS login running the tests act as `username` for the real binary.
 pub fn become_user(db: &Path, username: &str) {
     let c = raw(db);
-    c.execute("UPDATE users SET os_login = NULL WHERE os_login = ?", [me()]).expect("unmap");
-    c.execute("UPDATE users SET os_login = ? WHERE username = ?", [me(), username.to_string()])
-        .expect("map");
+    c.execute(
+        "UPDATE users SET os_login = NULL WHERE os_login = ?",
+        [me()],
+    )
+    .expect("unmap");
+    c.execute(
+        "UPDATE users SET os_login = ? WHERE username = ?",
+        [me(), username.to_string()],
+    )
+    .expect("map");
 }
 
 /// Runs the binary with `input` on its standard input.
@@ -106,7 +122,12 @@ pub fn run_with_stdin(db: &Path, args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
