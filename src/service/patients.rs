@@ -52,7 +52,7 @@ impl Service {
         })?;
         let mut e = self.event("search", None, "ok");
         e.detail = Some(format!("results={}", found.len()));
-        self.audit(&e)?;
+        self.audit_read(&e)?;
         Ok(found)
     }
 

@@ -96,7 +96,7 @@ impl Service {
             if !kinds.is_empty() {
                 e.detail = Some("glass_broken_this_session".into());
             }
-            return self.audit(&e);
+            return self.audit_read(&e);
         }
         let kinds_s = kinds.join(",");
         let reason = match access {
