@@ -77,6 +77,6 @@ mod tests {
     #[test]
     fn hostile_input_folds_harmlessly() {
         assert_eq!(fold("\u{1b}]0;owned\u{7}Smith").split_whitespace().last(), Some("smith"));
-        assert_eq!(fold("\u{202e}evil"), " evil");
+        assert_eq!(fold("\u{202e}evil").trim(), "evil");
     }
 }
