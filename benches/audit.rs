@@ -124,7 +124,10 @@ fn main() {
         audited.push(t.elapsed());
     }
     let (b50, b99) = (percentile(&mut base, 0.5), percentile(&mut base, 0.99));
-    let (a50, a99) = (percentile(&mut audited, 0.5), percentile(&mut audited, 0.99));
+    let (a50, a99) = (
+        percentile(&mut audited, 0.5),
+        percentile(&mut audited, 0.99),
+    );
     println!("chart open, {n} each, interleaved:");
     println!("  without audit row: p50 {b50:?}  p99 {b99:?}");
     println!("  with audit row:    p50 {a50:?}  p99 {a99:?}");
@@ -147,8 +150,12 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     {
         let mut g = c.benchmark_group("chart_open");
-        g.bench_function("without_audit", |b| b.iter(|| chart_without_audit(&raw, &mrn)));
-        g.bench_function("with_audit", |b| b.iter(|| black_box(svc.show(&mrn_s).expect("show"))));
+        g.bench_function("without_audit", |b| {
+            b.iter(|| chart_without_audit(&raw, &mrn))
+        });
+        g.bench_function("with_audit", |b| {
+            b.iter(|| black_box(svc.show(&mrn_s).expect("show")))
+        });
         g.finish();
     }
     {
@@ -156,7 +163,9 @@ fn main() {
         g.throughput(Throughput::Elements(VERIFY_ROWS as u64));
         g.sample_size(10);
         g.bench_function("200k_rows", |b| {
-            b.iter(|| black_box(store::read_tx(&tdb, |db| store::audit::verify(db, &[])).expect("verify")))
+            b.iter(|| {
+                black_box(store::read_tx(&tdb, |db| store::audit::verify(db, &[])).expect("verify"))
+            })
         });
         g.finish();
     }

@@ -114,33 +114,36 @@ impl Service {
             self.actor.user = store::users::by_id(self.db(), id)?.unwrap_or(user);
             return Ok(());
         }
+        self.session_locked = true;
+        Err(self.wrong_password(&user)?)
+    }
+
+    /// Counts and audits a wrong password (at unlock, or as the current password when
+    /// changing your own); the fifth in a row locks the account. Returns the error to show.
+    pub(crate) fn wrong_password(&self, user: &User) -> Result<ServiceError> {
         let failed = user.failed_unlocks + 1;
         let mut e = self.event(action::FAILED_UNLOCK, None, "denied");
+        e.object = Some(format!("user:{}", user.username));
         e.detail = Some(format!("failures={failed}"));
         let mut locked = self.event(action::ACCOUNT_LOCKED, None, "ok");
+        locked.object = e.object.clone();
         locked.detail = Some(format!("after={MAX_FAILED_UNLOCKS} failed unlocks"));
         store::write_tx(self.db(), |db| {
-            store::users::update(
-                db,
-                &user,
-                Change::FailedUnlock {
-                    lock_at: MAX_FAILED_UNLOCKS,
-                },
-            )?;
+            let lock_at = MAX_FAILED_UNLOCKS;
+            store::users::update(db, user, Change::FailedUnlock { lock_at })?;
             store::audit::append(db, &e)?;
             if failed >= MAX_FAILED_UNLOCKS {
                 store::audit::append(db, &locked)?;
             }
             Ok(())
         })?;
-        self.session_locked = true;
-        if failed >= MAX_FAILED_UNLOCKS {
-            Err(ServiceError::Locked(user.username))
+        Ok(if failed >= MAX_FAILED_UNLOCKS {
+            ServiceError::Locked(user.username.clone())
         } else {
-            Err(ServiceError::WrongPassword {
+            ServiceError::WrongPassword {
                 left: MAX_FAILED_UNLOCKS - failed,
-            })
-        }
+            }
+        })
     }
 
     /// Seconds of inactivity before the screens lock: the user's own setting, else the site's,

@@ -213,15 +213,13 @@ impl Service {
                 .ok_or_else(|| ServiceError::NotFound("your user".into()))?,
         };
         if own && let Some(hash) = store::users::password_hash(self.db(), u.id)? {
-            let ok = current.is_some_and(|c| verify_password(&hash, c));
-            if !ok {
-                let mut e = self.event(action::PASSWORD_CHANGE, None, "denied");
-                e.object = Some(format!("user:{}", u.username));
-                e.detail = Some("reason=wrong_current_password".into());
-                self.audit(&e)?;
-                return Err(ServiceError::WrongPassword {
-                    left: policy::MAX_FAILED_UNLOCKS - u.failed_unlocks,
-                });
+            if u.locked {
+                return Err(ServiceError::Locked(u.username));
+            }
+            // A wrong current password counts as a failed unlock, so this is no way around
+            // the lockout.
+            if !current.is_some_and(|c| verify_password(&hash, c)) {
+                return Err(self.wrong_password(&u)?);
             }
         }
         check_new_password(new)?;

@@ -442,3 +442,31 @@ fn user_and_site_commands_in_the_shell() {
     assert_eq!(o.status.code(), Some(4));
     let _ = Role::Admin;
 }
+
+#[test]
+fn your_own_password_needs_the_current_one_through_the_fd() {
+    let dir = tmp();
+    let db = store(dir.path());
+    let args = ["user", "passwd", "--passphrase-fd", "0"];
+    let o = run_with_stdin(&db, &args, "first-password\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run_with_stdin(&db, &args, "not-the-current\nsecond-password\n");
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("password is wrong"), "{}", stderr(&o));
+    let failures = format!(
+        "SELECT failed_unlocks FROM users WHERE username = '{}'",
+        admin()
+    );
+    assert_eq!(
+        count(&db, &failures),
+        1,
+        "a wrong current password counts toward the lockout"
+    );
+    let o = run_with_stdin(&db, &args, "first-password\nsecond-password\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(count(&db, &failures), 0);
+    let mut a = as_user(&db, &admin());
+    a.lock().expect("lock");
+    assert!(a.unlock("first-password").is_err());
+    a.unlock("second-password").expect("the new one works");
+}
