@@ -470,3 +470,36 @@ fn your_own_password_needs_the_current_one_through_the_fd() {
     assert!(a.unlock("first-password").is_err());
     a.unlock("second-password").expect("the new one works");
 }
+
+#[test]
+fn a_part2_document_needs_a_reason_even_on_an_ordinary_chart() {
+    let dir = tmp();
+    let db = store(dir.path());
+    let (mrn, doc) = plain_patient(&db);
+    raw(&db)
+        .execute("UPDATE documents SET part2 = 1 WHERE id = ?", [doc])
+        .expect("flag the document");
+    let mut t = as_user(&db, "tech");
+    t.show(&mrn).expect("the chart itself is ordinary");
+    let e = t.open_document(doc).expect_err("the document is not");
+    assert!(
+        matches!(&e, ServiceError::Restricted { kinds } if kinds == "part2"),
+        "{e:?}"
+    );
+    t.open_document_with(doc, &glass("coding the SUD encounter"))
+        .expect("with a reason");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM privacy_alerts WHERE action = 'document_open'"
+        ),
+        1
+    );
+    // Alerts are append-only apart from their review.
+    let c = raw(&db);
+    assert!(c.execute("DELETE FROM privacy_alerts", []).is_err());
+    assert!(
+        c.execute("UPDATE privacy_alerts SET reason = 'x'", [])
+            .is_err()
+    );
+}

@@ -21,3 +21,9 @@ CREATE TABLE privacy_alerts (
     version     INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX privacy_alerts_open ON privacy_alerts(reviewed_at, id);
+-- An alert is never deleted, and only its review fields change.
+CREATE TRIGGER privacy_alerts_no_delete BEFORE DELETE ON privacy_alerts
+BEGIN SELECT RAISE(ABORT, 'privacy alerts cannot be deleted'); END;
+CREATE TRIGGER privacy_alerts_no_rewrite
+BEFORE UPDATE OF at, user_id, username, patient_id, kinds, action, reason, audit_id ON privacy_alerts
+BEGIN SELECT RAISE(ABORT, 'privacy alerts cannot be changed, only marked reviewed'); END;
