@@ -1,9 +1,12 @@
 //! The shell commands. Each calls the same services the TUI uses.
 
+mod audit;
 mod demo;
 mod find;
 mod patient;
 mod show;
+mod site;
+mod user;
 
 use std::path::PathBuf;
 
@@ -48,6 +51,17 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Check the store for damage and for records that break chartroom's rules.
     Check,
+    /// Manage chartroom users (administrators; supervisors may list and unlock).
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// Show or change site policy (administrators).
+    #[command(subcommand)]
+    Site(site::SiteCmd),
+    /// Read and check the audit trail (auditors, privacy officers, administrators).
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
+    /// The privacy officer's queue: who broke the glass on a restricted record, and why.
+    Alerts(audit::AlertsArgs),
 }
 
 impl Cli {
@@ -68,6 +82,10 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Patient(c) => patient::run(&path, c),
         Command::Find(a) => find::run(&path, a),
         Command::Show(a) => show::run(&path, a),
+        Command::User(c) => user::run(&path, c),
+        Command::Site(c) => site::run(&path, c),
+        Command::Audit(c) => audit::run(&path, c),
+        Command::Alerts(a) => audit::alerts(&path, a),
         Command::Check => {
             let svc = open(&path)?;
             let problems = svc.check()?;

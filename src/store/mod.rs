@@ -7,6 +7,7 @@ pub mod chart;
 mod migrate;
 pub mod patients;
 pub mod search_index;
+pub mod site;
 pub mod sql;
 mod sqlite;
 pub mod users;

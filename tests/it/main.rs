@@ -5,3 +5,7 @@ mod common;
 mod cli_bad_input;
 mod cli_basics;
 mod search_quality;
+mod sec_access;
+mod sec_audit;
+mod sec_matrix;
+mod sec_support;
