@@ -13,7 +13,7 @@ pub mod users;
 
 pub use migrate::SCHEMA_VERSION;
 pub use sql::{Row, Sql, Value, read_tx, write_tx};
-pub use sqlite::{OpenMode, SqliteDb};
+pub use sqlite::{OpenMode, SqliteDb, rekey};
 
 use std::path::PathBuf;
 
@@ -34,6 +34,8 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("{0} is encrypted and the key given does not open it; unlock it with `chartroom key unlock`")]
+    Encrypted(PathBuf),
     #[error("cannot write to {0}: the file or its folder is read-only or you lack permission; ask your administrator")]
     ReadOnly(PathBuf),
     #[error("cannot create the store at {path}: {reason}")]
