@@ -2,6 +2,7 @@
 
 mod demo;
 mod find;
+mod key;
 mod patient;
 mod show;
 
@@ -29,6 +30,10 @@ pub struct Cli {
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Read passphrases from this open file descriptor, one line each (for scripts; never
+    /// give a passphrase as an argument).
+    #[arg(long, global = true, value_name = "N")]
+    pub passphrase_fd: Option<i32>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -36,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create an empty store, with you as its first administrator.
-    Init,
+    Init(demo::InitArgs),
     /// Build a store of made-up patients to practise on, then open it.
     Demo(demo::DemoArgs),
     /// Register patients.
@@ -48,6 +53,9 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Check the store for damage and for records that break chartroom's rules.
     Check,
+    /// The key of an encrypted store: unlock, lock, add-slot, remove-slot, rotate, slots.
+    #[command(subcommand)]
+    Key(key::KeyCmd),
 }
 
 impl Cli {
@@ -62,8 +70,10 @@ pub type Outcome = Result<i32, ServiceError>;
 /// Runs a parsed command. `None` (no command) is handled by the caller (the screens).
 pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
     let path = cli.store_path();
+    crate::secrets::passphrase::set_fd(cli.passphrase_fd);
     match cmd {
-        Command::Init => demo::init(&path),
+        Command::Init(a) => demo::init(&path, a),
+        Command::Key(c) => key::run(&path, c),
         Command::Demo(a) => demo::demo(&path, a).map(|_| 0),
         Command::Patient(c) => patient::run(&path, c),
         Command::Find(a) => find::run(&path, a),

@@ -147,17 +147,16 @@ pub fn secret_service() -> Result<Arc<CredentialStore>, String> {
     })
 }
 
-/// The kernel keyring store, probed. A process without a session keyring gets one first.
+/// The kernel keyring store, probed. A process without a session keyring gets one first
+/// (it then reaches the per-user persistent keyring the store links every key into).
+/// Runs on the calling thread: keyrings belong to a thread's credentials, so the probe and
+/// every later use must happen on the same thread (kernel calls do not block, so no timeout).
 pub fn keyutils() -> Result<Arc<CredentialStore>, String> {
-    with_timeout(Duration::from_secs(10), || {
-        use linux_keyutils::{KeyRing, KeyRingIdentifier};
-        KeyRing::from_special_id(KeyRingIdentifier::Session, true)
-            .map_err(|e| format!("no session keyring: {e}"))?;
-        let store: Arc<CredentialStore> =
-            linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
-        probe(&store)?;
-        Ok(store)
-    })
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    KeyRing::from_special_id(KeyRingIdentifier::Session, true).map_err(|e| format!("no session keyring: {e}"))?;
+    let store: Arc<CredentialStore> = linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
+    probe(&store)?;
+    Ok(store)
 }
 
 /// The working stores a pin allows, in order, and why the others were left out.
@@ -264,7 +263,13 @@ impl Cache {
         for (k, s) in &self.stores {
             match self.entry(s, account).map(|e| e.set_secret(key.as_bytes())) {
                 Some(Ok(())) => return Ok(*k),
-                Some(Err(e)) => why.push(format!("{}: {}", k.name(), describe(&e))),
+                Some(Err(e)) => {
+                    // A store may fail half-way (keyutils adds, then cannot link): leave nothing.
+                    if let Some(en) = self.entry(s, account) {
+                        let _ = en.delete_credential();
+                    }
+                    why.push(format!("{}: {}", k.name(), describe(&e)))
+                }
                 None => why.push(format!("{}: cannot make an entry", k.name())),
             }
         }

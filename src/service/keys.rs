@@ -9,6 +9,7 @@ use crate::secrets::keyring::{Cache, Kind, Pin, account_for};
 use crate::secrets::slots::{KdfParams, KeyFile, Slot, SlotKind, normalise_recovery};
 use crate::secrets::{DataKey, SecretError, is_encrypted, key_file_path, passphrase};
 use crate::store::{self, OpenMode, Sql, SqliteDb, StoreError};
+use zeroize::Zeroizing;
 
 use super::{Clock, Result, Service, ServiceError, identity};
 
@@ -49,6 +50,23 @@ pub fn open_encrypted(path: &Path) -> Result<KeyedDb> {
 
 /// As [`open_encrypted`], over a given cache; `ask` skips the cache and asks for a passphrase.
 pub fn open_encrypted_with(path: &Path, cache: &Cache, ask: bool) -> Result<KeyedDb> {
+    open_inner(path, cache, ask, &|| {
+        if !passphrase::available() {
+            return Err(SecretError::KeyNeeded);
+        }
+        passphrase::read(&format!("Passphrase for the store {}: ", path.display()))
+    })
+}
+
+/// Opens with `pass` (tests, and callers that already hold a passphrase), skipping the cache
+/// for the key but caching it after.
+pub fn open_with_passphrase(path: &Path, cache: &Cache, pass: &str) -> Result<KeyedDb> {
+    open_inner(path, cache, true, &|| Ok(Zeroizing::new(pass.to_string())))
+}
+
+type Asker<'a> = &'a dyn Fn() -> std::result::Result<Zeroizing<String>, SecretError>;
+
+fn open_inner(path: &Path, cache: &Cache, ask: bool, asker: Asker<'_>) -> Result<KeyedDb> {
     if !path.exists() {
         return Err(StoreError::NoStore(path.to_path_buf()).into());
     }
@@ -66,10 +84,7 @@ pub fn open_encrypted_with(path: &Path, cache: &Cache, ask: bool) -> Result<Keye
         }
     }
     let kf = KeyFile::load(&key_file_path(path))?;
-    if !passphrase::available() {
-        return Err(SecretError::KeyNeeded.into());
-    }
-    let pass = passphrase::read(&format!("Passphrase for the store {}: ", path.display()))?;
+    let pass = asker()?;
     let login = identity::os_login();
     let keys = match kf.open_all(login.as_deref(), pass.as_bytes()) {
         Err(SecretError::WrongPassphrase) => {

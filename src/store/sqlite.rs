@@ -111,6 +111,8 @@ impl SqliteDb {
 /// Gives SQLCipher the raw key (`x'…'`, no PBKDF2) and checks it with a read. The SQL text
 /// holding the key lives in a buffer zeroed on drop and never reaches an error message.
 fn apply_key(conn: &Connection, path: &Path, key: &crate::secrets::DataKey) -> Result<(), StoreError> {
+    // SQLCipher logs a failed HMAC check on stderr; a wrong key is reported by us instead.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     let lit = key.sqlcipher_literal();
     let mut sql = zeroize::Zeroizing::new(String::with_capacity(96));
     sql.push_str("PRAGMA key = \"");
