@@ -236,14 +236,17 @@ impl Cache {
 
     /// The cached key for `account`, from the first store that has one.
     pub fn get(&self, account: &str) -> Option<DataKey> {
-        for (_, s) in &self.stores {
-            if let Some(e) = self.entry(s, account) {
-                if let Ok(b) = e.get_secret() {
-                    let b = Zeroizing::new(b);
-                    if let Some(k) = DataKey::from_bytes(&b) {
-                        return Some(k);
-                    }
-                }
+        self.lookup(account).map(|(_, k)| k)
+    }
+
+    /// The cached key for `account` and the store that had it.
+    pub fn lookup(&self, account: &str) -> Option<(Kind, DataKey)> {
+        for (kind, s) in &self.stores {
+            if let Some(e) = self.entry(s, account)
+                && let Ok(b) = e.get_secret()
+                && let Some(k) = DataKey::from_bytes(&Zeroizing::new(b))
+            {
+                return Some((*kind, k));
             }
         }
         None
@@ -283,10 +286,10 @@ impl Cache {
     pub fn forget(&self, account: &str) -> usize {
         let mut n = 0;
         for (_, s) in &self.stores {
-            if let Some(e) = self.entry(s, account) {
-                if e.delete_credential().is_ok() {
-                    n += 1;
-                }
+            if let Some(e) = self.entry(s, account)
+                && e.delete_credential().is_ok()
+            {
+                n += 1;
             }
         }
         n

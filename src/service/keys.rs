@@ -71,16 +71,14 @@ fn open_inner(path: &Path, cache: &Cache, ask: bool, asker: Asker<'_>) -> Result
         return Err(StoreError::NoStore(path.to_path_buf()).into());
     }
     let account = account_for(path);
-    if !ask {
-        if let Some(k) = cache.get(&account) {
-            match SqliteDb::open_keyed(path, OpenMode::Existing, &k) {
-                Ok(db) => return Ok(settle(db, k, KeySource::Cache(Kind::Keyutils), cache, &account)),
-                // A stale cache entry (the store was re-keyed): drop it and ask.
-                Err(StoreError::Encrypted(_)) => {
-                    cache.forget(&account);
-                }
-                Err(e) => return Err(e.into()),
+    if !ask && let Some((kind, k)) = cache.lookup(&account) {
+        match SqliteDb::open_keyed(path, OpenMode::Existing, &k) {
+            Ok(db) => return Ok(settle(db, k, KeySource::Cache(kind), cache, &account)),
+            // A stale cache entry (the store was re-keyed elsewhere): drop it and ask.
+            Err(StoreError::Encrypted(_)) => {
+                cache.forget(&account);
             }
+            Err(e) => return Err(e.into()),
         }
     }
     let kf = KeyFile::load(&key_file_path(path))?;
