@@ -13,7 +13,9 @@ fn main() {
             }
         },
         None => {
-            eprintln!("chartroom: the screens are not built yet; use `chartroom --help` for the commands");
+            eprintln!(
+                "chartroom: the screens are not built yet; use `chartroom --help` for the commands"
+            );
             2
         }
     };

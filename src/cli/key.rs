@@ -58,23 +58,32 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
     need_encrypted(path)?;
     match cmd {
         KeyCmd::Unlock => {
-            let cache = crate::secrets::keyring::Cache::open(crate::secrets::keyring::Pin::from_env());
+            let cache =
+                crate::secrets::keyring::Cache::open(crate::secrets::keyring::Pin::from_env());
             let k = keys::open_encrypted_with(path, &cache, true)?;
             match k.cached_in {
                 Some(kind) => {
-                    println!("Unlocked: the key is kept in {} for this login.", where_cached(kind));
+                    println!(
+                        "Unlocked: the key is kept in {} for this login.",
+                        where_cached(kind)
+                    );
                     Ok(0)
                 }
                 None => {
                     let why = k.not_cached_why.unwrap_or_default();
-                    eprintln!("The passphrase is right, but the key was not kept: {}", safe(&why));
+                    eprintln!(
+                        "The passphrase is right, but the key was not kept: {}",
+                        safe(&why)
+                    );
                     Ok(4)
                 }
             }
         }
         KeyCmd::Lock => {
             let n = keys::lock(path);
-            println!("Locked: the key was removed from {n} keyring(s); the next command asks for a passphrase.");
+            println!(
+                "Locked: the key was removed from {n} keyring(s); the next command asks for a passphrase."
+            );
             Ok(0)
         }
         KeyCmd::AddSlot { user } => {
@@ -98,9 +107,13 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             let (svc, info) = keys::open_service(path, Clock::System)?;
             let info = info.ok_or(SecretError::KeyNeeded)?;
             svc.rotate_key(path, &info.key)?;
-            println!("Re-keyed: the store has a new key; every slot was re-sealed and passphrases are unchanged.");
+            println!(
+                "Re-keyed: the store has a new key; every slot was re-sealed and passphrases are unchanged."
+            );
             if matches!(info.source, KeySource::Passphrase) && info.cached_in.is_none() {
-                println!("The new key is not kept in a keyring; the next command asks for a passphrase.");
+                println!(
+                    "The new key is not kept in a keyring; the next command asks for a passphrase."
+                );
             }
             Ok(0)
         }
@@ -120,8 +133,14 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
 
 /// Makes an encrypted store for `init --encrypt`: asks for the administrator's new passphrase
 /// and makes a recovery passphrase. Returns the open store and the recovery passphrase.
-pub fn create(path: &Path, login: &str) -> Result<(crate::store::SqliteDb, zeroize::Zeroizing<String>), ServiceError> {
-    let pass = passphrase::read_new(&format!("New key passphrase for {} (at least 8 characters): ", safe(login)))?;
+pub fn create(
+    path: &Path,
+    login: &str,
+) -> Result<(crate::store::SqliteDb, zeroize::Zeroizing<String>), ServiceError> {
+    let pass = passphrase::read_new(&format!(
+        "New key passphrase for {} (at least 8 characters): ",
+        safe(login)
+    ))?;
     let recovery = crate::secrets::slots::recovery_passphrase();
     let k = keys::create_encrypted(path, login, login, &pass, &recovery, KdfParams::default())?;
     if k.cached_in.is_none() {
@@ -135,8 +154,13 @@ pub fn create(path: &Path, login: &str) -> Result<(crate::store::SqliteDb, zeroi
 
 /// Prints the recovery passphrase once, with what to do with it.
 pub fn print_recovery(path: &Path, rec: &str) {
-    println!("The store is encrypted. Its keys are in {}.", crate::secrets::key_file_path(path).display());
+    println!(
+        "The store is encrypted. Its keys are in {}.",
+        crate::secrets::key_file_path(path).display()
+    );
     println!("RECOVERY PASSPHRASE (shown once; write it down and lock it away):");
     println!("    {rec}");
-    println!("It opens the store if every user passphrase is lost: `chartroom key unlock` and type it.");
+    println!(
+        "It opens the store if every user passphrase is lost: `chartroom key unlock` and type it."
+    );
 }

@@ -115,7 +115,8 @@ fn with_timeout<T: Send + 'static>(
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(limit).unwrap_or_else(|_| Err("did not answer in time".into()))
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| Err("did not answer in time".into()))
 }
 
 /// A real set + get + delete of a random probe entry.
@@ -153,8 +154,10 @@ pub fn secret_service() -> Result<Arc<CredentialStore>, String> {
 /// every later use must happen on the same thread (kernel calls do not block, so no timeout).
 pub fn keyutils() -> Result<Arc<CredentialStore>, String> {
     use linux_keyutils::{KeyRing, KeyRingIdentifier};
-    KeyRing::from_special_id(KeyRingIdentifier::Session, true).map_err(|e| format!("no session keyring: {e}"))?;
-    let store: Arc<CredentialStore> = linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
+    KeyRing::from_special_id(KeyRingIdentifier::Session, true)
+        .map_err(|e| format!("no session keyring: {e}"))?;
+    let store: Arc<CredentialStore> =
+        linux_keyutils_keyring_store::Store::new().map_err(|e| describe(&e))?;
     probe(&store)?;
     Ok(store)
 }
@@ -168,7 +171,10 @@ pub struct Cache {
 impl Cache {
     /// Probes the stores `pin` allows.
     pub fn open(pin: Pin) -> Cache {
-        let mut c = Cache { stores: Vec::new(), refused: Vec::new() };
+        let mut c = Cache {
+            stores: Vec::new(),
+            refused: Vec::new(),
+        };
         for &k in pin.kinds() {
             let r = match k {
                 Kind::SecretService => secret_service(),
@@ -183,14 +189,18 @@ impl Cache {
             }
         }
         if pin == Pin::Prompt {
-            c.refused.push("the site's credential_store is `prompt`".into());
+            c.refused
+                .push("the site's credential_store is `prompt`".into());
         }
         c
     }
 
     /// A cache over given stores (tests), still probed.
     pub fn with_stores(stores: Vec<(Kind, Arc<CredentialStore>)>) -> Cache {
-        let mut c = Cache { stores: Vec::new(), refused: Vec::new() };
+        let mut c = Cache {
+            stores: Vec::new(),
+            refused: Vec::new(),
+        };
         for (k, s) in stores {
             match probe(&s) {
                 Ok(()) => c.stores.push((k, s)),
@@ -325,7 +335,10 @@ mod tests {
 
     #[test]
     fn accounts_differ_by_store_path() {
-        assert_ne!(account_for(Path::new("/x/a.db")), account_for(Path::new("/x/b.db")));
+        assert_ne!(
+            account_for(Path::new("/x/a.db")),
+            account_for(Path::new("/x/b.db"))
+        );
         assert!(account_for(Path::new("/x/a.db")).starts_with("store-key:"));
     }
 }

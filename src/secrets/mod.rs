@@ -88,7 +88,9 @@ pub enum SecretError {
     NoKeyFile(PathBuf),
     #[error("the key file {0} is damaged ({1}); restore it from backup; nothing was changed")]
     BadKeyFile(PathBuf, String),
-    #[error("the key does not open this store (it was re-keyed, or the key file belongs to another store)")]
+    #[error(
+        "the key does not open this store (it was re-keyed, or the key file belongs to another store)"
+    )]
     KeyMismatch,
     #[error("{0}")]
     Usage(String),

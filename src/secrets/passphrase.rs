@@ -25,7 +25,11 @@ pub fn available() -> bool {
 }
 
 fn has_tty() -> bool {
-    std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
 }
 
 /// Reads one line from `fd`, byte by byte so the next call gets the next line.
@@ -40,7 +44,9 @@ fn read_line_fd(fd: i32) -> Result<Zeroizing<String>, SecretError> {
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
-            return Err(SecretError::Usage(format!("cannot read a passphrase from descriptor {fd}: {e}")));
+            return Err(SecretError::Usage(format!(
+                "cannot read a passphrase from descriptor {fd}: {e}"
+            )));
         }
         if n == 0 || b[0] == b'\n' {
             if n == 0 && buf.is_empty() {
@@ -51,7 +57,9 @@ fn read_line_fd(fd: i32) -> Result<Zeroizing<String>, SecretError> {
             break;
         }
         if buf.len() >= 4096 {
-            return Err(SecretError::Usage("the passphrase is too long (over 4096 bytes)".into()));
+            return Err(SecretError::Usage(
+                "the passphrase is too long (over 4096 bytes)".into(),
+            ));
         }
         buf.push(b[0]);
     }
@@ -73,7 +81,9 @@ pub fn read(prompt: &str) -> Result<Zeroizing<String>, SecretError> {
     }
     rpassword::prompt_password(prompt)
         .map(Zeroizing::new)
-        .map_err(|e| SecretError::Usage(format!("cannot read the passphrase from the terminal: {e}")))
+        .map_err(|e| {
+            SecretError::Usage(format!("cannot read the passphrase from the terminal: {e}"))
+        })
 }
 
 /// Asks for a new passphrase (twice on a terminal); refuses an empty or short one.
@@ -89,12 +99,16 @@ pub fn read_new(prompt: &str) -> Result<Zeroizing<String>, SecretError> {
         let a = read(prompt)?;
         let b = read("Type it again: ")?;
         if *a != *b {
-            return Err(SecretError::Usage("the two passphrases differ; nothing was changed".into()));
+            return Err(SecretError::Usage(
+                "the two passphrases differ; nothing was changed".into(),
+            ));
         }
         a
     };
     if p.chars().count() < 8 {
-        return Err(SecretError::Usage("a passphrase needs at least 8 characters; nothing was changed".into()));
+        return Err(SecretError::Usage(
+            "a passphrase needs at least 8 characters; nothing was changed".into(),
+        ));
     }
     Ok(p)
 }

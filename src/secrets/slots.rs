@@ -37,13 +37,21 @@ pub struct KdfParams {
 impl Default for KdfParams {
     /// OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
     fn default() -> Self {
-        KdfParams { m_kib: 19 * 1024, t: 2, p: 1 }
+        KdfParams {
+            m_kib: 19 * 1024,
+            t: 2,
+            p: 1,
+        }
     }
 }
 
 impl KdfParams {
     /// Cheap parameters for unit tests only.
-    pub const TEST: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
+    pub const TEST: KdfParams = KdfParams {
+        m_kib: 64,
+        t: 1,
+        p: 1,
+    };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,8 +100,9 @@ fn unhex(s: &str, what: &str) -> Result<Vec<u8>, SecretError> {
 }
 
 fn derive_kek(pass: &[u8], salt: &[u8], p: KdfParams) -> Result<Zeroizing<[u8; 32]>, SecretError> {
-    let params = argon2::Params::new(p.m_kib, p.t, p.p, Some(32))
-        .map_err(|_| SecretError::Usage("the key slot records an impossible argon2id cost".into()))?;
+    let params = argon2::Params::new(p.m_kib, p.t, p.p, Some(32)).map_err(|_| {
+        SecretError::Usage("the key slot records an impossible argon2id cost".into())
+    })?;
     let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; 32]);
     a.hash_password_into(pass, salt, out.as_mut())
@@ -107,7 +116,8 @@ fn seal_key(shared: &[u8; 32], eph: &PublicKey, public: &PublicKey) -> Zeroizing
     salt[32..].copy_from_slice(public.as_bytes());
     let hk = hkdf::Hkdf::<Sha256>::new(Some(&salt), shared);
     let mut k = Zeroizing::new([0u8; 32]);
-    hk.expand(b"chartroom key slot v1", k.as_mut()).expect("32 bytes is a valid HKDF length");
+    hk.expand(b"chartroom key slot v1", k.as_mut())
+        .expect("32 bytes is a valid HKDF length");
     k
 }
 
@@ -170,7 +180,9 @@ impl Slot {
         let id = match (kind, user) {
             (SlotKind::Recovery, _) => "recovery".to_string(),
             (SlotKind::User, Some(u)) => format!("user:{u}"),
-            (SlotKind::User, None) => return Err(SecretError::Usage("a user slot needs a user".into())),
+            (SlotKind::User, None) => {
+                return Err(SecretError::Usage("a user slot needs a user".into()));
+            }
         };
         let mut slot = Slot {
             id,
@@ -192,7 +204,13 @@ impl Slot {
         let n = nonce();
         let aad = slot.aad(store_id);
         let wrapped = ChaCha20Poly1305::new(Key::from_slice(kek.as_ref()))
-            .encrypt(Nonce::from_slice(&n), Payload { msg: sk_bytes.as_ref(), aad: aad.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&n),
+                Payload {
+                    msg: sk_bytes.as_ref(),
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| SecretError::Usage("could not seal the key slot".into()))?;
         slot.secret_nonce = hex::encode(n);
         slot.wrapped_secret = hex::encode(wrapped);
@@ -213,7 +231,13 @@ impl Slot {
         let n = nonce();
         let aad = s.aad(store_id);
         let sealed = ChaCha20Poly1305::new(Key::from_slice(k.as_ref()))
-            .encrypt(Nonce::from_slice(&n), Payload { msg: key.as_bytes(), aad: aad.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&n),
+                Payload {
+                    msg: key.as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| SecretError::Usage("could not seal the key slot".into()))?;
         s.ephemeral = hex::encode(eph_pub.as_bytes());
         s.key_nonce = hex::encode(n);
@@ -243,7 +267,10 @@ impl Slot {
         let sk = ChaCha20Poly1305::new(Key::from_slice(kek.as_ref()))
             .decrypt(
                 Nonce::from_slice(&sn),
-                Payload { msg: &unhex(&self.wrapped_secret, &self.id)?, aad: aad.as_bytes() },
+                Payload {
+                    msg: &unhex(&self.wrapped_secret, &self.id)?,
+                    aad: aad.as_bytes(),
+                },
             )
             .map(Zeroizing::new)
             .map_err(|_| SecretError::WrongPassphrase)?;
@@ -262,7 +289,10 @@ impl Slot {
         let dk = ChaCha20Poly1305::new(Key::from_slice(k.as_ref()))
             .decrypt(
                 Nonce::from_slice(&kn),
-                Payload { msg: &unhex(&self.sealed_key, &self.id)?, aad: aad.as_bytes() },
+                Payload {
+                    msg: &unhex(&self.sealed_key, &self.id)?,
+                    aad: aad.as_bytes(),
+                },
             )
             .map(Zeroizing::new)
             .map_err(|_| damaged())?;
@@ -274,7 +304,8 @@ impl Slot {
 }
 
 fn to32(b: &[u8], id: &str) -> Result<[u8; 32], SecretError> {
-    b.try_into().map_err(|_| SecretError::DamagedSlot(id.to_string()))
+    b.try_into()
+        .map_err(|_| SecretError::DamagedSlot(id.to_string()))
 }
 
 impl KeyFile {
@@ -290,9 +321,11 @@ impl KeyFile {
     }
 
     pub fn load(path: &Path) -> Result<KeyFile, SecretError> {
-        let text = std::fs::read_to_string(path).map_err(|_| SecretError::NoKeyFile(path.to_path_buf()))?;
-        let kf: KeyFile = serde_json::from_str(&text)
-            .map_err(|e| SecretError::BadKeyFile(path.to_path_buf(), format!("line {}", e.line())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|_| SecretError::NoKeyFile(path.to_path_buf()))?;
+        let kf: KeyFile = serde_json::from_str(&text).map_err(|e| {
+            SecretError::BadKeyFile(path.to_path_buf(), format!("line {}", e.line()))
+        })?;
         if kf.format != FORMAT {
             return Err(SecretError::BadKeyFile(
                 path.to_path_buf(),
@@ -316,7 +349,8 @@ impl KeyFile {
             .mode(0o600)
             .open(&tmp)
             .map_err(io)?;
-        let text = serde_json::to_string_pretty(self).map_err(|e| SecretError::Usage(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| SecretError::Usage(e.to_string()))?;
         f.write_all(text.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
         drop(f);
@@ -342,7 +376,11 @@ impl KeyFile {
 
     /// Tries `passphrase` against the candidate slots; every distinct key it opens, in order.
     /// Several keys only during an interrupted rotation; the caller tries each on the store.
-    pub fn open_all(&self, os_login: Option<&str>, passphrase: &[u8]) -> Result<Vec<DataKey>, SecretError> {
+    pub fn open_all(
+        &self,
+        os_login: Option<&str>,
+        passphrase: &[u8],
+    ) -> Result<Vec<DataKey>, SecretError> {
         let mut keys: Vec<DataKey> = Vec::new();
         let mut damaged = None;
         for s in self.candidates(os_login) {
@@ -389,7 +427,12 @@ pub fn recovery_passphrase() -> Zeroizing<String> {
 
 /// A typed recovery passphrase, normalised: upper case, no spaces; dashes kept.
 pub fn normalise_recovery(s: &str) -> Zeroizing<String> {
-    Zeroizing::new(s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect())
+    Zeroizing::new(
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -400,10 +443,28 @@ mod tests {
         let mut kf = KeyFile::new();
         let id = kf.store_id.clone();
         kf.slots.push(
-            Slot::create(&id, SlotKind::User, Some("ann"), Some("ann"), b"ann pass", KdfParams::TEST, key).unwrap(),
+            Slot::create(
+                &id,
+                SlotKind::User,
+                Some("ann"),
+                Some("ann"),
+                b"ann pass",
+                KdfParams::TEST,
+                key,
+            )
+            .unwrap(),
         );
         kf.slots.push(
-            Slot::create(&id, SlotKind::Recovery, None, None, b"REC-OVERY", KdfParams::TEST, key).unwrap(),
+            Slot::create(
+                &id,
+                SlotKind::Recovery,
+                None,
+                None,
+                b"REC-OVERY",
+                KdfParams::TEST,
+                key,
+            )
+            .unwrap(),
         );
         kf
     }
@@ -412,9 +473,15 @@ mod tests {
     fn each_slot_opens_with_its_passphrase_only() {
         let key = DataKey::random();
         let kf = file_with(&key);
-        assert_eq!(kf.open_all(Some("ann"), b"ann pass").unwrap(), vec![key.clone()]);
+        assert_eq!(
+            kf.open_all(Some("ann"), b"ann pass").unwrap(),
+            vec![key.clone()]
+        );
         assert_eq!(kf.open_all(None, b"REC-OVERY").unwrap(), vec![key.clone()]);
-        assert!(matches!(kf.open_all(Some("ann"), b"nope"), Err(SecretError::WrongPassphrase)));
+        assert!(matches!(
+            kf.open_all(Some("ann"), b"nope"),
+            Err(SecretError::WrongPassphrase)
+        ));
     }
 
     #[test]
@@ -441,7 +508,10 @@ mod tests {
         let kf2 = file_with(&key);
         let mut other = kf2.slots[0].clone();
         other.user = Some("bob".into());
-        assert!(matches!(other.open(&kf2.store_id, b"ann pass"), Err(SecretError::DamagedSlot(_))));
+        assert!(matches!(
+            other.open(&kf2.store_id, b"ann pass"),
+            Err(SecretError::DamagedSlot(_))
+        ));
     }
 
     #[test]
@@ -453,9 +523,15 @@ mod tests {
         kf.save(&p).unwrap();
         kf.save(&p).unwrap();
         assert_eq!(KeyFile::load(&p).unwrap(), kf);
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         std::fs::write(&p, "{not json").unwrap();
-        assert!(matches!(KeyFile::load(&p), Err(SecretError::BadKeyFile(..))));
+        assert!(matches!(
+            KeyFile::load(&p),
+            Err(SecretError::BadKeyFile(..))
+        ));
     }
 
     #[test]

@@ -36,7 +36,10 @@ pub struct KeyedDb {
 /// The site's `credential_store` setting; a missing row is `auto`, an unknown value `prompt`
 /// (fail closed).
 pub fn site_pin(db: &dyn Sql) -> Pin {
-    match db.query_row("SELECT value FROM site_settings WHERE key = 'credential_store'", &[]) {
+    match db.query_row(
+        "SELECT value FROM site_settings WHERE key = 'credential_store'",
+        &[],
+    ) {
         Ok(Some(r)) => Pin::parse(&r.text(0)).unwrap_or(Pin::Prompt),
         _ => Pin::Auto,
     }
@@ -126,7 +129,13 @@ fn settle(db: SqliteDb, key: DataKey, source: KeySource, cache: &Cache, account:
         (KeySource::Cache(_), Some(k)) => KeySource::Cache(k),
         (s, _) => s,
     };
-    KeyedDb { db, key, source, cached_in, not_cached_why: why }
+    KeyedDb {
+        db,
+        key,
+        source,
+        cached_in,
+        not_cached_why: why,
+    }
 }
 
 /// Creates an encrypted store at `path` (which must not exist) with a slot for `user` under
@@ -150,8 +159,24 @@ pub fn create_encrypted(
     let key = DataKey::random();
     let mut kf = KeyFile::new();
     let id = kf.store_id.clone();
-    kf.slots.push(Slot::create(&id, SlotKind::User, Some(user), Some(os_login), pass.as_bytes(), params, &key)?);
-    kf.slots.push(Slot::create(&id, SlotKind::Recovery, None, None, recovery.as_bytes(), params, &key)?);
+    kf.slots.push(Slot::create(
+        &id,
+        SlotKind::User,
+        Some(user),
+        Some(os_login),
+        pass.as_bytes(),
+        params,
+        &key,
+    )?);
+    kf.slots.push(Slot::create(
+        &id,
+        SlotKind::Recovery,
+        None,
+        None,
+        recovery.as_bytes(),
+        params,
+        &key,
+    )?);
     kf.save(&kpath)?;
     let db = match SqliteDb::open_keyed(path, OpenMode::Create, &key) {
         Ok(db) => db,
@@ -166,7 +191,13 @@ pub fn create_encrypted(
         }
     };
     let cache = Cache::open(Pin::from_env());
-    Ok(settle(db, key, KeySource::Passphrase, &cache, &account_for(path)))
+    Ok(settle(
+        db,
+        key,
+        KeySource::Passphrase,
+        &cache,
+        &account_for(path),
+    ))
 }
 
 /// Opens a service on a store, encrypted or not, and hands back its key when it has one.
@@ -174,12 +205,20 @@ pub fn open_service(path: &Path, clock: Clock) -> Result<(Service, Option<KeyedI
     let login = identity::os_login().ok_or_else(|| ServiceError::UnknownLogin("?".into()))?;
     if is_encrypted(path) {
         let k = open_encrypted(path)?;
-        let info = KeyedInfo { key: k.key, source: k.source, cached_in: k.cached_in, not_cached_why: k.not_cached_why };
+        let info = KeyedInfo {
+            key: k.key,
+            source: k.source,
+            cached_in: k.cached_in,
+            not_cached_why: k.not_cached_why,
+        };
         let svc = Service::with_db(Box::new(k.db), clock, &login, path.display().to_string())?;
         Ok((svc, Some(info)))
     } else {
         let db = SqliteDb::open(path, OpenMode::Existing)?;
-        Ok((Service::with_db(Box::new(db), clock, &login, path.display().to_string())?, None))
+        Ok((
+            Service::with_db(Box::new(db), clock, &login, path.display().to_string())?,
+            None,
+        ))
     }
 }
 
@@ -197,7 +236,12 @@ pub fn lock(path: &Path) -> usize {
 }
 
 impl Service {
-    fn key_audit(&self, action: &'static str, object: Option<String>, detail: Option<String>) -> Result<()> {
+    fn key_audit(
+        &self,
+        action: &'static str,
+        object: Option<String>,
+        detail: Option<String>,
+    ) -> Result<()> {
         let mut e = self.event(action, None, "ok");
         e.object = object;
         e.detail = detail;
@@ -205,7 +249,14 @@ impl Service {
     }
 
     /// Adds (or replaces) `username`'s key slot, opened by `pass`. Administrators only.
-    pub fn add_key_slot(&self, store_path: &Path, key: &DataKey, username: &str, pass: &str, params: KdfParams) -> Result<()> {
+    pub fn add_key_slot(
+        &self,
+        store_path: &Path,
+        key: &DataKey,
+        username: &str,
+        pass: &str,
+        params: KdfParams,
+    ) -> Result<()> {
         self.require(Permission::ManageUsers, "key_slot_add", None)?;
         let user = store::users::by_username(self.db(), username)?
             .ok_or_else(|| ServiceError::NotFound(format!("the chartroom user \"{username}\"")))?;
@@ -234,17 +285,23 @@ impl Service {
         let mut kf = KeyFile::load(&kpath)?;
         let id = format!("user:{username}");
         if !kf.slots.iter().any(|s| s.id == id) {
-            return Err(ServiceError::NotFound(format!("a key slot for \"{username}\"")));
+            return Err(ServiceError::NotFound(format!(
+                "a key slot for \"{username}\""
+            )));
         }
         if kf.slots.iter().filter(|s| s.kind == SlotKind::User).count() < 2 {
-            return Err(ServiceError::Usage("that is the last user key slot; add another first".into()));
+            return Err(ServiceError::Usage(
+                "that is the last user key slot; add another first".into(),
+            ));
         }
         kf.slots.retain(|s| s.id != id);
         kf.save(&kpath)?;
         self.key_audit(
             "key_slot_remove",
             Some(format!("key_slot:{id}")),
-            Some("run `chartroom key rotate` so a copy of the old key cannot open the store".into()),
+            Some(
+                "run `chartroom key rotate` so a copy of the old key cannot open the store".into(),
+            ),
         )
     }
 
@@ -270,7 +327,10 @@ impl Service {
         // The new key must open the file and the old one must not, before the old slots go.
         SqliteDb::open_keyed(store_path, OpenMode::Existing, &new)?;
         if SqliteDb::open_keyed(store_path, OpenMode::Existing, old).is_ok() {
-            return Err(StoreError::Other("the old key still opens the store after re-keying".into()).into());
+            return Err(StoreError::Other(
+                "the old key still opens the store after re-keying".into(),
+            )
+            .into());
         }
         kf.slots = std::mem::take(&mut kf.pending);
         kf.save(&kpath)?;
@@ -287,6 +347,10 @@ impl Service {
     pub fn key_slots(&self, store_path: &Path) -> Result<Vec<(String, Option<String>, SlotKind)>> {
         self.require(Permission::ManageUsers, "key_slots", None)?;
         let kf = KeyFile::load(&key_file_path(store_path))?;
-        Ok(kf.slots.into_iter().map(|s| (s.id, s.user, s.kind)).collect())
+        Ok(kf
+            .slots
+            .into_iter()
+            .map(|s| (s.id, s.user, s.kind))
+            .collect())
     }
 }

@@ -56,7 +56,12 @@ fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Out
 /// `chartroom init --encrypt` in `dir`; the store path and the printed recovery passphrase.
 fn init_encrypted(dir: &Path, keyring: &str) -> (PathBuf, String) {
     let db = dir.join("s.db");
-    let o = run_with(&db, keyring, Some(&format!("{PASS}\n")), &["init", "--encrypt"]);
+    let o = run_with(
+        &db,
+        keyring,
+        Some(&format!("{PASS}\n")),
+        &["init", "--encrypt"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     let rec = out
@@ -78,7 +83,13 @@ fn open(db: &Path, pass: &str) -> KeyedDb {
 }
 
 fn service_over(k: KeyedDb, db: &Path) -> Service {
-    Service::with_db(Box::new(k.db), Clock::fixed(2026, 11, 26), &me(), db.display().to_string()).expect("service")
+    Service::with_db(
+        Box::new(k.db),
+        Clock::fixed(2026, 11, 26),
+        &me(),
+        db.display().to_string(),
+    )
+    .expect("service")
 }
 
 fn add_known_patient(svc: &mut Service) {
@@ -107,7 +118,11 @@ fn files_containing(dir: &Path, needles: &[&[u8]]) -> Vec<String> {
         let bytes = std::fs::read(&p).expect("read file");
         for n in needles {
             if bytes.windows(n.len()).any(|w| w == *n) {
-                hits.push(format!("{} has {}", p.display(), String::from_utf8_lossy(n)));
+                hits.push(format!(
+                    "{} has {}",
+                    p.display(),
+                    String::from_utf8_lossy(n)
+                ));
             }
         }
     }
@@ -115,10 +130,17 @@ fn files_containing(dir: &Path, needles: &[&[u8]]) -> Vec<String> {
 }
 
 fn phi_needles() -> Vec<Vec<u8>> {
-    [FAMILY, GIVEN, SSN, &FAMILY.to_lowercase(), &GIVEN.to_lowercase(), &FAMILY.to_uppercase()]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect()
+    [
+        FAMILY,
+        GIVEN,
+        SSN,
+        &FAMILY.to_lowercase(),
+        &GIVEN.to_lowercase(),
+        &FAMILY.to_uppercase(),
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect()
 }
 
 fn rusqlite_count(db: &Path, key: Option<&DataKey>) -> rusqlite::Result<i64> {
@@ -126,7 +148,11 @@ fn rusqlite_count(db: &Path, key: Option<&DataKey>) -> rusqlite::Result<i64> {
     if let Some(k) = key {
         c.execute_batch(&format!("PRAGMA key = \"{}\";", &*k.sqlcipher_literal()))?;
     }
-    c.query_row("SELECT count(*) FROM patients WHERE family = ?1", [FAMILY], |r| r.get(0))
+    c.query_row(
+        "SELECT count(*) FROM patients WHERE family = ?1",
+        [FAMILY],
+        |r| r.get(0),
+    )
 }
 
 fn mode(p: &Path) -> u32 {
@@ -147,7 +173,12 @@ fn encrypted_store_hides_phi_and_opens_only_with_its_key() {
     let key = k.key.clone();
     let mut svc = service_over(k, &db);
     add_known_patient(&mut svc);
-    assert_eq!(svc.find(&format!("{FAMILY} {GIVEN}"), 5).expect("find").len(), 1);
+    assert_eq!(
+        svc.find(&format!("{FAMILY} {GIVEN}"), 5)
+            .expect("find")
+            .len(),
+        1
+    );
     let needles = phi_needles();
     let needles: Vec<&[u8]> = needles.iter().map(|n| n.as_slice()).collect();
     // While the service is open the WAL holds the new pages: scan before any checkpoint.
@@ -159,15 +190,28 @@ fn encrypted_store_hides_phi_and_opens_only_with_its_key() {
     std::fs::write(control.path().join("plain"), format!("x{FAMILY}x")).unwrap();
     assert_eq!(files_containing(control.path(), &needles).len(), 1);
     // Store, WAL, SHM and key file are private.
-    for p in [db.clone(), wal.clone(), with_suffix(&db, "-shm"), key_file_path(&db)] {
+    for p in [
+        db.clone(),
+        wal.clone(),
+        with_suffix(&db, "-shm"),
+        key_file_path(&db),
+    ] {
         assert_eq!(mode(&p), 0o600, "{} is not 0600", p.display());
     }
     drop(svc);
     assert_eq!(files_containing(dir.path(), &needles), Vec::<String>::new());
     // Neither the sqlite3 CLI nor rusqlite reads it without the key; rusqlite does with it.
-    let o = Command::new("sqlite3").arg(&db).arg("SELECT count(*) FROM patients;").output().expect("sqlite3 CLI");
+    let o = Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT count(*) FROM patients;")
+        .output()
+        .expect("sqlite3 CLI");
     assert!(!o.status.success(), "sqlite3 read an encrypted store");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a database"), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not a database"),
+        "{}",
+        stderr(&o)
+    );
     assert!(rusqlite_count(&db, None).is_err());
     assert!(rusqlite_count(&db, Some(&DataKey::random())).is_err());
     assert_eq!(rusqlite_count(&db, Some(&key)).expect("read with key"), 1);
@@ -184,10 +228,17 @@ fn rotate_retires_the_old_key_and_keeps_every_passphrase() {
     let new = svc.rotate_key(&db, &old).expect("rotate");
     drop(svc);
     assert_ne!(old, new);
-    assert!(rusqlite_count(&db, Some(&old)).is_err(), "the old key still opens the store");
+    assert!(
+        rusqlite_count(&db, Some(&old)).is_err(),
+        "the old key still opens the store"
+    );
     assert_eq!(rusqlite_count(&db, Some(&new)).expect("new key"), 1);
     assert_eq!(open(&db, PASS).key, new);
-    assert_eq!(open(&db, &recovery.to_lowercase()).key, new, "recovery slot re-sealed too");
+    assert_eq!(
+        open(&db, &recovery.to_lowercase()).key,
+        new,
+        "recovery slot re-sealed too"
+    );
     let kf = chartroom::secrets::slots::KeyFile::load(&key_file_path(&db)).expect("key file");
     assert!(kf.pending.is_empty());
     // And through the binary: the old key is gone for good, the passphrase still works.
@@ -202,13 +253,22 @@ fn a_store_whose_key_is_not_cached_asks_for_the_passphrase() {
     // No terminal and no --passphrase-fd: a clear refusal, exit 4.
     let o = run_with(&db, "prompt", None, &["check"]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    assert!(stderr(&o).contains("chartroom key unlock"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("chartroom key unlock"),
+        "{}",
+        stderr(&o)
+    );
     // The passphrase on a descriptor opens it.
     let o = run_with(&db, "prompt", Some(&format!("{PASS}\n")), &["check"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("sound"));
     // `key unlock` verifies, but with no keyring allowed it says the key was not kept.
-    let o = run_with(&db, "prompt", Some(&format!("{PASS}\n")), &["key", "unlock"]);
+    let o = run_with(
+        &db,
+        "prompt",
+        Some(&format!("{PASS}\n")),
+        &["key", "unlock"],
+    );
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(stderr(&o).contains("not kept"), "{}", stderr(&o));
 }
@@ -221,15 +281,28 @@ fn wrong_passphrase_and_damaged_slot_are_named_and_change_nothing() {
     let before_keys = std::fs::read(key_file_path(&db)).unwrap();
     let o = run_with(&db, "prompt", Some("not the passphrase\n"), &["check"]);
     assert_eq!(o.status.code(), Some(4));
-    assert!(stderr(&o).contains("does not open any key slot"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not open any key slot"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stderr(&o).contains("not the passphrase"));
     assert_eq!(std::fs::read(&db).unwrap(), before_db);
     assert_eq!(std::fs::read(key_file_path(&db)).unwrap(), before_keys);
     // Damage the user's sealed key: named as damage, not as a wrong passphrase.
     let mut v: serde_json::Value = serde_json::from_slice(&before_keys).unwrap();
     let sealed = v["slots"][0]["sealed_key"].as_str().unwrap().to_string();
-    let flipped: String =
-        sealed.chars().enumerate().map(|(i, c)| if i == 4 { if c == 'a' { 'b' } else { 'a' } } else { c }).collect();
+    let flipped: String = sealed
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 4 {
+                if c == 'a' { 'b' } else { 'a' }
+            } else {
+                c
+            }
+        })
+        .collect();
     v["slots"][0]["sealed_key"] = flipped.into();
     std::fs::write(key_file_path(&db), serde_json::to_vec(&v).unwrap()).unwrap();
     let damaged = std::fs::read(key_file_path(&db)).unwrap();
@@ -293,7 +366,9 @@ impl keyring_core::api::CredentialStoreApi for Refusing {
         _: &str,
         _: Option<&std::collections::HashMap<&str, &str>>,
     ) -> keyring_core::Result<keyring_core::Entry> {
-        Ok(keyring_core::Entry::new_with_credential(Arc::new(RefusingCred)))
+        Ok(keyring_core::Entry::new_with_credential(Arc::new(
+            RefusingCred,
+        )))
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -310,14 +385,25 @@ fn a_keyring_that_refuses_access_falls_back_to_the_passphrase() {
     assert!(cache.why_none().contains("access refused"));
     let k = keys::open_with_passphrase(&db, &cache, PASS).expect("passphrase still opens");
     assert!(k.cached_in.is_none());
-    assert!(k.not_cached_why.as_deref().unwrap_or("").contains("ask for the passphrase"));
+    assert!(
+        k.not_cached_why
+            .as_deref()
+            .unwrap_or("")
+            .contains("ask for the passphrase")
+    );
     // Nothing was written in plaintext: the key appears in no file.
     let hex_key = k.key.sqlcipher_literal()[2..66].to_string();
     let raw = k.key.as_bytes().to_vec();
     drop(k);
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "only the store and its key file: {names:?}");
-    assert_eq!(files_containing(dir.path(), &[hex_key.as_bytes(), &raw]), Vec::<String>::new());
+    assert_eq!(
+        files_containing(dir.path(), &[hex_key.as_bytes(), &raw]),
+        Vec::<String>::new()
+    );
 }
 
 /// Round-trips a key through `kind` and then through the binary (cached: no passphrase).
@@ -339,11 +425,21 @@ fn round_trip(kind: Kind, pin: &str) {
     let dir = tmp();
     let (db, _) = init_encrypted(dir.path(), pin);
     let o = run_with(&db, pin, None, &["check"]);
-    assert_eq!(o.status.code(), Some(0), "the cached key should open the store: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the cached key should open the store: {}",
+        stderr(&o)
+    );
     let o = run_with(&db, pin, None, &["key", "lock"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = run_with(&db, pin, None, &["check"]);
-    assert_eq!(o.status.code(), Some(4), "locked: asks again: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "locked: asks again: {}",
+        stderr(&o)
+    );
     let o = run_with(&db, pin, Some(&format!("{PASS}\n")), &["key", "unlock"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = run_with(&db, pin, None, &["check"]);
