@@ -145,8 +145,12 @@ pub fn create(
     let k = keys::create_encrypted(path, login, login, &pass, &recovery, KdfParams::default())?;
     if k.cached_in.is_none() {
         eprintln!(
-            "Note: the key is not kept in an OS keyring ({}); chartroom will ask for the passphrase each time.",
-            safe(k.not_cached_why.as_deref().unwrap_or("none available"))
+            "Note: {}.",
+            safe(
+                k.not_cached_why
+                    .as_deref()
+                    .unwrap_or("the key is not kept in an OS keyring")
+            )
         );
     }
     Ok((k.db, recovery))

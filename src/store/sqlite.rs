@@ -150,7 +150,19 @@ fn apply_key(
 /// The journal leaves WAL mode for the re-key (so no frame under the old key is left behind)
 /// and returns to it after.
 pub fn rekey(db: &dyn Sql, key: &crate::secrets::DataKey) -> Result<(), StoreError> {
-    db.query("PRAGMA journal_mode = DELETE", &[])?;
+    // Leaving WAL needs the only connection; another open session keeps it in WAL.
+    let mode = match db.query_row("PRAGMA journal_mode = DELETE", &[]) {
+        Ok(r) => r.map(|r| r.text(0)).unwrap_or_default(),
+        Err(StoreError::Busy) => String::new(),
+        Err(e) => return Err(e),
+    };
+    if !mode.eq_ignore_ascii_case("delete") {
+        db.query("PRAGMA journal_mode = WAL", &[])?;
+        return Err(StoreError::Other(
+            "another chartroom session has this store open; close every other session, then re-key; nothing was changed"
+                .into(),
+        ));
+    }
     let lit = key.sqlcipher_literal();
     let mut sql = zeroize::Zeroizing::new(String::with_capacity(96));
     sql.push_str("PRAGMA rekey = \"");

@@ -18,7 +18,7 @@ use keyring_core::CredentialStore;
 
 use super::common::*;
 
-const PASS: &str = "correct horse battery";
+pub const PASS: &str = "correct horse battery";
 const FAMILY: &str = "Quillonbrook";
 const GIVEN: &str = "Zephyrine";
 const SSN: &str = "457558912";
@@ -54,7 +54,7 @@ fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Out
 }
 
 /// `chartroom init --encrypt` in `dir`; the store path and the printed recovery passphrase.
-fn init_encrypted(dir: &Path, keyring: &str) -> (PathBuf, String) {
+pub fn init_encrypted(dir: &Path, keyring: &str) -> (PathBuf, String) {
     let db = dir.join("s.db");
     let o = run_with(
         &db,

@@ -4,3 +4,4 @@ mod common;
 
 mod cli_basics;
 mod crypt;
+mod crypt_slots;
