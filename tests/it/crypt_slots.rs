@@ -176,7 +176,7 @@ fn rotate_refuses_while_another_session_has_the_store_open() {
         .db
         .query_row("SELECT count(*) FROM patients", &[])
         .expect("read");
-    let e = admin.rotate_key(&db, &key).err().expect("refused");
+    let e = admin.rotate_key(&db, &key).expect_err("refused");
     assert!(e.to_string().contains("another chartroom session"), "{e}");
     drop(other);
     drop(admin);
