@@ -93,6 +93,10 @@ pub struct KeyFile {
     /// been re-keyed, so a crash half-way never leaves a store nobody can open.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Slot>,
+    /// A keyed hash of the next key during a rotation (a hash of 256 random bits reveals
+    /// nothing), so the first open after a crash can tell whether the re-key happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_check: Option<String>,
 }
 
 fn unhex(s: &str, what: &str) -> Result<Vec<u8>, SecretError> {
@@ -317,6 +321,7 @@ impl KeyFile {
             store_id: hex::encode(id),
             slots: Vec::new(),
             pending: Vec::new(),
+            pending_check: None,
         }
     }
 
@@ -361,6 +366,32 @@ impl KeyFile {
             let _ = d.sync_all();
         }
         Ok(())
+    }
+
+    /// The check recorded for a pending key.
+    pub fn key_check(&self, key: &DataKey) -> String {
+        let mut h = Sha256::new();
+        h.update(b"chartroom pending key v1|");
+        h.update(self.store_id.as_bytes());
+        h.update(key.as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    /// Finishes or abandons an interrupted rotation once the store has opened under `key`:
+    /// the pending slots become the slots if they hold that key, else they are dropped.
+    /// Whether the file changed (the caller saves it).
+    pub fn settle_pending(&mut self, key: &DataKey) -> bool {
+        if self.pending.is_empty() && self.pending_check.is_none() {
+            return false;
+        }
+        if self.pending_check.as_deref() == Some(self.key_check(key).as_str())
+            && !self.pending.is_empty()
+        {
+            self.slots = std::mem::take(&mut self.pending);
+        }
+        self.pending.clear();
+        self.pending_check = None;
+        true
     }
 
     /// Slots to try for `os_login`: that login's own slots first, then the others (the

@@ -100,7 +100,14 @@ fn open_inner(path: &Path, cache: &Cache, ask: bool, asker: Asker<'_>) -> Result
     };
     for k in keys {
         match SqliteDb::open_keyed(path, OpenMode::Existing, &k) {
-            Ok(db) => return Ok(settle(db, k, KeySource::Passphrase, cache, &account)),
+            Ok(db) => {
+                let mut kf = kf;
+                if kf.settle_pending(&k) {
+                    // Best effort: an interrupted rotation is finished (or undone) now.
+                    let _ = kf.save(&key_file_path(path));
+                }
+                return Ok(settle(db, k, KeySource::Passphrase, cache, &account));
+            }
             Err(StoreError::Encrypted(_)) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -318,9 +325,11 @@ impl Service {
             .iter()
             .map(|s| s.reseal(&kf.store_id, &new))
             .collect::<std::result::Result<_, _>>()?;
+        kf.pending_check = Some(kf.key_check(&new));
         kf.save(&kpath)?;
         if let Err(e) = store::rekey(self.db(), &new) {
             kf.pending.clear();
+            kf.pending_check = None;
             kf.save(&kpath)?;
             return Err(e.into());
         }
@@ -332,7 +341,7 @@ impl Service {
             )
             .into());
         }
-        kf.slots = std::mem::take(&mut kf.pending);
+        kf.settle_pending(&new);
         kf.save(&kpath)?;
         let n = kf.slots.len();
         self.key_audit("key_rotate", None, Some(format!("slots={n}")))?;

@@ -225,3 +225,52 @@ fn a_store_whose_key_is_not_cached_prompts_on_the_terminal() {
     assert!(out.contains("The store is sound"), "{out}");
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// A crash between writing the next slots and re-keying, or between re-keying and dropping the
+/// old slots: either way the store opens, and the key file is set straight on that open.
+#[test]
+fn an_interrupted_rotation_leaves_a_store_that_opens() {
+    for rekeyed in [true, false] {
+        let dir = tmp();
+        let (db, _) = init_encrypted(dir.path(), "prompt");
+        let old = keys::open_with_passphrase(&db, &no_cache(), PASS)
+            .expect("open")
+            .key;
+        let new = DataKey::random();
+        let kpath = key_file_path(&db);
+        let mut kf = KeyFile::load(&kpath).expect("key file");
+        kf.pending = kf
+            .slots
+            .iter()
+            .map(|s| s.reseal(&kf.store_id, &new).expect("reseal"))
+            .collect();
+        kf.pending_check = Some(kf.key_check(&new));
+        kf.save(&kpath).expect("save");
+        if rekeyed {
+            let c = rusqlite::Connection::open(&db).expect("open");
+            c.execute_batch(&format!("PRAGMA key = \"{}\";", &*old.sqlcipher_literal()))
+                .expect("key");
+            c.execute_batch(&format!(
+                "PRAGMA rekey = \"{}\";",
+                &*new.sqlcipher_literal()
+            ))
+            .expect("rekey");
+        }
+        let expect = if rekeyed { new.clone() } else { old.clone() };
+        assert_eq!(
+            keys::open_with_passphrase(&db, &no_cache(), PASS)
+                .expect("opens")
+                .key,
+            expect
+        );
+        let kf = KeyFile::load(&kpath).expect("key file");
+        assert!(
+            kf.pending.is_empty() && kf.pending_check.is_none(),
+            "rekeyed={rekeyed}"
+        );
+        assert_eq!(
+            kf.open_all(Some(&me()), PASS.as_bytes()).expect("slots"),
+            vec![expect]
+        );
+    }
+}
