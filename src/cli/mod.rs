@@ -30,8 +30,9 @@ pub struct Cli {
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Read passphrases from this open file descriptor, one line each (for scripts; never
-    /// give a passphrase as an argument).
+    /// Read passphrases from this open file descriptor, one line each in the order they are
+    /// asked for (for scripts; a passphrase is never taken from an argument or the
+    /// environment).
     #[arg(long, global = true, value_name = "N")]
     pub passphrase_fd: Option<i32>,
     #[command(subcommand)]

@@ -33,15 +33,16 @@ pub struct KeyedDb {
     pub not_cached_why: Option<String>,
 }
 
-/// The site's `credential_store` setting; a missing row is `auto`, an unknown value `prompt`
-/// (fail closed).
+/// The site's `credential_store` setting; a missing row is `auto`, an unknown value or an
+/// unreadable table `prompt` (fail closed). `site set` can validate values with [`Pin::parse`].
 pub fn site_pin(db: &dyn Sql) -> Pin {
     match db.query_row(
         "SELECT value FROM site_settings WHERE key = 'credential_store'",
         &[],
     ) {
         Ok(Some(r)) => Pin::parse(&r.text(0)).unwrap_or(Pin::Prompt),
-        _ => Pin::Auto,
+        Ok(None) => Pin::Auto,
+        Err(_) => Pin::Prompt,
     }
 }
 
