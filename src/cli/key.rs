@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 
-use crate::secrets::keyring::Kind;
+use crate::secrets::keyring::{Cache, Kind, Pin};
 use crate::secrets::slots::{KdfParams, SlotKind};
 use crate::secrets::{SecretError, is_encrypted, passphrase};
 use crate::service::keys::{self, KeySource};
@@ -58,8 +58,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
     need_encrypted(path)?;
     match cmd {
         KeyCmd::Unlock => {
-            let cache =
-                crate::secrets::keyring::Cache::open(crate::secrets::keyring::Pin::from_env());
+            let cache = Cache::open(Pin::from_env());
             let k = keys::open_encrypted_with(path, &cache, true)?;
             match k.cached_in {
                 Some(kind) => {
@@ -106,7 +105,8 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
         KeyCmd::Rotate => {
             let (svc, info) = keys::open_service(path, Clock::System)?;
             let info = info.ok_or(SecretError::KeyNeeded)?;
-            svc.rotate_key(path, &info.key)?;
+            let cache = Cache::open(Pin::from_env());
+            svc.rotate_key(path, &info.key, &cache)?;
             println!(
                 "Re-keyed: the store has a new key; every slot was re-sealed and passphrases are unchanged."
             );
@@ -142,7 +142,16 @@ pub fn create(
         safe(login)
     ))?;
     let recovery = crate::secrets::slots::recovery_passphrase();
-    let k = keys::create_encrypted(path, login, login, &pass, &recovery, KdfParams::default())?;
+    let cache = Cache::open(Pin::from_env());
+    let k = keys::create_encrypted(
+        path,
+        login,
+        login,
+        &pass,
+        &recovery,
+        KdfParams::default(),
+        &cache,
+    )?;
     if k.cached_in.is_none() {
         eprintln!(
             "Note: {}.",

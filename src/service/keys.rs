@@ -147,7 +147,7 @@ fn settle(db: SqliteDb, key: DataKey, source: KeySource, cache: &Cache, account:
 }
 
 /// Creates an encrypted store at `path` (which must not exist) with a slot for `user` under
-/// `pass` and a recovery slot under `recovery`. The key file is written first, so the store
+/// `pass` and a recovery slot under `recovery`; caches the key in `cache`. The key file is written first, so the store
 /// never exists without its slots.
 pub fn create_encrypted(
     path: &Path,
@@ -156,6 +156,7 @@ pub fn create_encrypted(
     pass: &str,
     recovery: &str,
     params: KdfParams,
+    cache: &Cache,
 ) -> Result<KeyedDb> {
     let kpath = key_file_path(path);
     if path.exists() || kpath.exists() {
@@ -198,12 +199,11 @@ pub fn create_encrypted(
             return Err(e.into());
         }
     };
-    let cache = Cache::open(Pin::from_env());
     Ok(settle(
         db,
         key,
         KeySource::Passphrase,
-        &cache,
+        cache,
         &account_for(path),
     ))
 }
@@ -316,7 +316,8 @@ impl Service {
     /// Re-keys the store under a new random data key and re-seals every slot to it (no
     /// passphrase needed: slots are sealed to their public halves). The next slots are
     /// written beside the current ones first, so a crash half-way leaves a store that opens.
-    pub fn rotate_key(&self, store_path: &Path, old: &DataKey) -> Result<DataKey> {
+    /// `cache` is where to replace the cached key (narrowed here by the site's pin).
+    pub fn rotate_key(&self, store_path: &Path, old: &DataKey, cache: &Cache) -> Result<DataKey> {
         self.require(Permission::ManageUsers, "key_rotate", None)?;
         let kpath = key_file_path(store_path);
         let mut kf = KeyFile::load(&kpath)?;
@@ -347,9 +348,8 @@ impl Service {
         let n = kf.slots.len();
         self.key_audit("key_rotate", None, Some(format!("slots={n}")))?;
         let account = account_for(store_path);
-        let cache = Cache::open(Pin::from_env().narrow(site_pin(self.db())));
         cache.forget(&account);
-        let _ = cache.put(&account, &new);
+        let _ = cache.split(site_pin(self.db()), true).put(&account, &new);
         Ok(new)
     }
 

@@ -225,7 +225,7 @@ fn rotate_retires_the_old_key_and_keeps_every_passphrase() {
     let old = k.key.clone();
     let mut svc = service_over(k, &db);
     add_known_patient(&mut svc);
-    let new = svc.rotate_key(&db, &old).expect("rotate");
+    let new = svc.rotate_key(&db, &old, &no_cache()).expect("rotate");
     drop(svc);
     assert_ne!(old, new);
     assert!(

@@ -176,7 +176,9 @@ fn rotate_refuses_while_another_session_has_the_store_open() {
         .db
         .query_row("SELECT count(*) FROM patients", &[])
         .expect("read");
-    let e = admin.rotate_key(&db, &key).expect_err("refused");
+    let e = admin
+        .rotate_key(&db, &key, &no_cache())
+        .expect_err("refused");
     assert!(e.to_string().contains("another chartroom session"), "{e}");
     drop(other);
     drop(admin);
@@ -189,7 +191,9 @@ fn rotate_refuses_while_another_session_has_the_store_open() {
         key
     );
     let (admin, key) = service_as(&db, &me());
-    let new = admin.rotate_key(&db, &key).expect("rotate when alone");
+    let new = admin
+        .rotate_key(&db, &key, &no_cache())
+        .expect("rotate when alone");
     assert_ne!(new, key);
     drop(admin);
     assert_eq!(audit_count(&db, "key_rotate", "ok"), 1);
