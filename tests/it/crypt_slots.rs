@@ -221,7 +221,7 @@ fn a_store_whose_key_is_not_cached_prompts_on_the_terminal() {
     {
         use std::io::Write;
         let mut i = child.stdin.take().expect("stdin");
-        i.write_all(format!("{PASS}\n").as_bytes()).expect("type");
+        let _ = i.write_all(format!("{PASS}\n").as_bytes());
     }
     let o = child.wait_with_output().expect("wait");
     let out = stdout(&o);
