@@ -3,6 +3,7 @@
 mod audit;
 mod demo;
 mod find;
+mod key;
 mod patient;
 mod show;
 mod site;
@@ -32,6 +33,11 @@ pub struct Cli {
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Read passphrases from this open file descriptor, one line each in the order they are
+    /// asked for (for scripts; a passphrase is never taken from an argument or the
+    /// environment).
+    #[arg(long, global = true, value_name = "N")]
+    pub passphrase_fd: Option<i32>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -39,7 +45,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create an empty store, with you as its first administrator.
-    Init,
+    Init(demo::InitArgs),
     /// Build a store of made-up patients to practise on, then open it.
     Demo(demo::DemoArgs),
     /// Register patients.
@@ -62,6 +68,9 @@ pub enum Command {
     Audit(audit::AuditCmd),
     /// The privacy officer's queue: who broke the glass on a restricted record, and why.
     Alerts(audit::AlertsArgs),
+    /// The key of an encrypted store: unlock, lock, add-slot, remove-slot, rotate, slots.
+    #[command(subcommand)]
+    Key(key::KeyCmd),
 }
 
 impl Cli {
@@ -76,8 +85,10 @@ pub type Outcome = Result<i32, ServiceError>;
 /// Runs a parsed command. `None` (no command) is handled by the caller (the screens).
 pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
     let path = cli.store_path();
+    crate::secrets::passphrase::set_fd(cli.passphrase_fd);
     match cmd {
-        Command::Init => demo::init(&path),
+        Command::Init(a) => demo::init(&path, a),
+        Command::Key(c) => key::run(&path, c),
         Command::Demo(a) => demo::demo(&path, a).map(|_| 0),
         Command::Patient(c) => patient::run(&path, c),
         Command::Find(a) => find::run(&path, a),

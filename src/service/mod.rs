@@ -5,6 +5,7 @@ pub mod audit;
 pub mod clock;
 pub mod demo;
 pub mod identity;
+pub mod keys;
 mod patients;
 mod restricted;
 mod session;
@@ -69,6 +70,8 @@ pub enum ServiceError {
     NoPassword(String),
     #[error("the audit trail could not be written, so nothing was shown or changed ({0})")]
     AuditFailed(StoreError),
+    #[error(transparent)]
+    Key(#[from] crate::secrets::SecretError),
 }
 
 impl ServiceError {
@@ -80,6 +83,8 @@ impl ServiceError {
             ServiceError::Interrupted => 130,
             ServiceError::Store(StoreError::Conflict) => 5,
             ServiceError::Store(StoreError::Duplicate(_)) => 5,
+            ServiceError::Store(StoreError::Encrypted(_)) => 4,
+            ServiceError::Key(k) => k.exit_code(),
             ServiceError::Store(_) => 3,
             ServiceError::AuditFailed(_) => 3,
             ServiceError::Denied { .. }
@@ -122,7 +127,12 @@ pub struct Service {
 impl Service {
     /// Opens an existing store as the OS login running this process.
     pub fn open(path: &Path, clock: Clock) -> Result<Self> {
-        let db = SqliteDb::open(path, OpenMode::Existing)?;
+        // An encrypted store opens with its cached key, else a passphrase (see `keys`).
+        let db = if crate::secrets::is_encrypted(path) {
+            keys::open_encrypted(path)?.db
+        } else {
+            SqliteDb::open(path, OpenMode::Existing)?
+        };
         let login = identity::os_login().ok_or_else(|| ServiceError::UnknownLogin("?".into()))?;
         Self::with_db(Box::new(db), clock, &login, path.display().to_string())
     }

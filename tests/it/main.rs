@@ -4,6 +4,8 @@ mod common;
 
 mod cli_bad_input;
 mod cli_basics;
+mod crypt;
+mod crypt_slots;
 mod search_quality;
 mod sec_access;
 mod sec_audit;

@@ -184,7 +184,9 @@ fn generated_queries_recall_at_5() {
     let mut missed = Vec::new();
     for _ in 0..QUERIES {
         let mrn = (10_000_000 + rng.below(N)).to_string();
-        let glass = Access::BreakGlass { reason: "search recall test".into() };
+        let glass = Access::BreakGlass {
+            reason: "search recall test".into(),
+        };
         let chart = svc.show_with(&mrn, &glass).expect("chart");
         let p = &chart.patient;
         let mut words: Vec<String> = format!("{} {}", p.given, p.family)
