@@ -93,18 +93,41 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let last_name_word = terms.iter().rposition(|t| matches!(t, Term::Name(_)));
-        // Estimate each term's size so the most selective goes first.
+        // Name words expand in memory first, so each term's size is known before any read.
+        let expansions: Vec<Vec<(usize, u32)>> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                Term::Name(w) => self.expand(w, Some(i) == last_name_word),
+                _ => Vec::new(),
+            })
+            .collect();
         let mut order: Vec<(usize, u64)> = terms
             .iter()
             .enumerate()
-            .map(|(i, t)| (i, self.estimate(t)))
+            .map(|(i, t)| (i, self.estimate(t, &expansions[i])))
             .collect();
         order.sort_by_key(|&(_, est)| est);
+        // One name word: when its exact and prefix matches already fill the list, typo matches
+        // (which score lower) cannot reach it, so their postings are not read.
+        if let [Term::Name(_)] = terms.as_slice() {
+            let (strong, weak): (Vec<_>, Vec<_>) = expansions[0]
+                .iter()
+                .partition(|(_, wt)| *wt >= weight::PREFIX);
+            let mut acc = union_all(self.postings_of(db, &strong)?);
+            if acc.len() < limit {
+                acc = union_all_with(acc, self.postings_of(db, &weak)?);
+            }
+            return Ok(top(acc, limit));
+        }
         // The most selective term makes the candidate list; every other term only filters it,
         // by binary search into its (possibly long) posting lists: no big list is ever merged.
         let mut acc: Option<Cands> = None;
         for (i, _) in order {
-            let lists = self.candidates(db, &terms[i], Some(i) == last_name_word)?;
+            let lists = match &terms[i] {
+                Term::Name(_) => self.postings_of(db, &expansions[i])?,
+                t => self.candidates(db, t)?,
+            };
             match acc.as_mut() {
                 None => acc = Some(union_all(lists)),
                 Some(a) => filter(a, &lists),
@@ -113,31 +136,50 @@ impl SearchIndex {
                 return Ok(Vec::new());
             }
         }
-        let mut hits: Vec<Hit> = acc
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(id, score)| Hit {
-                patient_id: i64::from(id),
-                score,
-            })
-            .collect();
-        let k = limit.min(hits.len());
-        if k < hits.len() {
-            hits.select_nth_unstable_by(k, |a, b| {
-                b.score.cmp(&a.score).then(a.patient_id.cmp(&b.patient_id))
-            });
-            hits.truncate(k);
-        }
-        hits.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.patient_id.cmp(&b.patient_id)));
-        Ok(hits)
+        Ok(top(acc.unwrap_or_default(), limit))
     }
 
-    fn estimate(&self, t: &Term) -> u64 {
+    /// The posting lists of some vocabulary entries, with their weights.
+    fn postings_of(&self, db: &dyn Sql, entries: &[(usize, u32)]) -> Result<Lists, StoreError> {
+        let mut out = Vec::with_capacity(entries.len());
+        for &(i, wt) in entries {
+            let mut ids = Vec::with_capacity(self.df[i] as usize);
+            search_index::postings(db, self.ids[i], &mut ids)?;
+            out.push((wt, ids));
+        }
+        Ok(out)
+    }
+}
+
+/// The best `limit` candidates, best first (ties: lower id first).
+fn top(acc: Cands, limit: usize) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = acc
+        .into_iter()
+        .map(|(id, score)| Hit {
+            patient_id: i64::from(id),
+            score,
+        })
+        .collect();
+    let k = limit.min(hits.len());
+    if k < hits.len() {
+        hits.select_nth_unstable_by(k, |a, b| {
+            b.score.cmp(&a.score).then(a.patient_id.cmp(&b.patient_id))
+        });
+        hits.truncate(k);
+    }
+    hits.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.patient_id.cmp(&b.patient_id)));
+    hits
+}
+
+impl SearchIndex {
+    fn estimate(&self, t: &Term, expansion: &[(usize, u32)]) -> u64 {
         match t {
-            Term::Name(w) => {
-                let (lo, hi) = self.prefix_range(w);
-                // Prefix ranges of one or two letters are large; typo expansion adds a little.
-                self.df[lo..hi].iter().map(|&d| u64::from(d)).sum::<u64>() + 1
+            Term::Name(_) => {
+                expansion
+                    .iter()
+                    .map(|&(i, _)| u64::from(self.df[i]))
+                    .sum::<u64>()
+                    + 1
             }
             Term::Phone(_) | Term::SsnLast4(_) => 10,
             Term::Date(crate::domain::DateQuery::Day(_)) => 50,
@@ -202,17 +244,11 @@ impl SearchIndex {
     }
 
     /// The id lists one term matches, each sorted, with the weight of that match.
-    fn candidates(&self, db: &dyn Sql, t: &Term, is_last: bool) -> Result<Lists, StoreError> {
+    fn candidates(&self, db: &dyn Sql, t: &Term) -> Result<Lists, StoreError> {
         use crate::domain::DateQuery;
         let mut out: Lists = Vec::new();
         match t {
-            Term::Name(w) => {
-                for (i, wt) in self.expand(w, is_last) {
-                    let mut ids = Vec::with_capacity(self.df[i] as usize);
-                    search_index::postings(db, self.ids[i], &mut ids)?;
-                    out.push((wt, ids));
-                }
-            }
+            Term::Name(_) => {}
             Term::Date(d) => {
                 let wt = match d {
                     DateQuery::Day(_) => weight::EXACT,
@@ -236,7 +272,7 @@ impl SearchIndex {
                 if (d.len() == 4 || d.len() == 8)
                     && let Some(dq) = crate::domain::parse_date_query(d)
                 {
-                    out.extend(self.candidates(db, &Term::Date(dq), is_last)?);
+                    out.extend(self.candidates(db, &Term::Date(dq))?);
                 }
             }
         }
@@ -257,6 +293,11 @@ impl SearchIndex {
 
 /// One term's matches: (weight, ascending ids) per matching token or index.
 type Lists = Vec<(u32, Vec<u32>)>;
+
+/// Candidates already gathered, joined with more lists of the same term.
+fn union_all_with(acc: Cands, lists: Lists) -> Cands {
+    merge_cands(&acc, &union_all(lists))
+}
 
 /// The union of one term's lists, best weight per id.
 fn union_all(mut lists: Lists) -> Cands {
@@ -282,8 +323,8 @@ fn union_all(mut lists: Lists) -> Cands {
     }
 }
 
-/// The union of many long lists through a table indexed by id (a byte per patient): linear in
-/// the list lengths, with one pass over the table at the end.
+/// The union of many long lists through a table indexed by id (a byte of weight per patient,
+/// and a bit per patient to find the set ones fast): linear in the list lengths.
 fn dense_union(lists: &Lists) -> Cands {
     let max = lists
         .iter()
@@ -292,43 +333,61 @@ fn dense_union(lists: &Lists) -> Cands {
         .copied()
         .unwrap_or(0) as usize;
     let mut best = vec![0u8; max + 1];
+    let mut seen = vec![0u64; max / 64 + 1];
+    let mut n = 0usize;
     for (wt, ids) in lists {
         let w = (*wt).min(255) as u8;
         for &id in ids {
-            let b = &mut best[id as usize];
+            let id = id as usize;
+            let b = &mut best[id];
+            if *b == 0 {
+                seen[id / 64] |= 1 << (id % 64);
+                n += 1;
+            }
             *b = (*b).max(w);
         }
     }
-    best.iter()
-        .enumerate()
-        .filter(|(_, w)| **w > 0)
-        .map(|(id, w)| (id as u32, u32::from(*w)))
-        .collect()
+    let mut out = Vec::with_capacity(n);
+    for (k, &word) in seen.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let id = k * 64 + bits.trailing_zeros() as usize;
+            out.push((id as u32, u32::from(best[id])));
+            bits &= bits - 1;
+        }
+    }
+    out
 }
 
 /// The union of candidates and one more list, keeping the best weight per id.
 fn merge(acc: &Cands, ids: &[u32], wt: u32) -> Cands {
-    let mut out = Vec::with_capacity(acc.len() + ids.len());
+    let more: Cands = ids.iter().map(|&id| (id, wt)).collect();
+    merge_cands(acc, &more)
+}
+
+/// The union of two candidate lists (each sorted by id), keeping the best weight per id.
+fn merge_cands(a: &Cands, b: &Cands) -> Cands {
+    let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
-    while i < acc.len() && j < ids.len() {
-        match acc[i].0.cmp(&ids[j]) {
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
             std::cmp::Ordering::Less => {
-                out.push(acc[i]);
+                out.push(a[i]);
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                out.push((ids[j], wt));
+                out.push(b[j]);
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                out.push((acc[i].0, acc[i].1.max(wt)));
+                out.push((a[i].0, a[i].1.max(b[j].1)));
                 i += 1;
                 j += 1;
             }
         }
     }
-    out.extend_from_slice(&acc[i..]);
-    out.extend(ids[j..].iter().map(|&id| (id, wt)));
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
     out
 }
 
