@@ -26,7 +26,8 @@ pub struct DemoArgs {
 }
 
 fn login() -> Result<String, ServiceError> {
-    identity::os_login().ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))
+    identity::os_login()
+        .ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))
 }
 
 /// Creates an empty store with the OS login as its first administrator.
@@ -41,7 +42,14 @@ pub fn init(path: &Path) -> Outcome {
     let db = SqliteDb::open(path, OpenMode::Create)?;
     let now = store::iso_utc(Clock::System.now());
     store::write_tx(&db, |db| {
-        let id = store::users::insert(db, &login, &format!("{login} (administrator)"), Role::Admin, Some(&login), &now)?;
+        let id = store::users::insert(
+            db,
+            &login,
+            &format!("{login} (administrator)"),
+            Role::Admin,
+            Some(&login),
+            &now,
+        )?;
         store::audit::append(
             db,
             &store::audit::AuditEvent {
@@ -57,7 +65,11 @@ pub fn init(path: &Path) -> Outcome {
         )
         .map(|_| ())
     })?;
-    println!("Created an empty store at {}; {} is its administrator.", path.display(), login);
+    println!(
+        "Created an empty store at {}; {} is its administrator.",
+        path.display(),
+        login
+    );
     Ok(0)
 }
 
@@ -71,18 +83,31 @@ pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
     }
     let login = login()?;
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(|e| StoreError::Other(e.to_string()))?;
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| StoreError::Other(e.to_string()))?;
     }
     let bar = indicatif::ProgressBar::new(a.patients);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("Making made-up patients {bar:40} {pos}/{len} ({eta} left)")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "Making made-up patients {bar:40} {pos}/{len} ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let report = demo::build(path, a.patients as usize, a.seed, Clock::System, &login, &stop, &mut |n| {
-        bar.set_position(n)
-    });
+    let report = demo::build(
+        path,
+        a.patients as usize,
+        a.seed,
+        Clock::System,
+        &login,
+        &stop,
+        &mut |n| bar.set_position(n),
+    );
     bar.finish_and_clear();
     let report = report?;
     let s = report.stats;

@@ -34,7 +34,10 @@ pub fn run(path: &Path, a: &FindArgs) -> Outcome {
     let mut svc = open(path)?;
     let found = svc.find(&query, usize::from(a.limit))?;
     if a.json {
-        let out: Vec<serde_json::Value> = found.iter().map(|f| serde_json::to_value(f).unwrap_or_default()).collect();
+        let out: Vec<serde_json::Value> = found
+            .iter()
+            .map(|f| serde_json::to_value(f).unwrap_or_default())
+            .collect();
         println!("{}", serde_json::Value::Array(out));
     } else if !found.is_empty() {
         let today = svc.clock().today();

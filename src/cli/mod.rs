@@ -29,6 +29,9 @@ pub struct Cli {
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Measure start-to-first-frame and the first search for QUERY, print the times, quit.
+    #[arg(long, global = true, hide = true, value_name = "QUERY")]
+    pub bench_first_frame: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -22,7 +22,10 @@ pub fn run(path: &Path, a: &ShowArgs) -> Outcome {
     let mut svc = open(path)?;
     let chart = svc.show(&a.mrn)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&chart).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&chart).unwrap_or_default()
+        );
         return Ok(0);
     }
     let p = &chart.patient;
@@ -63,7 +66,16 @@ pub fn run(path: &Path, a: &ShowArgs) -> Outcome {
         println!("Phone: {ph}");
     }
     for n in &p.previous_names {
-        println!("{} name: {}, {}", if n.kind == "alias" { "Alias" } else { "Previous" }, safe(&n.family), safe(&n.given));
+        println!(
+            "{} name: {}, {}",
+            if n.kind == "alias" {
+                "Alias"
+            } else {
+                "Previous"
+            },
+            safe(&n.family),
+            safe(&n.given)
+        );
     }
     println!("\nEncounters ({})", chart.encounters.len());
     for e in &chart.encounters {
@@ -75,7 +87,11 @@ pub fn run(path: &Path, a: &ShowArgs) -> Outcome {
             e.discharge_at.as_deref().unwrap_or("in house"),
             safe(e.service.as_deref().unwrap_or("-")),
             safe(e.attending.as_deref().unwrap_or("-")),
-            if e.coding_status == "coded" { "coded" } else { "awaiting coding" }
+            if e.coding_status == "coded" {
+                "coded"
+            } else {
+                "awaiting coding"
+            }
         );
         for d in &e.diagnoses {
             println!(
@@ -87,7 +103,12 @@ pub fn run(path: &Path, a: &ShowArgs) -> Outcome {
             );
         }
         for x in &e.procedures {
-            println!("      px {} {:<8} {}", x.sequence, x.code, safe(x.description.as_deref().unwrap_or("")));
+            println!(
+                "      px {} {:<8} {}",
+                x.sequence,
+                x.code,
+                safe(x.description.as_deref().unwrap_or(""))
+            );
         }
     }
     println!("\nDocuments ({})", chart.documents.len());

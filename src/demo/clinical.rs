@@ -60,12 +60,26 @@ pub fn demo_codes() -> &'static [CodeRow] {
 /// How many encounters a patient has: 1 to 10, most have few.
 const ENCOUNTER_WEIGHTS: [usize; 10] = [45, 22, 11, 7, 5, 3, 2, 2, 2, 1];
 const SERVICES: &[&str] = &[
-    "Medicine", "Surgery", "Cardiology", "Orthopedics", "Obstetrics", "Pediatrics",
-    "Psychiatry", "Oncology", "Neurology", "Emergency",
+    "Medicine",
+    "Surgery",
+    "Cardiology",
+    "Orthopedics",
+    "Obstetrics",
+    "Pediatrics",
+    "Psychiatry",
+    "Oncology",
+    "Neurology",
+    "Emergency",
 ];
 const DISPOSITIONS: &[&str] = &[
-    "Home", "Home", "Home", "Home health", "Skilled nursing facility", "Rehabilitation",
-    "Left against medical advice", "Transferred to another hospital",
+    "Home",
+    "Home",
+    "Home",
+    "Home health",
+    "Skilled nursing facility",
+    "Rehabilitation",
+    "Left against medical advice",
+    "Transferred to another hospital",
 ];
 
 /// The first and last discharge dates the demo uses (the shipped code sets apply from Oct 1 2024).
@@ -75,7 +89,11 @@ fn window() -> (NaiveDate, i64) {
     (first, (last - first).num_days())
 }
 
-pub(super) fn encounters(r: &mut Rng, p: &SynthPatient, next_account: &mut u64) -> Vec<SynthEncounter> {
+pub(super) fn encounters(
+    r: &mut Rng,
+    p: &SynthPatient,
+    next_account: &mut u64,
+) -> Vec<SynthEncounter> {
     let codes = code_counts();
     let mut roll = r.below(100);
     let mut n = 1;
@@ -107,8 +125,19 @@ pub(super) fn encounters(r: &mut Rng, p: &SynthPatient, next_account: &mut u64) 
         let admit_day = discharge_day - Duration::days(stay);
         let in_house = i == n - 1 && kind == "inpatient" && d > span - 10 && r.chance(0.5);
         let admit = format!("{} {:02}:{:02}", admit_day, r.range(0, 23), r.range(0, 59));
-        let discharge = (!in_house).then(|| format!("{} {:02}:{:02}", discharge_day, r.range(8, 20), r.range(0, 59)));
-        let service = if kind == "emergency" { "Emergency" } else { *r.pick(SERVICES) };
+        let discharge = (!in_house).then(|| {
+            format!(
+                "{} {:02}:{:02}",
+                discharge_day,
+                r.range(8, 20),
+                r.range(0, 59)
+            )
+        });
+        let service = if kind == "emergency" {
+            "Emergency"
+        } else {
+            *r.pick(SERVICES)
+        };
         let attending = *r.pick(CLINICIANS);
         *next_account += 1;
         let coded = discharge.is_some() && r.chance(0.65);
@@ -216,7 +245,15 @@ fn documents(
     }
     plan.into_iter()
         .map(|(doc_type, title, day)| {
-            let status = *r.pick(&["signed", "signed", "signed", "signed", "signed", "transcribed", "dictated"]);
+            let status = *r.pick(&[
+                "signed",
+                "signed",
+                "signed",
+                "signed",
+                "signed",
+                "transcribed",
+                "dictated",
+            ]);
             let body = format!(
                 "{title}. {} {} Attending: {attending}.",
                 r.pick(NOTE_LINES),
@@ -228,7 +265,13 @@ fn documents(
                 author: attending,
                 service_date: day.to_string(),
                 status,
-                signed_at: (status == "signed").then(|| format!("{} 17:{:02}", day + Duration::days(r.range(0, 3)), r.below(60))),
+                signed_at: (status == "signed").then(|| {
+                    format!(
+                        "{} 17:{:02}",
+                        day + Duration::days(r.range(0, 3)),
+                        r.below(60)
+                    )
+                }),
                 body,
                 part2: doc_type == "SUD",
                 psychotherapy: doc_type == "PSY",

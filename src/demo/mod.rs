@@ -91,7 +91,11 @@ impl Generator {
             _ => Sex::Male,
         };
         let family = if r.chance(0.04) {
-            format!("{}-{}", FAMILY[r.skewed(FAMILY.len())], FAMILY[r.skewed(FAMILY.len())])
+            format!(
+                "{}-{}",
+                FAMILY[r.skewed(FAMILY.len())],
+                FAMILY[r.skewed(FAMILY.len())]
+            )
         } else {
             FAMILY[r.skewed(FAMILY.len())].to_string()
         };
@@ -107,15 +111,23 @@ impl Generator {
             4..=5 => Some(given_list[r.skewed(given_list.len())].to_string()),
             _ => None,
         };
-        let dob = NaiveDate::from_ymd_opt(1925, 1, 1).expect("date")
-            + Duration::days(r.range(0, 37_000));
+        let dob =
+            NaiveDate::from_ymd_opt(1925, 1, 1).expect("date") + Duration::days(r.range(0, 37_000));
         let (city, state, zip) = *r.pick(CITIES);
         let mut previous = Vec::new();
         if sex == Sex::Female && dob.year() < 2000 && r.chance(0.12) {
-            previous.push(("previous", FAMILY[r.skewed(FAMILY.len())].to_string(), given.clone()));
+            previous.push((
+                "previous",
+                FAMILY[r.skewed(FAMILY.len())].to_string(),
+                given.clone(),
+            ));
         }
         if r.chance(0.01) {
-            previous.push(("alias", family.clone(), given_list[r.below(given_list.len())].to_string()));
+            previous.push((
+                "alias",
+                family.clone(),
+                given_list[r.below(given_list.len())].to_string(),
+            ));
         }
         let mut p = SynthPatient {
             mrn: self.mrn(),
@@ -126,7 +138,12 @@ impl Generator {
             dob,
             sex,
             ssn: (!r.chance(0.12)).then(|| ssn(r)),
-            address: format!("{} {} {}", r.range(1, 9999), r.pick(STREETS), r.pick(STREET_KINDS)),
+            address: format!(
+                "{} {} {}",
+                r.range(1, 9999),
+                r.pick(STREETS),
+                r.pick(STREET_KINDS)
+            ),
             city,
             state,
             postal_code: format!("{zip}{:03}", r.below(1000)),
@@ -254,11 +271,21 @@ impl Iterator for Generator {
         let roll = r.below(1_000_000) as f64 / 1e6;
         if room && roll < DUPLICATE_RATE {
             let (q, reason) = self.duplicate_of(&mut r, &p);
-            self.key.push(KeyPair { duplicate: true, reason, a: p.mrn.clone(), b: q.mrn.clone() });
+            self.key.push(KeyPair {
+                duplicate: true,
+                reason,
+                a: p.mrn.clone(),
+                b: q.mrn.clone(),
+            });
             self.pending.push_back(Self::finish(q));
         } else if room && roll < DUPLICATE_RATE + HARD_NON_DUPLICATE_RATE {
             let (q, reason) = self.look_alike(&mut r, &mut p);
-            self.key.push(KeyPair { duplicate: false, reason, a: p.mrn.clone(), b: q.mrn.clone() });
+            self.key.push(KeyPair {
+                duplicate: false,
+                reason,
+                a: p.mrn.clone(),
+                b: q.mrn.clone(),
+            });
             self.pending.push_back(Self::finish(q));
         }
         Some(Self::finish(p))
@@ -295,7 +322,11 @@ pub fn typo(r: &mut Rng, s: &str) -> String {
         }
         1 => c.insert(i, letter),
         2 => {
-            c[i] = if c[i].to_ascii_lowercase() == letter { 'y' } else { letter };
+            c[i] = if c[i].to_ascii_lowercase() == letter {
+                'y'
+            } else {
+                letter
+            };
         }
         _ => c.swap(i - 1, i),
     }
@@ -309,11 +340,17 @@ mod tests {
 
     #[test]
     fn same_seed_same_records() {
-        let a: Vec<_> = Generator::new(300, 7).map(|p| (p.mrn, p.family, p.dob)).collect();
-        let b: Vec<_> = Generator::new(300, 7).map(|p| (p.mrn, p.family, p.dob)).collect();
+        let a: Vec<_> = Generator::new(300, 7)
+            .map(|p| (p.mrn, p.family, p.dob))
+            .collect();
+        let b: Vec<_> = Generator::new(300, 7)
+            .map(|p| (p.mrn, p.family, p.dob))
+            .collect();
         assert_eq!(a, b);
         assert_eq!(a.len(), 300);
-        let c: Vec<_> = Generator::new(300, 8).map(|p| (p.mrn, p.family, p.dob)).collect();
+        let c: Vec<_> = Generator::new(300, 8)
+            .map(|p| (p.mrn, p.family, p.dob))
+            .collect();
         assert_ne!(a, c);
     }
 

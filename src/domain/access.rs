@@ -83,7 +83,9 @@ pub fn allows(role: Role, p: Permission) -> bool {
             p,
             Search | ViewChart | ViewDocument | Edit | Code | Release | Merge | RevealSsn
         ),
-        Role::PrivacyOfficer => matches!(p, Search | ViewChart | ViewDocument | RevealSsn | ReadAudit),
+        Role::PrivacyOfficer => {
+            matches!(p, Search | ViewChart | ViewDocument | RevealSsn | ReadAudit)
+        }
         Role::Auditor => matches!(p, Search | ReadAudit),
         // The site's administrator holds every permission; every use is still audited.
         Role::Admin => true,

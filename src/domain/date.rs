@@ -111,7 +111,15 @@ mod tests {
 
     #[test]
     fn invalid_dates_are_refused() {
-        for s in ["1970-02-30", "13/01/1970", "19701301", "tomorrow", "", "1970", "02/30/1970"] {
+        for s in [
+            "1970-02-30",
+            "13/01/1970",
+            "19701301",
+            "tomorrow",
+            "",
+            "1970",
+            "02/30/1970",
+        ] {
             assert!(parse_date(s).is_err(), "{s}");
         }
     }
@@ -121,11 +129,17 @@ mod tests {
         assert_eq!(parse_date_query("1970"), Some(DateQuery::Year(1970)));
         assert_eq!(
             parse_date_query("03/1970"),
-            Some(DateQuery::Month { year: 1970, month: 3 })
+            Some(DateQuery::Month {
+                year: 1970,
+                month: 3
+            })
         );
         assert_eq!(
             parse_date_query("1970-03"),
-            Some(DateQuery::Month { year: 1970, month: 3 })
+            Some(DateQuery::Month {
+                year: 1970,
+                month: 3
+            })
         );
         assert_eq!(parse_date_query("5555"), None);
         assert_eq!(parse_date_query("13/1970"), None);
@@ -134,7 +148,13 @@ mod tests {
     #[test]
     fn ages() {
         let dob = NaiveDate::from_ymd_opt(1970, 3, 14).unwrap();
-        assert_eq!(age_on(dob, NaiveDate::from_ymd_opt(2026, 3, 13).unwrap()), 55);
-        assert_eq!(age_on(dob, NaiveDate::from_ymd_opt(2026, 3, 14).unwrap()), 56);
+        assert_eq!(
+            age_on(dob, NaiveDate::from_ymd_opt(2026, 3, 13).unwrap()),
+            55
+        );
+        assert_eq!(
+            age_on(dob, NaiveDate::from_ymd_opt(2026, 3, 14).unwrap()),
+            56
+        );
     }
 }

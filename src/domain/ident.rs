@@ -90,7 +90,9 @@ pub struct Ssn(String);
 impl Ssn {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-        let others = s.chars().any(|c| !(c.is_ascii_digit() || c == '-' || c == ' '));
+        let others = s
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || c == '-' || c == ' '));
         if digits.len() != 9 || others {
             return Err(DomainError::BadSsn);
         }
@@ -184,8 +186,14 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert_eq!(Phone::parse("(555) 201-3344").unwrap().digits(), "5552013344");
-        assert_eq!(Phone::parse("+1 555 201 3344").unwrap().digits(), "5552013344");
+        assert_eq!(
+            Phone::parse("(555) 201-3344").unwrap().digits(),
+            "5552013344"
+        );
+        assert_eq!(
+            Phone::parse("+1 555 201 3344").unwrap().digits(),
+            "5552013344"
+        );
         assert!(Phone::parse("201-3344").is_err());
     }
 }

@@ -114,7 +114,9 @@ impl SearchIndex {
             .collect();
         let k = limit.min(hits.len());
         if k < hits.len() {
-            hits.select_nth_unstable_by(k, |a, b| b.score.cmp(&a.score).then(a.patient_id.cmp(&b.patient_id)));
+            hits.select_nth_unstable_by(k, |a, b| {
+                b.score.cmp(&a.score).then(a.patient_id.cmp(&b.patient_id))
+            });
             hits.truncate(k);
         }
         hits.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.patient_id.cmp(&b.patient_id)));
@@ -172,10 +174,7 @@ impl SearchIndex {
                     continue;
                 }
             }
-            if prefix_typo
-                && tb.len() > wb.len()
-                && osa_within(wb, &tb[..wb.len()], 1).is_some()
-            {
+            if prefix_typo && tb.len() > wb.len() && osa_within(wb, &tb[..wb.len()], 1).is_some() {
                 out.push((i, weight::PREFIX_TYPO));
             }
         }
@@ -201,22 +200,42 @@ impl SearchIndex {
                     DateQuery::Year(_) => weight::YEAR,
                 };
                 let (from, to) = d.iso_range();
-                c.extend(patients::ids_by_dob(db, &from, &to)?.into_iter().map(|id| (id, wt)));
+                c.extend(
+                    patients::ids_by_dob(db, &from, &to)?
+                        .into_iter()
+                        .map(|id| (id, wt)),
+                );
             }
             Term::Mrn(m) => self.mrn_candidates(db, m, &mut c)?,
             Term::Phone(p) => {
-                c.extend(patients::ids_by_phone(db, p)?.into_iter().map(|id| (id, weight::PHONE)));
+                c.extend(
+                    patients::ids_by_phone(db, p)?
+                        .into_iter()
+                        .map(|id| (id, weight::PHONE)),
+                );
             }
             Term::SsnLast4(s) => {
-                c.extend(patients::ids_by_ssn_last4(db, s)?.into_iter().map(|id| (id, weight::SSN4)));
+                c.extend(
+                    patients::ids_by_ssn_last4(db, s)?
+                        .into_iter()
+                        .map(|id| (id, weight::SSN4)),
+                );
             }
             Term::Digits(d) => {
                 self.mrn_candidates(db, d, &mut c)?;
                 if d.len() == 4 {
-                    c.extend(patients::ids_by_ssn_last4(db, d)?.into_iter().map(|id| (id, weight::SSN4)));
+                    c.extend(
+                        patients::ids_by_ssn_last4(db, d)?
+                            .into_iter()
+                            .map(|id| (id, weight::SSN4)),
+                    );
                 }
                 if d.len() == 7 || d.len() == 10 {
-                    c.extend(patients::ids_by_phone(db, d)?.into_iter().map(|id| (id, weight::PHONE)));
+                    c.extend(
+                        patients::ids_by_phone(db, d)?
+                            .into_iter()
+                            .map(|id| (id, weight::PHONE)),
+                    );
                 }
                 if d.len() == 4 || d.len() == 8 {
                     if let Some(dq) = crate::domain::parse_date_query(d) {
@@ -232,7 +251,14 @@ impl SearchIndex {
 
     fn mrn_candidates(&self, db: &dyn Sql, m: &str, c: &mut Cands) -> Result<(), StoreError> {
         for (id, exact) in patients::ids_by_mrn_prefix(db, m, MRN_PREFIX_CAP)? {
-            c.push((id, if exact { weight::MRN_EXACT } else { weight::MRN_PREFIX }));
+            c.push((
+                id,
+                if exact {
+                    weight::MRN_EXACT
+                } else {
+                    weight::MRN_PREFIX
+                },
+            ));
         }
         Ok(())
     }

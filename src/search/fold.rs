@@ -71,12 +71,18 @@ mod tests {
             patient_tokens(["de la Cruz", "María José"]),
             vec!["de", "la", "cruz", "delacruz", "maria", "jose", "mariajose"]
         );
-        assert_eq!(patient_tokens(["Smith-Jones"]), vec!["smith", "jones", "smithjones"]);
+        assert_eq!(
+            patient_tokens(["Smith-Jones"]),
+            vec!["smith", "jones", "smithjones"]
+        );
     }
 
     #[test]
     fn hostile_input_folds_harmlessly() {
-        assert_eq!(fold("\u{1b}]0;owned\u{7}Smith").split_whitespace().last(), Some("smith"));
+        assert_eq!(
+            fold("\u{1b}]0;owned\u{7}Smith").split_whitespace().last(),
+            Some("smith")
+        );
         assert_eq!(fold("\u{202e}evil"), " evil");
     }
 }

@@ -50,7 +50,11 @@ pub fn parse(query: &str) -> Vec<Term> {
 fn classify(word: &str, out: &mut Vec<Term>) {
     let has_digit = word.bytes().any(|b| b.is_ascii_digit());
     if !has_digit {
-        out.extend(fold(word).split_whitespace().map(|w| Term::Name(w.to_string())));
+        out.extend(
+            fold(word)
+                .split_whitespace()
+                .map(|w| Term::Name(w.to_string())),
+        );
         return;
     }
     let digits: String = word.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -68,9 +72,15 @@ fn classify(word: &str, out: &mut Vec<Term>) {
         out.push(Term::SsnLast4(digits[5..].to_string()));
         return;
     }
-    let phone_chars = word.chars().all(|c| c.is_ascii_digit() || "-().+ ".contains(c));
+    let phone_chars = word
+        .chars()
+        .all(|c| c.is_ascii_digit() || "-().+ ".contains(c));
     if phone_chars && (digits.len() == 10 || digits.len() == 7 || digits.len() == 11) {
-        let d = if digits.len() == 11 { &digits[1..] } else { &digits[..] };
+        let d = if digits.len() == 11 {
+            &digits[1..]
+        } else {
+            &digits[..]
+        };
         out.push(Term::Phone(d.to_string()));
         return;
     }
@@ -105,9 +115,15 @@ mod tests {
         assert_eq!(parse("1004"), vec![Term::Digits("1004".into())]);
         assert_eq!(parse("900-12-3456"), vec![Term::SsnLast4("3456".into())]);
         assert_eq!(parse("(555) 201-3344").len(), 2);
-        assert_eq!(parse("555-201-3344"), vec![Term::Phone("5552013344".into())]);
+        assert_eq!(
+            parse("555-201-3344"),
+            vec![Term::Phone("5552013344".into())]
+        );
         assert_eq!(parse("ab12"), vec![Term::Mrn("AB12".into())]);
-        assert!(matches!(parse("1970-03")[0], Term::Date(DateQuery::Month { .. })));
+        assert!(matches!(
+            parse("1970-03")[0],
+            Term::Date(DateQuery::Month { .. })
+        ));
     }
 
     #[test]

@@ -119,7 +119,14 @@ fn build_into(
         bulk::BulkError::Interrupted => ServiceError::Interrupted,
         bulk::BulkError::Store(s) => ServiceError::Store(s),
     })?;
-    let admin_id = store::users::insert(&db, os_login, &format!("{os_login} (administrator)"), Role::Admin, Some(os_login), &now)?;
+    let admin_id = store::users::insert(
+        &db,
+        os_login,
+        &format!("{os_login} (administrator)"),
+        Role::Admin,
+        Some(os_login),
+        &now,
+    )?;
     for (name, full, role) in DEMO_USERS {
         if name != os_login {
             store::users::insert(&db, name, full, role, None, &now)?;
@@ -152,10 +159,18 @@ fn build_into(
 }
 
 fn write_key(path: &Path, key: &[KeyPair]) -> Result<()> {
-    let mut s = String::from("# chartroom demo answer key: planted pairs. chartroom never reads this file.\n");
+    let mut s = String::from(
+        "# chartroom demo answer key: planted pairs. chartroom never reads this file.\n",
+    );
     s.push_str("same_person\treason\tmrn_a\tmrn_b\n");
     for k in key {
-        s.push_str(&format!("{}\t{}\t{}\t{}\n", if k.duplicate { "yes" } else { "no" }, k.reason, k.a, k.b));
+        s.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            if k.duplicate { "yes" } else { "no" },
+            k.reason,
+            k.a,
+            k.b
+        ));
     }
     let tmp = side_path(path, ".tmp");
     std::fs::write(&tmp, s)

@@ -24,7 +24,11 @@ pub fn os_login() -> Option<String> {
 pub fn origin() -> String {
     if let Ok(c) = std::env::var("SSH_CONNECTION") {
         if let Some(ip) = c.split_whitespace().next() {
-            let ip: String = ip.chars().filter(|c| c.is_ascii_hexdigit() || ".:".contains(*c)).take(45).collect();
+            let ip: String = ip
+                .chars()
+                .filter(|c| c.is_ascii_hexdigit() || ".:".contains(*c))
+                .take(45)
+                .collect();
             return format!("ssh {ip}");
         }
     }

@@ -23,8 +23,13 @@ pub enum ServiceError {
     #[error(transparent)]
     Invalid(#[from] DomainError),
     #[error("your role ({role}) may not {what}; ask your supervisor if you need to")]
-    Denied { role: &'static str, what: &'static str },
-    #[error("the login \"{0}\" is not a chartroom user; ask your administrator to add you (`chartroom user add`)")]
+    Denied {
+        role: &'static str,
+        what: &'static str,
+    },
+    #[error(
+        "the login \"{0}\" is not a chartroom user; ask your administrator to add you (`chartroom user add`)"
+    )]
     UnknownLogin(String),
     #[error("the chartroom user \"{0}\" is disabled; ask your administrator")]
     Disabled(String),
@@ -84,7 +89,12 @@ impl Service {
     }
 
     /// A service over any backend, acting as `os_login`.
-    pub fn with_db(db: Box<dyn Sql + Send>, clock: Clock, os_login: &str, label: String) -> Result<Self> {
+    pub fn with_db(
+        db: Box<dyn Sql + Send>,
+        clock: Clock,
+        os_login: &str,
+        label: String,
+    ) -> Result<Self> {
         let user = store::users::by_os_login(db.as_ref(), os_login)?
             .ok_or_else(|| ServiceError::UnknownLogin(os_login.to_string()))?;
         if user.disabled {
@@ -123,7 +133,12 @@ impl Service {
         self.db.as_ref()
     }
 
-    fn event(&self, action: &'static str, patient_id: Option<i64>, outcome: &'static str) -> AuditEvent {
+    fn event(
+        &self,
+        action: &'static str,
+        patient_id: Option<i64>,
+        outcome: &'static str,
+    ) -> AuditEvent {
         AuditEvent {
             at: store::iso_utc(self.clock.now()),
             user_id: Some(self.actor.user.id),

@@ -46,7 +46,10 @@ impl Service {
             Ok(rows
                 .into_iter()
                 .zip(hits)
-                .map(|(row, h)| Found { row, score: h.score })
+                .map(|(row, h)| Found {
+                    row,
+                    score: h.score,
+                })
                 .collect::<Vec<_>>())
         })?;
         let mut e = self.event("search", None, "ok");

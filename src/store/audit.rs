@@ -1,7 +1,7 @@
 //! The audit trail: append-only rows (triggers refuse UPDATE and DELETE).
 
-use super::sql::Sql;
 use super::StoreError;
+use super::sql::Sql;
 use crate::params;
 
 /// One event to record. Never carries PHI beyond ids: no names, no query text, no SSNs.
@@ -53,7 +53,11 @@ pub struct AuditRow {
 }
 
 /// The newest rows first.
-pub fn recent(db: &dyn Sql, patient_id: Option<i64>, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+pub fn recent(
+    db: &dyn Sql,
+    patient_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, StoreError> {
     let rows = match patient_id {
         Some(p) => db.query(
             "SELECT id, at, username, action, patient_id, object, outcome, detail FROM audit \

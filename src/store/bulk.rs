@@ -70,7 +70,8 @@ pub fn load(
          address, city, state, postal_code, phone, restricted, employee, part2, deceased, \
          created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?20)",
     )?;
-    let mut names = c.prepare("INSERT INTO patient_names (patient_id, kind, family, given) VALUES (?,?,?,?)")?;
+    let mut names =
+        c.prepare("INSERT INTO patient_names (patient_id, kind, family, given) VALUES (?,?,?,?)")?;
     let mut enc = c.prepare(
         "INSERT INTO encounters (id, patient_id, account_number, type, admit_at, discharge_at, \
          attending, service, disposition, coding_status) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -171,7 +172,8 @@ pub fn load(
     if stop.load(Ordering::Relaxed) {
         return Err(BulkError::Interrupted);
     }
-    let mut titles = c.prepare("INSERT OR IGNORE INTO code_titles (code_system, code, title) VALUES (?,?,?)")?;
+    let mut titles =
+        c.prepare("INSERT OR IGNORE INTO code_titles (code_system, code, title) VALUES (?,?,?)")?;
     for (system, code, title) in codes {
         titles.execute(params![system, code, title])?;
     }
@@ -183,10 +185,17 @@ pub fn load(
         let tid = i as i64 + 1;
         tok.execute(params![tid, token, ids.len() as i64])?;
         for chunk in ids.chunk_by(|a, b| a >> CHUNK_BITS == b >> CHUNK_BITS) {
-            post.execute(params![tid, i64::from(chunk[0] >> CHUNK_BITS), encode(chunk)])?;
+            post.execute(params![
+                tid,
+                i64::from(chunk[0] >> CHUNK_BITS),
+                encode(chunk)
+            ])?;
         }
     }
     s.search_tokens = all.len() as u64;
-    c.execute("UPDATE search_meta SET value = value + 1 WHERE key = 'vocab_generation'", [])?;
+    c.execute(
+        "UPDATE search_meta SET value = value + 1 WHERE key = 'vocab_generation'",
+        [],
+    )?;
     Ok(s)
 }

@@ -2,8 +2,8 @@
 
 use crate::domain::{CodedDiagnosis, CodedProcedure, Document, DocumentSummary, Encounter};
 
-use super::sql::{Row, Sql};
 use super::StoreError;
+use super::sql::{Row, Sql};
 use crate::params;
 
 pub fn encounters(db: &dyn Sql, patient_id: i64) -> Result<Vec<Encounter>, StoreError> {
@@ -93,12 +93,18 @@ pub fn documents(db: &dyn Sql, patient_id: i64) -> Result<Vec<DocumentSummary>, 
     let sql = format!(
         "SELECT {DOC_COLS} FROM documents d WHERE d.patient_id = ? ORDER BY d.service_date DESC, d.id"
     );
-    Ok(db.query(&sql, params![patient_id])?.iter().map(summary).collect())
+    Ok(db
+        .query(&sql, params![patient_id])?
+        .iter()
+        .map(summary)
+        .collect())
 }
 
 /// One document with its text, and the id of the patient it belongs to.
 pub fn document(db: &dyn Sql, id: i64) -> Result<Option<(i64, Document)>, StoreError> {
-    let sql = format!("SELECT {DOC_COLS}, d.body, d.file_ref, d.patient_id FROM documents d WHERE d.id = ?");
+    let sql = format!(
+        "SELECT {DOC_COLS}, d.body, d.file_ref, d.patient_id FROM documents d WHERE d.id = ?"
+    );
     Ok(db.query_row(&sql, params![id])?.map(|r| {
         (
             r.int(13),

@@ -7,8 +7,8 @@ pub mod chart;
 mod migrate;
 pub mod patients;
 pub mod search_index;
-mod sqlite;
 pub mod sql;
+mod sqlite;
 pub mod users;
 
 pub use migrate::SCHEMA_VERSION;
@@ -34,7 +34,9 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
-    #[error("cannot write to {0}: the file or its folder is read-only or you lack permission; ask your administrator")]
+    #[error(
+        "cannot write to {0}: the file or its folder is read-only or you lack permission; ask your administrator"
+    )]
     ReadOnly(PathBuf),
     #[error("cannot create the store at {path}: {reason}")]
     CannotCreate { path: PathBuf, reason: String },
@@ -44,7 +46,9 @@ pub enum StoreError {
     DiskFull,
     #[error("the store file is damaged; run `chartroom check` and call your administrator")]
     Corrupt,
-    #[error("someone else changed this record after you opened it; reload it and make your change again")]
+    #[error(
+        "someone else changed this record after you opened it; reload it and make your change again"
+    )]
     Conflict,
     #[error("{0} was not found")]
     NotFound(String),
@@ -92,7 +96,11 @@ pub fn integrity_problems(db: &dyn Sql) -> Result<Vec<String>, StoreError> {
         }
     }
     for r in db.query("PRAGMA foreign_key_check", &[])? {
-        out.push(format!("row {} of {} points at a missing record", r.int(1), r.text(0)));
+        out.push(format!(
+            "row {} of {} points at a missing record",
+            r.int(1),
+            r.text(0)
+        ));
     }
     Ok(out)
 }

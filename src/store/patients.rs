@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 
 use crate::domain::{Mrn, NewPatient, Patient, PatientFlags, Phone, PreviousName, Sex, Ssn};
 
-use super::sql::{Row, Sql, Value};
 use super::StoreError;
+use super::sql::{Row, Sql, Value};
 use crate::params;
 
 const PATIENT_COLS: &str = "p.id, p.mrn, p.family, p.given, p.middle, p.suffix, p.dob, p.sex, \
@@ -13,7 +13,8 @@ const PATIENT_COLS: &str = "p.id, p.mrn, p.family, p.given, p.middle, p.suffix, 
      p.part2, p.deceased, (SELECT m.mrn FROM patients m WHERE m.id = p.merged_into), p.version";
 
 fn patient_from_row(r: &Row) -> Result<Patient, StoreError> {
-    let bad = |what: &str| StoreError::Other(format!("patient record {} has a bad {what}", r.int(0)));
+    let bad =
+        |what: &str| StoreError::Other(format!("patient record {} has a bad {what}", r.int(0)));
     Ok(Patient {
         id: r.int(0),
         mrn: Mrn::parse(&r.text(1)).map_err(|_| bad("MRN"))?,
@@ -165,7 +166,11 @@ pub fn ids_by_phone(db: &dyn Sql, digits: &str) -> Result<Vec<u32>, StoreError> 
 }
 
 /// Patients whose MRN begins with `prefix` (at most `cap`), with whether it is exact.
-pub fn ids_by_mrn_prefix(db: &dyn Sql, prefix: &str, cap: usize) -> Result<Vec<(u32, bool)>, StoreError> {
+pub fn ids_by_mrn_prefix(
+    db: &dyn Sql,
+    prefix: &str,
+    cap: usize,
+) -> Result<Vec<(u32, bool)>, StoreError> {
     let p = prefix.to_ascii_uppercase();
     let mut upper = p.clone().into_bytes();
     if let Some(last) = upper.last_mut() {

@@ -1,8 +1,8 @@
 //! Persistence of the patient-search index: the token vocabulary and, per token, the
 //! ascending patient ids carrying it, chunked by id so one new patient rewrites small blobs.
 
-use super::sql::{Sql, Value};
 use super::StoreError;
+use super::sql::{Sql, Value};
 use crate::params;
 
 /// Patient ids per posting chunk.
@@ -71,13 +71,19 @@ pub fn add(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), Store
         let id = match db.query_row("SELECT id FROM search_token WHERE token = ?", params![t])? {
             Some(r) => r.int(0),
             None => {
-                db.execute("INSERT INTO search_token(token, df) VALUES (?, 0)", params![t])?;
+                db.execute(
+                    "INSERT INTO search_token(token, df) VALUES (?, 0)",
+                    params![t],
+                )?;
                 new_token = true;
                 db.last_insert_id()
             }
         };
         if edit_chunk(db, id, patient_id, true)? {
-            db.execute("UPDATE search_token SET df = df + 1 WHERE id = ?", params![id])?;
+            db.execute(
+                "UPDATE search_token SET df = df + 1 WHERE id = ?",
+                params![id],
+            )?;
         }
     }
     if new_token {
@@ -90,13 +96,19 @@ pub fn add(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), Store
 pub fn remove(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), StoreError> {
     let mut emptied = false;
     for t in tokens {
-        let Some(r) = db.query_row("SELECT id, df FROM search_token WHERE token = ?", params![t])?
+        let Some(r) = db.query_row(
+            "SELECT id, df FROM search_token WHERE token = ?",
+            params![t],
+        )?
         else {
             continue;
         };
         let id = r.int(0);
         if edit_chunk(db, id, patient_id, false)? {
-            db.execute("UPDATE search_token SET df = df - 1 WHERE id = ?", params![id])?;
+            db.execute(
+                "UPDATE search_token SET df = df - 1 WHERE id = ?",
+                params![id],
+            )?;
             emptied |= r.int(1) <= 1;
         }
     }
@@ -115,8 +127,14 @@ fn bump_generation(db: &dyn Sql) -> Result<(), StoreError> {
 }
 
 /// Inserts or removes one id in its chunk; returns whether anything changed.
-fn edit_chunk(db: &dyn Sql, token_id: i64, patient_id: i64, insert: bool) -> Result<bool, StoreError> {
-    let pid = u32::try_from(patient_id).map_err(|_| StoreError::Other("patient id out of range".into()))?;
+fn edit_chunk(
+    db: &dyn Sql,
+    token_id: i64,
+    patient_id: i64,
+    insert: bool,
+) -> Result<bool, StoreError> {
+    let pid = u32::try_from(patient_id)
+        .map_err(|_| StoreError::Other("patient id out of range".into()))?;
     let chunk = i64::from(pid >> CHUNK_BITS);
     let mut ids = Vec::new();
     if let Some(r) = db.query_row(
@@ -140,7 +158,11 @@ fn edit_chunk(db: &dyn Sql, token_id: i64, patient_id: i64, insert: bool) -> Res
     } else {
         db.execute(
             "INSERT OR REPLACE INTO search_posting(token_id, chunk, ids) VALUES (?, ?, ?)",
-            &[Value::Int(token_id), Value::Int(chunk), Value::Blob(encode(&ids))],
+            &[
+                Value::Int(token_id),
+                Value::Int(chunk),
+                Value::Blob(encode(&ids)),
+            ],
         )?;
     }
     Ok(true)

@@ -2,8 +2,8 @@
 
 use crate::domain::Role;
 
-use super::sql::{Row, Sql};
 use super::StoreError;
+use super::sql::{Row, Sql};
 use crate::params;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,12 +38,18 @@ fn from_row(r: &Row) -> Result<User, StoreError> {
 
 pub fn by_os_login(db: &dyn Sql, login: &str) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {COLS} FROM users WHERE os_login = ?");
-    db.query_row(&sql, params![login])?.as_ref().map(from_row).transpose()
+    db.query_row(&sql, params![login])?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 pub fn by_username(db: &dyn Sql, name: &str) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {COLS} FROM users WHERE username = ?");
-    db.query_row(&sql, params![name])?.as_ref().map(from_row).transpose()
+    db.query_row(&sql, params![name])?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 pub fn list(db: &dyn Sql) -> Result<Vec<User>, StoreError> {
@@ -67,5 +73,8 @@ pub fn insert(
 }
 
 pub fn count(db: &dyn Sql) -> Result<i64, StoreError> {
-    Ok(db.query_row("SELECT count(*) FROM users", &[])?.map(|r| r.int(0)).unwrap_or(0))
+    Ok(db
+        .query_row("SELECT count(*) FROM users", &[])?
+        .map(|r| r.int(0))
+        .unwrap_or(0))
 }

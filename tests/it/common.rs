@@ -11,7 +11,10 @@ pub const SEED: u64 = 42;
 
 /// A temporary folder removed at the end of the test.
 pub fn tmp() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("chartroom-test").tempdir().expect("temp dir")
+    tempfile::Builder::new()
+        .prefix("chartroom-test")
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// The OS login the tests run as (mapped to the demo administrator).
@@ -22,8 +25,16 @@ pub fn me() -> String {
 /// Builds a demo store of `n` patients from `SEED` in `dir`.
 pub fn demo_store(dir: &Path, n: usize) -> PathBuf {
     let p = dir.join("demo.db");
-    demo::build(&p, n, SEED, Clock::fixed(2026, 11, 26), &me(), &AtomicBool::new(false), &mut |_| {})
-        .expect("demo store");
+    demo::build(
+        &p,
+        n,
+        SEED,
+        Clock::fixed(2026, 11, 26),
+        &me(),
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .expect("demo store");
     p
 }
 
