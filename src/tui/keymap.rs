@@ -330,7 +330,11 @@ impl Keymap {
         let keys = self.keys_for(mode, action);
         // Prefer a named plain key (Enter, Esc, ↓), then a plain character, then the rest.
         keys.iter()
-            .find(|k| k.mods == 0 && matches!(k.code, KeyCodeOrd::Named(_)))
+            .find(|k| k.mods == 0 && matches!(k.code, KeyCodeOrd::Named(i) if i != 2 && i != 3))
+            .or_else(|| {
+                keys.iter()
+                    .find(|k| k.mods == 0 && matches!(k.code, KeyCodeOrd::Named(_)))
+            })
             .or_else(|| keys.iter().find(|k| k.mods == 0))
             .or(keys.first())
             .map(|k| k.to_string())

@@ -179,10 +179,7 @@ pub fn run(opts: Options) -> io::Result<()> {
             }
         }
     }
-    'main: loop {
-        let Some(effects) = turn(&mut state, &rx, None) else {
-            break;
-        };
+    'main: while let Some(effects) = turn(&mut state, &rx, None) {
         for e in effects {
             match e {
                 Effect::Request(r) => worker.send(r),

@@ -3,3 +3,6 @@
 mod common;
 
 mod cli_basics;
+mod tui_keys;
+mod tui_snapshots;
+mod tui_support;

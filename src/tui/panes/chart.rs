@@ -70,7 +70,7 @@ fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut
         let n = chart.documents.len() as u16;
         let [a, b] = Layout::vertical([
             Constraint::Min(4),
-            Constraint::Length((n + 2).clamp(3, body.height / 2)),
+            Constraint::Length((n + 2).clamp(3, (body.height / 3).max(3))),
         ])
         .areas(body);
         (a, b)
@@ -194,9 +194,10 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
             .map(|x| safe(&x.to_string()).into_owned())
             .unwrap_or_else(|| "-".into())
     )));
+    let ssn = opt(&chart.ssn_shown);
     out.push(Line::from(format!(
         "  SSN      {}",
-        opt(&chart.ssn_shown).chars().collect::<String>().trim()
+        if ssn.is_empty() { "-" } else { &ssn }
     )));
     for n in &p.previous_names {
         out.push(Line::from(format!(

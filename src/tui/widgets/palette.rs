@@ -16,7 +16,7 @@ pub fn render(p: &PaletteState, theme: &Theme, area: Rect, buf: &mut Buffer) -> 
     }
     let items = matches(&p.input);
     let w = area.width.saturating_sub(4).min(72);
-    let h = (items.len() as u16 + 4).clamp(5, area.height.saturating_sub(2).max(5).min(16));
+    let h = (items.len() as u16 + 4).clamp(5, area.height.saturating_sub(2).clamp(5, 16));
     let pop = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + 1,
@@ -47,14 +47,14 @@ pub fn render(p: &PaletteState, theme: &Theme, area: Rect, buf: &mut Buffer) -> 
     let sel = p.selected.min(items.len().saturating_sub(1));
     let first = sel.saturating_sub(rows.saturating_sub(1));
     for (i, it) in items.iter().enumerate().skip(first).take(rows) {
-        let label = format!(" {:<18}", fit(&safe(&it.label), 18));
-        let desc = fit(&safe(&it.desc), iw.saturating_sub(20));
+        let label = format!(" {:<20}", fit(&safe(&it.label), 20));
+        let desc = fit(&safe(&it.desc), iw.saturating_sub(22));
         let (ls, ds) = if i == sel {
             (theme.style(Role::Selection), theme.style(Role::Selection))
         } else {
             (theme.style(Role::Key), theme.style(Role::Muted))
         };
-        let pad = iw.saturating_sub(20 + unicode_width::UnicodeWidthStr::width(desc.as_str()));
+        let pad = iw.saturating_sub(22 + unicode_width::UnicodeWidthStr::width(desc.as_str()));
         lines.push(Line::from(vec![
             Span::styled(label, ls),
             Span::styled(format!(" {desc}{}", " ".repeat(pad)), ds),
