@@ -42,13 +42,12 @@ pub fn run(path: &Path, a: &FindArgs) -> Outcome {
     } else if !found.is_empty() {
         let today = svc.clock().today();
         println!(
-            "{}  {}  {}  {}  {}  {}",
+            "{}  {}  {}  {}  {}  Last visit",
             cell("MRN", 10),
             cell("Name", 32),
             cell("Born (age)", 17),
             cell("Sex", 3),
-            cell("SSN", 4),
-            "Last visit"
+            cell("SSN", 4)
         );
         for f in &found {
             let r = &f.row;

@@ -16,7 +16,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 11) as u128 * n as u128 >> 53) as usize
+        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
     }
     pub fn range(&mut self, lo: i64, hi_inclusive: i64) -> i64 {
         lo + self.below((hi_inclusive - lo + 1) as usize) as i64

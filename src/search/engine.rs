@@ -168,11 +168,12 @@ impl SearchIndex {
             }
             let tb = t.as_bytes();
             let masks_close = (wm ^ self.masks[i]).count_ones() as usize <= 2 * k;
-            if masks_close && tb.len().abs_diff(wb.len()) <= k {
-                if let Some(d) = osa_within(wb, tb, k) {
-                    out.push((i, if d == 1 { weight::TYPO1 } else { weight::TYPO2 }));
-                    continue;
-                }
+            if masks_close
+                && tb.len().abs_diff(wb.len()) <= k
+                && let Some(d) = osa_within(wb, tb, k)
+            {
+                out.push((i, if d == 1 { weight::TYPO1 } else { weight::TYPO2 }));
+                continue;
             }
             if prefix_typo && tb.len() > wb.len() && osa_within(wb, &tb[..wb.len()], 1).is_some() {
                 out.push((i, weight::PREFIX_TYPO));
@@ -237,12 +238,12 @@ impl SearchIndex {
                             .map(|id| (id, weight::PHONE)),
                     );
                 }
-                if d.len() == 4 || d.len() == 8 {
-                    if let Some(dq) = crate::domain::parse_date_query(d) {
-                        return self
-                            .candidates(db, &Term::Date(dq), is_last)
-                            .map(|dc| union(c, dc));
-                    }
+                if (d.len() == 4 || d.len() == 8)
+                    && let Some(dq) = crate::domain::parse_date_query(d)
+                {
+                    return self
+                        .candidates(db, &Term::Date(dq), is_last)
+                        .map(|dc| union(c, dc));
                 }
             }
         }

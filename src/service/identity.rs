@@ -22,15 +22,15 @@ pub fn os_login() -> Option<String> {
 
 /// Where the session comes from: the SSH client address, else the terminal, else "local".
 pub fn origin() -> String {
-    if let Ok(c) = std::env::var("SSH_CONNECTION") {
-        if let Some(ip) = c.split_whitespace().next() {
-            let ip: String = ip
-                .chars()
-                .filter(|c| c.is_ascii_hexdigit() || ".:".contains(*c))
-                .take(45)
-                .collect();
-            return format!("ssh {ip}");
-        }
+    if let Ok(c) = std::env::var("SSH_CONNECTION")
+        && let Some(ip) = c.split_whitespace().next()
+    {
+        let ip: String = ip
+            .chars()
+            .filter(|c| c.is_ascii_hexdigit() || ".:".contains(*c))
+            .take(45)
+            .collect();
+        return format!("ssh {ip}");
     }
     // SAFETY: ttyname returns a pointer to a static buffer or null; copied at once.
     unsafe {
