@@ -81,6 +81,13 @@ pub fn draw_frame<W: Write>(
     Ok(())
 }
 
+/// Clears the screen and forgets what is on it, so the next frame draws every cell.
+/// (`Terminal::clear` would ask the terminal for the cursor position, racing the input thread.)
+fn full_redraw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>) -> io::Result<()> {
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
+
 fn spawn_input(tx: Sender<Msg>) {
     std::thread::Builder::new()
         .name("input".into())
@@ -186,11 +193,11 @@ pub fn run(opts: Options) -> io::Result<()> {
                 Effect::Quit => break 'main,
                 Effect::Suspend => {
                     terminal::suspend()?;
-                    term.clear()?;
+                    full_redraw(&mut term)?;
                     state.dirty = true;
                 }
                 Effect::Redraw => {
-                    term.clear()?;
+                    full_redraw(&mut term)?;
                     state.dirty = true;
                 }
             }

@@ -68,9 +68,15 @@ impl Drop for Guard {
     }
 }
 
-/// Ctrl-z: restore the terminal, stop, and come back when resumed (`fg`).
+/// Ctrl-z: restore the terminal, stop the whole foreground job (as the terminal's own Ctrl-z
+/// would: a wrapper script stops too, so the shell sees the job stop), and come back when
+/// resumed (`fg`).
 pub fn suspend() -> io::Result<()> {
     leave()?;
-    signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
+    // SAFETY: kill(2) with pid 0 signals our own process group; no memory is involved.
+    let r = unsafe { libc::kill(0, libc::SIGSTOP) };
+    if r != 0 {
+        signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
+    }
     enter()
 }

@@ -6,3 +6,4 @@ mod cli_basics;
 mod tui_keys;
 mod tui_snapshots;
 mod tui_support;
+mod tui_tmux;
