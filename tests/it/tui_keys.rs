@@ -297,3 +297,34 @@ fn broken_keymap_and_theme_files_are_reported_not_fatal() {
     assert!(s.status.is_none(), "{:?}", s.status);
     assert_eq!(s.theme.name, "mine");
 }
+
+#[test]
+fn the_config_file_names_the_theme_and_the_flag_wins() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("config.toml"), "theme = \"light\"\n").unwrap();
+    let clock = Clock::fixed(2026, 11, 26);
+    let s = runtime::initial_state(None, &clock, dir.path().to_path_buf());
+    assert_eq!(s.theme.name, "light");
+    let s = runtime::initial_state(Some("monochrome".into()), &clock, dir.path().to_path_buf());
+    assert_eq!(s.theme.name, "monochrome");
+}
+
+#[test]
+fn without_a_terminal_or_a_store_the_screens_say_why() {
+    let dir = tmp();
+    let missing = dir.path().join("nope.db");
+    let o = run(&missing, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("chartroom demo"), "{}", stderr(&o));
+    let db = demo_store(dir.path(), 50);
+    let o = run(&db, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("need a terminal"), "{}", stderr(&o));
+    // `demo --no-tui` only builds; `demo` on an existing store tries to open the screens.
+    let fresh = dir.path().join("fresh.db");
+    let o = run(&fresh, &["demo", "--patients", "20", "--no-tui"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fresh.exists());
+    let o = run(&fresh, &["demo", "--patients", "20"]);
+    assert!(stderr(&o).contains("need a terminal"), "{}", stderr(&o));
+}

@@ -333,3 +333,24 @@ fn sigterm_and_sighup_restore_the_terminal() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs tmux and the release binary; CI runs it with --include-ignored"]
+fn demo_builds_the_store_then_opens_the_screens() {
+    let t = Tmux::start(50);
+    t.wait_for("SEARCH");
+    t.keys(&["C-c"]);
+    t.wait_for("app-exited-0");
+    let fresh = t.db.with_file_name("fresh.db");
+    t.send_literal(&format!(
+        "'{}' demo --patients 300 --db '{}'",
+        binary().display(),
+        fresh.display()
+    ));
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Find a patient");
+    assert!(s.contains("SEARCH"), "{s}");
+    assert!(fresh.exists());
+    t.keys(&["C-c"]);
+    t.wait_until("the shell again", |s| !s.contains("Find a patient"));
+}
