@@ -176,9 +176,9 @@ struct Harness {
 }
 
 impl Harness {
-    fn open(db: &PathBuf) -> Harness {
+    fn open(db: &std::path::Path) -> Harness {
         let (tx, rx) = mpsc::channel();
-        let worker = Worker::spawn(db.clone(), Clock::System, tx.clone());
+        let worker = Worker::spawn(db.to_path_buf(), Clock::System, tx.clone());
         let mut s = new_state();
         while s.session.is_none() && s.store_error.is_none() {
             turn(&mut s, &rx, None).expect("worker alive");

@@ -25,13 +25,21 @@ pub struct DemoArgs {
     pub no_tui: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Encrypt the store (SQLCipher) under a random key kept in key slots beside it: one for
+    /// you under a passphrase you choose, and a recovery slot whose passphrase is printed once.
+    #[arg(long)]
+    pub encrypt: bool,
+}
+
 fn login() -> Result<String, ServiceError> {
     identity::os_login()
         .ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))
 }
 
 /// Creates an empty store with the OS login as its first administrator.
-pub fn init(path: &Path) -> Outcome {
+pub fn init(path: &Path, a: &InitArgs) -> Outcome {
     if path.exists() {
         return Err(ServiceError::Usage(format!(
             "a store already exists at {}; nothing was changed",
@@ -39,7 +47,14 @@ pub fn init(path: &Path) -> Outcome {
         )));
     }
     let login = login()?;
-    let db = SqliteDb::open(path, OpenMode::Create)?;
+    let mut recovery = None;
+    let db = if a.encrypt {
+        let (db, rec) = super::key::create(path, &login)?;
+        recovery = Some(rec);
+        db
+    } else {
+        SqliteDb::open(path, OpenMode::Create)?
+    };
     let now = store::iso_utc(Clock::System.now());
     store::write_tx(&db, |db| {
         let id = store::users::insert(
@@ -70,6 +85,9 @@ pub fn init(path: &Path) -> Outcome {
         path.display(),
         login
     );
+    if let Some(rec) = recovery {
+        super::key::print_recovery(path, &rec);
+    }
     Ok(0)
 }
 

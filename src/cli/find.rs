@@ -47,7 +47,7 @@ pub fn run(path: &Path, a: &FindArgs) -> Outcome {
             cell("Name", 32),
             cell("Born (age)", 17),
             cell("Sex", 3),
-            cell("SSN", 4)
+            cell("SSN", 4),
         );
         for f in &found {
             let r = &f.row;

@@ -1,9 +1,13 @@
 //! The shell commands. Each calls the same services the TUI uses.
 
+mod audit;
 mod demo;
 mod find;
+mod key;
 mod patient;
 mod show;
+mod site;
+mod user;
 
 use std::path::PathBuf;
 
@@ -29,6 +33,11 @@ pub struct Cli {
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Read passphrases from this open file descriptor, one line each in the order they are
+    /// asked for (for scripts; a passphrase is never taken from an argument or the
+    /// environment).
+    #[arg(long, global = true, value_name = "N")]
+    pub passphrase_fd: Option<i32>,
     /// Measure start-to-first-frame and the first search for QUERY, print the times, quit.
     #[arg(long, global = true, hide = true, value_name = "QUERY")]
     pub bench_first_frame: Option<String>,
@@ -39,7 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create an empty store, with you as its first administrator.
-    Init,
+    Init(demo::InitArgs),
     /// Build a store of made-up patients to practise on, then open it.
     Demo(demo::DemoArgs),
     /// Register patients.
@@ -51,6 +60,20 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Check the store for damage and for records that break chartroom's rules.
     Check,
+    /// Manage chartroom users (administrators; supervisors may list and unlock).
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// Show or change site policy (administrators).
+    #[command(subcommand)]
+    Site(site::SiteCmd),
+    /// Read and check the audit trail (auditors, privacy officers, administrators).
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
+    /// The privacy officer's queue: who broke the glass on a restricted record, and why.
+    Alerts(audit::AlertsArgs),
+    /// The key of an encrypted store: unlock, lock, add-slot, remove-slot, rotate, slots.
+    #[command(subcommand)]
+    Key(key::KeyCmd),
 }
 
 impl Cli {
@@ -65,12 +88,18 @@ pub type Outcome = Result<i32, ServiceError>;
 /// Runs a parsed command. `None` (no command) is handled by the caller (the screens).
 pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
     let path = cli.store_path();
+    crate::secrets::passphrase::set_fd(cli.passphrase_fd);
     match cmd {
-        Command::Init => demo::init(&path),
+        Command::Init(a) => demo::init(&path, a),
+        Command::Key(c) => key::run(&path, c),
         Command::Demo(a) => demo::demo(&path, a).map(|_| 0),
         Command::Patient(c) => patient::run(&path, c),
         Command::Find(a) => find::run(&path, a),
         Command::Show(a) => show::run(&path, a),
+        Command::User(c) => user::run(&path, c),
+        Command::Site(c) => site::run(&path, c),
+        Command::Audit(c) => audit::run(&path, c),
+        Command::Alerts(a) => audit::alerts(&path, a),
         Command::Check => {
             let svc = open(&path)?;
             let problems = svc.check()?;

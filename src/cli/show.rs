@@ -5,6 +5,7 @@ use std::path::Path;
 use clap::Args;
 
 use crate::domain::date::age_on;
+use crate::service::Access;
 
 use super::{Outcome, open, safe};
 
@@ -16,11 +17,25 @@ pub struct ShowArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Why you need a restricted, employee or Part 2 record (break the glass; the privacy
+    /// officer is told).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Show the whole Social Security number (needs the permission; audited).
+    #[arg(long)]
+    pub reveal_ssn: bool,
 }
 
 pub fn run(path: &Path, a: &ShowArgs) -> Outcome {
     let mut svc = open(path)?;
-    let chart = svc.show(&a.mrn)?;
+    let access = match &a.reason {
+        Some(r) => Access::BreakGlass { reason: r.clone() },
+        None => Access::Normal,
+    };
+    let mut chart = svc.show_with(&a.mrn, &access)?;
+    if a.reveal_ssn {
+        chart.ssn_shown = svc.reveal_ssn_with(&a.mrn, &access)?;
+    }
     if a.json {
         println!(
             "{}",

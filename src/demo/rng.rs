@@ -28,11 +28,11 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
-    /// An index skewed toward the front of a list ordered by frequency (roughly Zipf).
+    /// An index skewed toward the front of a list ordered by frequency: with about 300
+    /// family names the first gets ~1.2% of people (Smith is ~0.8% in the US census).
     pub fn skewed(&mut self, n: usize) -> usize {
         let u = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let i = ((n as f64 + 1.0).powf(u) - 1.0) as usize;
-        i.min(n - 1)
+        ((n as f64 * u.powf(1.3)) as usize).min(n - 1)
     }
     /// A child generator for one record, so records do not depend on each other's draws.
     pub fn fork(&mut self) -> Rng {

@@ -53,6 +53,24 @@ pub enum Permission {
     RevealSsn,
     ReadAudit,
     ManageUsers,
+    /// Clear a lock left by five wrong passwords (a supervisor's job, as well as the admin's).
+    UnlockUsers,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 11] = [
+        Permission::Search,
+        Permission::ViewChart,
+        Permission::ViewDocument,
+        Permission::Edit,
+        Permission::Code,
+        Permission::Release,
+        Permission::Merge,
+        Permission::RevealSsn,
+        Permission::ReadAudit,
+        Permission::ManageUsers,
+        Permission::UnlockUsers,
+    ];
 }
 
 impl Permission {
@@ -68,6 +86,7 @@ impl Permission {
             Permission::RevealSsn => "see full Social Security numbers",
             Permission::ReadAudit => "read the audit trail",
             Permission::ManageUsers => "manage users and site settings",
+            Permission::UnlockUsers => "unlock locked user accounts",
         }
     }
 }
@@ -81,7 +100,15 @@ pub fn allows(role: Role, p: Permission) -> bool {
         Role::RoiSpecialist => matches!(p, Search | ViewChart | ViewDocument | Release | RevealSsn),
         Role::Supervisor => matches!(
             p,
-            Search | ViewChart | ViewDocument | Edit | Code | Release | Merge | RevealSsn
+            Search
+                | ViewChart
+                | ViewDocument
+                | Edit
+                | Code
+                | Release
+                | Merge
+                | RevealSsn
+                | UnlockUsers
         ),
         Role::PrivacyOfficer => {
             matches!(p, Search | ViewChart | ViewDocument | RevealSsn | ReadAudit)

@@ -4,6 +4,7 @@ pub mod access;
 pub mod date;
 pub mod ident;
 pub mod patient;
+pub mod policy;
 
 pub use access::{Permission, Role};
 pub use date::{DateQuery, parse_date, parse_date_query};

@@ -3,7 +3,7 @@
 use crate::store::{Sql, StoreError, patients, search_index};
 
 use super::query::{self, Term};
-use super::typo::{allowed_edits, osa_within};
+use super::typo::{allowed_edits, within, within1};
 
 /// Weights: how well one term matched one patient. Higher is better.
 pub mod weight {
@@ -38,6 +38,8 @@ pub struct SearchIndex {
     ids: Vec<i64>,
     df: Vec<u32>,
     masks: Vec<u64>,
+    /// Vocabulary positions by token length (the typo scan only looks at nearby lengths).
+    by_len: Vec<Vec<u32>>,
     generation: i64,
 }
 
@@ -57,7 +59,12 @@ impl SearchIndex {
             generation,
             ..Default::default()
         };
-        for e in v {
+        for (i, e) in v.into_iter().enumerate() {
+            let len = e.token.len();
+            if ix.by_len.len() <= len {
+                ix.by_len.resize(len + 1, Vec::new());
+            }
+            ix.by_len[len].push(i as u32);
             ix.masks.push(letter_mask(e.token.as_bytes()));
             ix.ids.push(e.id);
             ix.df.push(e.df);
@@ -93,13 +100,15 @@ impl SearchIndex {
             .map(|(i, t)| (i, self.estimate(t)))
             .collect();
         order.sort_by_key(|&(_, est)| est);
+        // The most selective term makes the candidate list; every other term only filters it,
+        // by binary search into its (possibly long) posting lists: no big list is ever merged.
         let mut acc: Option<Cands> = None;
         for (i, _) in order {
-            let c = self.candidates(db, &terms[i], Some(i) == last_name_word)?;
-            acc = Some(match acc {
-                None => c,
-                Some(a) => intersect(&a, &c),
-            });
+            let lists = self.candidates(db, &terms[i], Some(i) == last_name_word)?;
+            match acc.as_mut() {
+                None => acc = Some(union_all(lists)),
+                Some(a) => filter(a, &lists),
+            }
             if acc.as_ref().is_some_and(|a| a.is_empty()) {
                 return Ok(Vec::new());
             }
@@ -161,37 +170,47 @@ impl SearchIndex {
             return out;
         }
         let wm = letter_mask(wb);
-        let prefix_typo = is_last && wb.len() >= 4;
-        for (i, t) in self.tokens.iter().enumerate() {
-            if (lo..hi).contains(&i) {
-                continue;
+        let lens =
+            wb.len().saturating_sub(k)..=(wb.len() + k).min(self.by_len.len().saturating_sub(1));
+        for len in lens {
+            for &i in &self.by_len[len] {
+                let i = i as usize;
+                if (lo..hi).contains(&i) || (wm ^ self.masks[i]).count_ones() as usize > 2 * k {
+                    continue;
+                }
+                if let Some(d) = within(wb, self.tokens[i].as_bytes(), k) {
+                    out.push((i, if d == 1 { weight::TYPO1 } else { weight::TYPO2 }));
+                }
             }
-            let tb = t.as_bytes();
-            let masks_close = (wm ^ self.masks[i]).count_ones() as usize <= 2 * k;
-            if masks_close
-                && tb.len().abs_diff(wb.len()) <= k
-                && let Some(d) = osa_within(wb, tb, k)
-            {
-                out.push((i, if d == 1 { weight::TYPO1 } else { weight::TYPO2 }));
-                continue;
-            }
-            if prefix_typo && tb.len() > wb.len() && osa_within(wb, &tb[..wb.len()], 1).is_some() {
-                out.push((i, weight::PREFIX_TYPO));
+        }
+        // The word being typed may be the start of a longer name with a slip in it
+        // ("smti" for "smith"): one edit against the token's beginning, same first letter.
+        if is_last && wb.len() >= 4 {
+            let (flo, fhi) = self.prefix_range(&w[..1]);
+            for i in flo..fhi {
+                let tb = self.tokens[i].as_bytes();
+                if tb.len() > wb.len() + 1
+                    && !(lo..hi).contains(&i)
+                    && within1(wb, &tb[..wb.len()])
+                    && !out.iter().any(|x| x.0 == i)
+                {
+                    out.push((i, weight::PREFIX_TYPO));
+                }
             }
         }
         out
     }
 
-    fn candidates(&self, db: &dyn Sql, t: &Term, is_last: bool) -> Result<Cands, StoreError> {
+    /// The id lists one term matches, each sorted, with the weight of that match.
+    fn candidates(&self, db: &dyn Sql, t: &Term, is_last: bool) -> Result<Lists, StoreError> {
         use crate::domain::DateQuery;
-        let mut c: Cands = Vec::new();
+        let mut out: Lists = Vec::new();
         match t {
             Term::Name(w) => {
-                let mut ids = Vec::new();
                 for (i, wt) in self.expand(w, is_last) {
-                    ids.clear();
+                    let mut ids = Vec::with_capacity(self.df[i] as usize);
                     search_index::postings(db, self.ids[i], &mut ids)?;
-                    c.extend(ids.iter().map(|&id| (id, wt)));
+                    out.push((wt, ids));
                 }
             }
             Term::Date(d) => {
@@ -201,105 +220,155 @@ impl SearchIndex {
                     DateQuery::Year(_) => weight::YEAR,
                 };
                 let (from, to) = d.iso_range();
-                c.extend(
-                    patients::ids_by_dob(db, &from, &to)?
-                        .into_iter()
-                        .map(|id| (id, wt)),
-                );
+                out.push((wt, patients::ids_by_dob(db, &from, &to)?));
             }
-            Term::Mrn(m) => self.mrn_candidates(db, m, &mut c)?,
-            Term::Phone(p) => {
-                c.extend(
-                    patients::ids_by_phone(db, p)?
-                        .into_iter()
-                        .map(|id| (id, weight::PHONE)),
-                );
-            }
-            Term::SsnLast4(s) => {
-                c.extend(
-                    patients::ids_by_ssn_last4(db, s)?
-                        .into_iter()
-                        .map(|id| (id, weight::SSN4)),
-                );
-            }
+            Term::Mrn(m) => self.mrn_candidates(db, m, &mut out)?,
+            Term::Phone(p) => out.push((weight::PHONE, patients::ids_by_phone(db, p)?)),
+            Term::SsnLast4(s) => out.push((weight::SSN4, patients::ids_by_ssn_last4(db, s)?)),
             Term::Digits(d) => {
-                self.mrn_candidates(db, d, &mut c)?;
+                self.mrn_candidates(db, d, &mut out)?;
                 if d.len() == 4 {
-                    c.extend(
-                        patients::ids_by_ssn_last4(db, d)?
-                            .into_iter()
-                            .map(|id| (id, weight::SSN4)),
-                    );
+                    out.push((weight::SSN4, patients::ids_by_ssn_last4(db, d)?));
                 }
                 if d.len() == 7 || d.len() == 10 {
-                    c.extend(
-                        patients::ids_by_phone(db, d)?
-                            .into_iter()
-                            .map(|id| (id, weight::PHONE)),
-                    );
+                    out.push((weight::PHONE, patients::ids_by_phone(db, d)?));
                 }
                 if (d.len() == 4 || d.len() == 8)
                     && let Some(dq) = crate::domain::parse_date_query(d)
                 {
-                    return self
-                        .candidates(db, &Term::Date(dq), is_last)
-                        .map(|dc| union(c, dc));
+                    out.extend(self.candidates(db, &Term::Date(dq), is_last)?);
                 }
             }
         }
-        Ok(normalize(c))
+        Ok(out)
     }
 
-    fn mrn_candidates(&self, db: &dyn Sql, m: &str, c: &mut Cands) -> Result<(), StoreError> {
-        for (id, exact) in patients::ids_by_mrn_prefix(db, m, MRN_PREFIX_CAP)? {
-            c.push((
-                id,
-                if exact {
-                    weight::MRN_EXACT
-                } else {
-                    weight::MRN_PREFIX
-                },
-            ));
-        }
+    fn mrn_candidates(&self, db: &dyn Sql, m: &str, out: &mut Lists) -> Result<(), StoreError> {
+        let found = patients::ids_by_mrn_prefix(db, m, MRN_PREFIX_CAP)?;
+        let (exact, prefix): (Vec<_>, Vec<_>) = found.into_iter().partition(|x| x.1);
+        out.push((weight::MRN_EXACT, exact.into_iter().map(|x| x.0).collect()));
+        out.push((
+            weight::MRN_PREFIX,
+            prefix.into_iter().map(|x| x.0).collect(),
+        ));
         Ok(())
     }
 }
 
-/// Sorts by id and keeps the best weight per id.
-fn normalize(mut c: Cands) -> Cands {
-    c.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    c.dedup_by_key(|x| x.0);
-    c
-}
+/// One term's matches: (weight, ascending ids) per matching token or index.
+type Lists = Vec<(u32, Vec<u32>)>;
 
-fn union(mut a: Cands, b: Cands) -> Cands {
-    a.extend(b);
-    normalize(a)
-}
-
-/// Ids in both lists (each sorted by id), weights added.
-fn intersect(a: &Cands, b: &Cands) -> Cands {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let mut out = Vec::with_capacity(small.len());
-    if small.len() * 16 < large.len() {
-        for &(id, w) in small {
-            if let Ok(j) = large.binary_search_by_key(&id, |x| x.0) {
-                out.push((id, w + large[j].1));
-            }
+/// The union of one term's lists, best weight per id.
+fn union_all(mut lists: Lists) -> Cands {
+    lists.retain(|l| !l.1.is_empty());
+    match lists.len() {
+        0 => Vec::new(),
+        1 => {
+            let (wt, ids) = lists.pop().expect("one list");
+            ids.into_iter().map(|id| (id, wt)).collect()
         }
-        return out;
+        _ if lists.iter().map(|l| l.1.len()).sum::<usize>() > 4_096 => dense_union(&lists),
+        _ => {
+            // Merge the lists one by one, longest first: linear work, no sort.
+            lists.sort_by_key(|l| std::cmp::Reverse(l.1.len()));
+            let mut it = lists.into_iter();
+            let (wt, first) = it.next().expect("two or more lists");
+            let mut acc: Cands = first.into_iter().map(|id| (id, wt)).collect();
+            for (wt, ids) in it {
+                acc = merge(&acc, &ids, wt);
+            }
+            acc
+        }
     }
+}
+
+/// The union of many long lists through a table indexed by id (a byte per patient): linear in
+/// the list lengths, with one pass over the table at the end.
+fn dense_union(lists: &Lists) -> Cands {
+    let max = lists
+        .iter()
+        .filter_map(|l| l.1.last())
+        .max()
+        .copied()
+        .unwrap_or(0) as usize;
+    let mut best = vec![0u8; max + 1];
+    for (wt, ids) in lists {
+        let w = (*wt).min(255) as u8;
+        for &id in ids {
+            let b = &mut best[id as usize];
+            *b = (*b).max(w);
+        }
+    }
+    best.iter()
+        .enumerate()
+        .filter(|(_, w)| **w > 0)
+        .map(|(id, w)| (id as u32, u32::from(*w)))
+        .collect()
+}
+
+/// The union of candidates and one more list, keeping the best weight per id.
+fn merge(acc: &Cands, ids: &[u32], wt: u32) -> Cands {
+    let mut out = Vec::with_capacity(acc.len() + ids.len());
     let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
+    while i < acc.len() && j < ids.len() {
+        match acc[i].0.cmp(&ids[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(acc[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push((ids[j], wt));
+                j += 1;
+            }
             std::cmp::Ordering::Equal => {
-                out.push((a[i].0, a[i].1 + b[j].1));
+                out.push((acc[i].0, acc[i].1.max(wt)));
                 i += 1;
                 j += 1;
             }
         }
     }
+    out.extend_from_slice(&acc[i..]);
+    out.extend(ids[j..].iter().map(|&id| (id, wt)));
     out
+}
+
+/// Keeps the candidates that some list of this term contains, adding the best weight.
+fn filter(acc: &mut Cands, lists: &Lists) {
+    let mut best = vec![0u32; acc.len()];
+    for (wt, list) in lists {
+        if list.len() > acc.len() * 8 {
+            // Long list: binary-search each candidate, moving the lower bound forward.
+            let mut lo = 0;
+            for (j, &(id, _)) in acc.iter().enumerate() {
+                lo += list[lo..].partition_point(|&x| x < id);
+                if lo >= list.len() {
+                    break;
+                }
+                if list[lo] == id {
+                    best[j] = best[j].max(*wt);
+                }
+            }
+        } else {
+            let (mut i, mut j) = (0, 0);
+            while i < acc.len() && j < list.len() {
+                match acc[i].0.cmp(&list[j]) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        best[i] = best[i].max(*wt);
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut kept = 0;
+    for j in 0..acc.len() {
+        if best[j] > 0 {
+            acc[kept] = (acc[j].0, acc[j].1 + best[j]);
+            kept += 1;
+        }
+    }
+    acc.truncate(kept);
 }

@@ -112,7 +112,7 @@ fn build_into(
         }
         g.key
     });
-    bulk::begin(&db)?;
+    let indexes = bulk::begin(&db)?;
     let loaded = bulk::load(&db, rx, &now, stop, progress);
     let key = producer.join().unwrap_or_default();
     let stats = loaded.map_err(|e| match e {
@@ -146,7 +146,7 @@ fn build_into(
             ..Default::default()
         },
     )?;
-    bulk::finish(&db)?;
+    bulk::finish(&db, &indexes)?;
     drop(db);
     let report = DemoReport {
         stats,

@@ -1,13 +1,24 @@
 //! Use-cases shared by the shell commands and the TUI. The only place that pairs an action
 //! with its permission check and its audit row, written in the same transaction as the work.
 
+pub mod audit;
 pub mod clock;
 pub mod demo;
 pub mod identity;
+pub mod keys;
 mod patients;
+mod restricted;
+mod session;
+mod site;
+mod users;
 
+pub use audit::{AuditReport, action};
 pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
+pub use restricted::{Access, PrivacyAlert};
+pub use session::LoginInfo;
+pub use site::SiteSetting;
+pub use users::NewUser;
 
 use std::path::Path;
 
@@ -41,6 +52,26 @@ pub enum ServiceError {
     Usage(String),
     #[error("stopped before the end; nothing was kept")]
     Interrupted,
+    #[error(
+        "this record is restricted ({kinds}): opening it needs a reason, and the privacy officer is told (break the glass with --reason \"why you need it\")"
+    )]
+    Restricted { kinds: String },
+    #[error(
+        "you may not open your own record here; ask a colleague, or request it as a patient through release of information"
+    )]
+    OwnRecord,
+    #[error("the password is wrong; {left} more wrong tries and the account locks")]
+    WrongPassword { left: i64 },
+    #[error("the session is locked; type your password to unlock it")]
+    SessionLocked,
+    #[error(
+        "the chartroom user \"{0}\" has no password yet; ask your administrator (`chartroom user passwd`)"
+    )]
+    NoPassword(String),
+    #[error("the audit trail could not be written, so nothing was shown or changed ({0})")]
+    AuditFailed(StoreError),
+    #[error(transparent)]
+    Key(#[from] crate::secrets::SecretError),
 }
 
 impl ServiceError {
@@ -52,11 +83,19 @@ impl ServiceError {
             ServiceError::Interrupted => 130,
             ServiceError::Store(StoreError::Conflict) => 5,
             ServiceError::Store(StoreError::Duplicate(_)) => 5,
+            ServiceError::Store(StoreError::Encrypted(_)) => 4,
+            ServiceError::Key(k) => k.exit_code(),
             ServiceError::Store(_) => 3,
+            ServiceError::AuditFailed(_) => 3,
             ServiceError::Denied { .. }
             | ServiceError::UnknownLogin(_)
             | ServiceError::Disabled(_)
-            | ServiceError::Locked(_) => 4,
+            | ServiceError::Locked(_)
+            | ServiceError::Restricted { .. }
+            | ServiceError::OwnRecord
+            | ServiceError::WrongPassword { .. }
+            | ServiceError::SessionLocked
+            | ServiceError::NoPassword(_) => 4,
         }
     }
 }
@@ -78,12 +117,22 @@ pub struct Service {
     clock: Clock,
     index: Option<SearchIndex>,
     store_label: String,
+    /// Locked after idle time (or at start when the site asks for a password): every
+    /// permission check fails until `unlock` succeeds.
+    session_locked: bool,
+    /// Restricted patients this session has broken the glass for (a reason was given).
+    glass: std::collections::HashSet<i64>,
 }
 
 impl Service {
     /// Opens an existing store as the OS login running this process.
     pub fn open(path: &Path, clock: Clock) -> Result<Self> {
-        let db = SqliteDb::open(path, OpenMode::Existing)?;
+        // An encrypted store opens with its cached key, else a passphrase (see `keys`).
+        let db = if crate::secrets::is_encrypted(path) {
+            keys::open_encrypted(path)?.db
+        } else {
+            SqliteDb::open(path, OpenMode::Existing)?
+        };
         let login = identity::os_login().ok_or_else(|| ServiceError::UnknownLogin("?".into()))?;
         Self::with_db(Box::new(db), clock, &login, path.display().to_string())
     }
@@ -95,12 +144,16 @@ impl Service {
         os_login: &str,
         label: String,
     ) -> Result<Self> {
-        let user = store::users::by_os_login(db.as_ref(), os_login)?
-            .ok_or_else(|| ServiceError::UnknownLogin(os_login.to_string()))?;
+        let Some(user) = store::users::by_os_login(db.as_ref(), os_login)? else {
+            session::audit_refusal(db.as_ref(), &clock, os_login, None, "unknown_login");
+            return Err(ServiceError::UnknownLogin(os_login.to_string()));
+        };
         if user.disabled {
+            session::audit_refusal(db.as_ref(), &clock, os_login, Some(&user), "disabled");
             return Err(ServiceError::Disabled(user.username));
         }
         if user.locked {
+            session::audit_refusal(db.as_ref(), &clock, os_login, Some(&user), "locked");
             return Err(ServiceError::Locked(user.username));
         }
         Ok(Service {
@@ -113,6 +166,8 @@ impl Service {
             clock,
             index: None,
             store_label: label,
+            session_locked: false,
+            glass: Default::default(),
         })
     }
 
@@ -155,6 +210,9 @@ impl Service {
 
     /// Checks a permission; a denial is refused and audited.
     fn require(&self, p: Permission, action: &'static str, patient_id: Option<i64>) -> Result<()> {
+        if self.session_locked {
+            return Err(ServiceError::SessionLocked);
+        }
         if access::allows(self.actor.user.role, p) {
             return Ok(());
         }
@@ -170,8 +228,8 @@ impl Service {
     /// Writes one audit row in its own transaction. A PHI read whose row cannot be written is
     /// refused: callers return this error instead of the data (fail closed).
     fn audit(&self, e: &AuditEvent) -> Result<()> {
-        store::write_tx(self.db(), |db| store::audit::append(db, e).map(|_| ()))?;
-        Ok(())
+        store::write_tx(self.db(), |db| store::audit::append(db, e).map(|_| ()))
+            .map_err(ServiceError::AuditFailed)
     }
 
     /// SQLite's integrity check plus chartroom's own invariants; empty when all is well.

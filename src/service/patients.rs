@@ -6,7 +6,8 @@ use crate::domain::{Chart, Document, Mrn, NewPatient, PatientInput, Permission};
 use crate::search::{SearchIndex, fold};
 use crate::store::{self, Sql, StoreError, patients::PatientRow};
 
-use super::{Result, Service, ServiceError};
+use super::restricted::sensitive_kinds;
+use super::{Access, Result, Service, ServiceError};
 
 /// One ranked search result.
 #[derive(Debug, Clone, Serialize)]
@@ -54,12 +55,19 @@ impl Service {
         })?;
         let mut e = self.event("search", None, "ok");
         e.detail = Some(format!("results={}", found.len()));
-        self.audit(&e)?;
+        self.audit_read(&e)?;
         Ok(found)
     }
 
-    /// The whole chart of one patient; audited as a chart open.
+    /// The whole chart of one patient; audited as a chart open. A restricted, employee or
+    /// Part 2 record is refused with `ServiceError::Restricted`: use [`Service::show_with`].
     pub fn show(&mut self, mrn: &str) -> Result<Chart> {
+        self.show_with(mrn, &Access::Normal)
+    }
+
+    /// The whole chart, with a break-the-glass reason for restricted records (see
+    /// `service/restricted.rs`). The user's own record is always refused.
+    pub fn show_with(&mut self, mrn: &str, access: &Access) -> Result<Chart> {
         let mrn = Mrn::parse(mrn)?;
         let (patient, encounters, documents) = store::read_tx(self.db(), |db| {
             let p = store::patients::by_mrn(db, &mrn)?
@@ -70,9 +78,14 @@ impl Service {
         })
         .map_err(not_found)?;
         self.require(Permission::ViewChart, "chart_open", Some(patient.id))?;
-        let mut e = self.event("chart_open", Some(patient.id), "ok");
-        e.object = Some(format!("patient:{}", patient.mrn));
-        self.audit(&e)?;
+        let kinds = sensitive_kinds(&patient.flags, false);
+        self.gate(
+            patient.id,
+            &kinds,
+            "chart_open",
+            format!("patient:{}", patient.mrn),
+            access,
+        )?;
         let ssn_shown = patient.ssn.as_ref().map(|s| s.masked());
         Ok(Chart {
             patient,
@@ -84,12 +97,24 @@ impl Service {
 
     /// One document with its text; audited as a document open.
     pub fn open_document(&mut self, doc_id: i64) -> Result<Document> {
+        self.open_document_with(doc_id, &Access::Normal)
+    }
+
+    /// One document, with a break-the-glass reason when the patient or the document is
+    /// restricted (not needed again once the glass is broken for that patient this session).
+    pub fn open_document_with(&mut self, doc_id: i64, access: &Access) -> Result<Document> {
         let (patient_id, doc) = store::chart::document(self.db(), doc_id)?
             .ok_or_else(|| ServiceError::NotFound(format!("document {doc_id}")))?;
         self.require(Permission::ViewDocument, "document_open", Some(patient_id))?;
-        let mut e = self.event("document_open", Some(patient_id), "ok");
-        e.object = Some(format!("document:{doc_id}"));
-        self.audit(&e)?;
+        let flags = self.patient_flags(patient_id)?;
+        let kinds = sensitive_kinds(&flags, doc.summary.part2);
+        self.gate(
+            patient_id,
+            &kinds,
+            "document_open",
+            format!("document:{doc_id}"),
+            access,
+        )?;
         Ok(doc)
     }
 

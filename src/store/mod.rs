@@ -7,13 +7,14 @@ pub mod chart;
 mod migrate;
 pub mod patients;
 pub mod search_index;
+pub mod site;
 pub mod sql;
 mod sqlite;
 pub mod users;
 
 pub use migrate::SCHEMA_VERSION;
 pub use sql::{Row, Sql, Value, read_tx, write_tx};
-pub use sqlite::{OpenMode, SqliteDb};
+pub use sqlite::{OpenMode, SqliteDb, rekey};
 
 use std::path::PathBuf;
 
@@ -22,7 +23,9 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error("there is no store at {0}; create one with `chartroom init` or `chartroom demo`")]
     NoStore(PathBuf),
-    #[error("{0} is not a chartroom store (it is not a database); check the --db path")]
+    #[error(
+        "{0} is not a chartroom store (it is not a database, and no key file of an encrypted store is beside it); check the --db path"
+    )]
     NotAStore(PathBuf),
     #[error("{0} is a database but not a chartroom store; check the --db path")]
     ForeignDatabase(PathBuf),
@@ -34,6 +37,10 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "{0} is encrypted and the key given does not open it; unlock it with `chartroom key unlock`"
+    )]
+    Encrypted(PathBuf),
     #[error(
         "cannot write to {0}: the file or its folder is read-only or you lack permission; ask your administrator"
     )]

@@ -17,9 +17,16 @@ pub struct User {
     pub locked: bool,
     pub patient_id: Option<i64>,
     pub version: i64,
+    /// Wrong passwords typed since the last good one (the account locks at 5).
+    pub failed_unlocks: i64,
+    /// This user's own idle timeout, overriding the site's.
+    pub idle_timeout_s: Option<i64>,
+    /// Whether a password has been set (the hash itself is never read into this struct).
+    pub has_password: bool,
 }
 
-const COLS: &str = "id, username, full_name, role, os_login, disabled, locked, patient_id, version";
+const COLS: &str = "id, username, full_name, role, os_login, disabled, locked, patient_id, version, \
+     failed_unlocks, idle_timeout_s, password_hash IS NOT NULL";
 
 fn from_row(r: &Row) -> Result<User, StoreError> {
     Ok(User {
@@ -33,6 +40,9 @@ fn from_row(r: &Row) -> Result<User, StoreError> {
         locked: r.flag(6),
         patient_id: r.opt_int(7),
         version: r.int(8),
+        failed_unlocks: r.int(9),
+        idle_timeout_s: r.opt_int(10),
+        has_password: r.flag(11),
     })
 }
 
@@ -77,4 +87,58 @@ pub fn count(db: &dyn Sql) -> Result<i64, StoreError> {
         .query_row("SELECT count(*) FROM users", &[])?
         .map(|r| r.int(0))
         .unwrap_or(0))
+}
+
+pub fn by_id(db: &dyn Sql, id: i64) -> Result<Option<User>, StoreError> {
+    let sql = format!("SELECT {COLS} FROM users WHERE id = ?");
+    db.query_row(&sql, params![id])?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The stored argon2id hash (PHC string), if a password is set.
+pub fn password_hash(db: &dyn Sql, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(db
+        .query_row("SELECT password_hash FROM users WHERE id = ?", params![id])?
+        .and_then(|r| r.opt_text(0)))
+}
+
+/// One column change on a user, guarded by the version read (optimistic concurrency).
+pub enum Change<'a> {
+    Role(crate::domain::Role),
+    Disabled(bool),
+    /// Clears the lock and the failed-unlock count.
+    Unlocked,
+    PasswordHash(&'a str),
+    IdleTimeout(Option<i64>),
+    PatientLink(Option<i64>),
+    /// A wrong password: the count goes up, and the account locks when it reaches `lock_at`.
+    FailedUnlock {
+        lock_at: i64,
+    },
+    /// A right password: the count goes back to 0.
+    GoodUnlock,
+}
+
+pub fn update(db: &dyn Sql, u: &User, c: Change<'_>) -> Result<(), StoreError> {
+    let (set, v): (&str, crate::store::Value) = match c {
+        Change::Role(r) => ("role = ?", r.as_str().into()),
+        Change::Disabled(d) => ("disabled = ?", d.into()),
+        Change::Unlocked => ("locked = 0, failed_unlocks = ?", 0i64.into()),
+        Change::PasswordHash(h) => ("password_hash = ?, failed_unlocks = 0", h.into()),
+        Change::IdleTimeout(t) => ("idle_timeout_s = ?", t.into()),
+        Change::PatientLink(p) => ("patient_id = ?", p.into()),
+        Change::FailedUnlock { lock_at } => (
+            "failed_unlocks = failed_unlocks + 1, locked = (failed_unlocks + 1 >= ?)",
+            lock_at.into(),
+        ),
+        Change::GoodUnlock => ("failed_unlocks = ?", 0i64.into()),
+    };
+    let sql = format!("UPDATE users SET {set}, version = version + 1 WHERE id = ? AND version = ?");
+    let n = db.execute(&sql, &[v, u.id.into(), u.version.into()])?;
+    if n == 0 {
+        return Err(StoreError::Conflict);
+    }
+    Ok(())
 }

@@ -2,7 +2,15 @@
 
 mod common;
 
+mod cli_bad_input;
 mod cli_basics;
+mod crypt;
+mod crypt_slots;
+mod search_quality;
+mod sec_access;
+mod sec_audit;
+mod sec_matrix;
+mod sec_support;
 mod tui_keys;
 mod tui_snapshots;
 mod tui_support;

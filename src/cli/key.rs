@@ -1,0 +1,179 @@
+//! `chartroom key …`: the data key of an encrypted store. Passphrases come from the terminal
+//! or `--passphrase-fd N`, never from an argument.
+
+use std::path::Path;
+
+use clap::Subcommand;
+
+use crate::secrets::keyring::{Cache, Kind, Pin};
+use crate::secrets::slots::{KdfParams, SlotKind};
+use crate::secrets::{SecretError, is_encrypted, passphrase};
+use crate::service::keys::{self, KeySource};
+use crate::service::{Clock, ServiceError};
+
+use super::{Outcome, safe};
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Ask for your passphrase (or the recovery passphrase) and keep the store's key in the
+    /// OS keyring for this login, so later commands open the store without asking.
+    Unlock,
+    /// Remove the store's key from the OS keyring; the next command asks for a passphrase.
+    Lock,
+    /// Give a user a key slot under a passphrase they type (administrators).
+    AddSlot {
+        /// The chartroom user name.
+        user: String,
+    },
+    /// Take a user's key slot away (administrators); then run `key rotate`.
+    RemoveSlot {
+        /// The chartroom user name.
+        user: String,
+    },
+    /// Re-key the store under a new random key and re-seal every slot (administrators).
+    /// Passphrases stay the same; the old key stops working.
+    Rotate,
+    /// List the key slots (administrators).
+    Slots,
+}
+
+fn where_cached(k: Kind) -> &'static str {
+    k.name()
+}
+
+fn need_encrypted(path: &Path) -> Result<(), ServiceError> {
+    if !path.exists() {
+        return Err(crate::store::StoreError::NoStore(path.to_path_buf()).into());
+    }
+    if !is_encrypted(path) {
+        return Err(ServiceError::Usage(format!(
+            "{} is not encrypted; only a store made with `chartroom init --encrypt` has keys",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
+    need_encrypted(path)?;
+    match cmd {
+        KeyCmd::Unlock => {
+            let cache = Cache::open(Pin::from_env());
+            let k = keys::open_encrypted_with(path, &cache, true)?;
+            match k.cached_in {
+                Some(kind) => {
+                    println!(
+                        "Unlocked: the key is kept in {} for this login.",
+                        where_cached(kind)
+                    );
+                    Ok(0)
+                }
+                None => {
+                    let why = k.not_cached_why.unwrap_or_default();
+                    eprintln!(
+                        "The passphrase is right, but the key was not kept: {}",
+                        safe(&why)
+                    );
+                    Ok(4)
+                }
+            }
+        }
+        KeyCmd::Lock => {
+            let n = keys::lock(path);
+            println!(
+                "Locked: the key was removed from {n} keyring(s); the next command asks for a passphrase."
+            );
+            Ok(0)
+        }
+        KeyCmd::AddSlot { user } => {
+            let (svc, info) = keys::open_service(path, Clock::System)?;
+            let info = info.ok_or(SecretError::KeyNeeded)?;
+            let pass = passphrase::read_new(&format!("New key passphrase for {}: ", safe(user)))?;
+            svc.add_key_slot(path, &info.key, user, &pass, KdfParams::default())?;
+            println!("{} now has a key slot.", safe(user));
+            Ok(0)
+        }
+        KeyCmd::RemoveSlot { user } => {
+            let (svc, _) = keys::open_service(path, Clock::System)?;
+            svc.remove_key_slot(path, user)?;
+            println!(
+                "The key slot of {} is gone. Run `chartroom key rotate` so an old copy of the key stops working.",
+                safe(user)
+            );
+            Ok(0)
+        }
+        KeyCmd::Rotate => {
+            let (svc, info) = keys::open_service(path, Clock::System)?;
+            let info = info.ok_or(SecretError::KeyNeeded)?;
+            let cache = Cache::open(Pin::from_env());
+            svc.rotate_key(path, &info.key, &cache)?;
+            println!(
+                "Re-keyed: the store has a new key; every slot was re-sealed and passphrases are unchanged."
+            );
+            if matches!(info.source, KeySource::Passphrase) && info.cached_in.is_none() {
+                println!(
+                    "The new key is not kept in a keyring; the next command asks for a passphrase."
+                );
+            }
+            Ok(0)
+        }
+        KeyCmd::Slots => {
+            let (svc, _) = keys::open_service(path, Clock::System)?;
+            for (id, user, kind) in svc.key_slots(path)? {
+                let what = match kind {
+                    SlotKind::User => format!("user {}", safe(user.as_deref().unwrap_or("?"))),
+                    SlotKind::Recovery => "recovery".to_string(),
+                };
+                println!("{}\t{what}", safe(&id));
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// Makes an encrypted store for `init --encrypt`: asks for the administrator's new passphrase
+/// and makes a recovery passphrase. Returns the open store and the recovery passphrase.
+pub fn create(
+    path: &Path,
+    login: &str,
+) -> Result<(crate::store::SqliteDb, zeroize::Zeroizing<String>), ServiceError> {
+    let pass = passphrase::read_new(&format!(
+        "New key passphrase for {} (at least 8 characters): ",
+        safe(login)
+    ))?;
+    let recovery = crate::secrets::slots::recovery_passphrase();
+    let cache = Cache::open(Pin::from_env());
+    let k = keys::create_encrypted(
+        path,
+        login,
+        login,
+        &pass,
+        &recovery,
+        KdfParams::default(),
+        &cache,
+    )?;
+    if k.cached_in.is_none() {
+        eprintln!(
+            "Note: {}.",
+            safe(
+                k.not_cached_why
+                    .as_deref()
+                    .unwrap_or("the key is not kept in an OS keyring")
+            )
+        );
+    }
+    Ok((k.db, recovery))
+}
+
+/// Prints the recovery passphrase once, with what to do with it.
+pub fn print_recovery(path: &Path, rec: &str) {
+    println!(
+        "The store is encrypted. Its keys are in {}.",
+        crate::secrets::key_file_path(path).display()
+    );
+    println!("RECOVERY PASSPHRASE (shown once; write it down and lock it away):");
+    println!("    {rec}");
+    println!(
+        "It opens the store if every user passphrase is lost: `chartroom key unlock` and type it."
+    );
+}

@@ -1,0 +1,169 @@
+//! A session in the screens: login, idle lock, unlock with the password, and the timeout.
+//!
+//! The TUI calls [`Service::login`] once at start; when it reports `must_unlock`, or after
+//! [`Service::effective_idle_timeout`] without a key press, it calls [`Service::lock`], clears
+//! every patient field from its state and shows the lock screen; the password goes to
+//! [`Service::unlock`]. While locked, every permission check fails with `SessionLocked`.
+
+use serde::Serialize;
+
+use crate::domain::policy::{self, MAX_FAILED_UNLOCKS, SiteKey};
+use crate::store::{self, Sql, audit::AuditEvent, users::Change, users::User};
+
+use super::{Clock, Result, Service, ServiceError, action, identity, users::verify_password};
+
+/// What the screens need to know when a session starts.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginInfo {
+    /// The site asks for the password at start: show the lock screen first.
+    pub must_unlock: bool,
+    /// Seconds without input before the screens lock.
+    pub idle_timeout_s: u64,
+    /// Whether the user has a password at all (without one, an idle lock cannot be undone
+    /// here: the TUI should say so and quit instead).
+    pub has_password: bool,
+}
+
+/// Records a refused login (unmapped, disabled or locked OS login) if the store lets us;
+/// a failure to write it never hides the refusal itself.
+pub(super) fn audit_refusal(
+    db: &dyn Sql,
+    clock: &Clock,
+    os_login: &str,
+    user: Option<&User>,
+    why: &'static str,
+) {
+    let e = AuditEvent {
+        at: store::iso_utc(clock.now()),
+        user_id: user.map(|u| u.id),
+        username: user
+            .map(|u| u.username.clone())
+            .unwrap_or_else(|| "(unmapped)".into()),
+        os_login: Some(os_login.to_string()),
+        origin: Some(identity::origin()),
+        action: action::LOGIN_REFUSED,
+        outcome: "denied",
+        detail: Some(format!("reason={why}")),
+        ..Default::default()
+    };
+    let _ = store::write_tx(db, |db| store::audit::append(db, &e).map(|_| ()));
+}
+
+impl Service {
+    /// Starts a screens session: writes the `login` row and applies the site's
+    /// `require_password_at_start` (the session starts locked; call [`Service::unlock`]).
+    pub fn login(&mut self) -> Result<LoginInfo> {
+        let must_unlock = self.site_flag(SiteKey::RequirePasswordAtStart)?;
+        let mut e = self.event(action::LOGIN, None, "ok");
+        e.detail = Some(format!("password_at_start={must_unlock}"));
+        self.audit(&e)?;
+        self.session_locked = must_unlock;
+        Ok(LoginInfo {
+            must_unlock,
+            idle_timeout_s: self.effective_idle_timeout()?,
+            has_password: self.actor.user.has_password,
+        })
+    }
+
+    /// Ends a screens session (audited).
+    pub fn logout(&mut self) -> Result<()> {
+        self.glass.clear();
+        self.audit(&self.event(action::LOGOUT, None, "ok"))
+    }
+
+    /// Locks the session (idle timeout or the user's own lock key). Forgets every broken
+    /// glass: after unlocking, a restricted record needs a reason again.
+    pub fn lock(&mut self) -> Result<()> {
+        self.session_locked = true;
+        self.glass.clear();
+        self.audit(&self.event(action::LOCK, None, "ok"))
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.session_locked
+    }
+
+    /// Checks the password and resumes the session. A wrong one is counted and audited;
+    /// the fifth in a row locks the account until a supervisor runs `chartroom user unlock`.
+    pub fn unlock(&mut self, password: &str) -> Result<()> {
+        let id = self.actor.user.id;
+        let user = store::users::by_id(self.db(), id)?
+            .ok_or_else(|| ServiceError::UnknownLogin(self.actor.os_login.clone()))?;
+        if user.disabled {
+            return Err(ServiceError::Disabled(user.username));
+        }
+        if user.locked {
+            let mut e = self.event(action::FAILED_UNLOCK, None, "denied");
+            e.detail = Some("reason=account_locked".into());
+            self.audit(&e)?;
+            return Err(ServiceError::Locked(user.username));
+        }
+        let Some(hash) = store::users::password_hash(self.db(), id)? else {
+            return Err(ServiceError::NoPassword(user.username));
+        };
+        if verify_password(&hash, password) {
+            let e = self.event(action::UNLOCK, None, "ok");
+            store::write_tx(self.db(), |db| {
+                if user.failed_unlocks > 0 {
+                    store::users::update(db, &user, Change::GoodUnlock)?;
+                }
+                store::audit::append(db, &e).map(|_| ())
+            })
+            .map_err(ServiceError::AuditFailed)?;
+            self.session_locked = false;
+            self.actor.user = store::users::by_id(self.db(), id)?.unwrap_or(user);
+            return Ok(());
+        }
+        self.session_locked = true;
+        Err(self.wrong_password(&user)?)
+    }
+
+    /// Counts and audits a wrong password (at unlock, or as the current password when
+    /// changing your own); the fifth in a row locks the account. Returns the error to show.
+    pub(crate) fn wrong_password(&self, user: &User) -> Result<ServiceError> {
+        let failed = user.failed_unlocks + 1;
+        let mut e = self.event(action::FAILED_UNLOCK, None, "denied");
+        e.object = Some(format!("user:{}", user.username));
+        e.detail = Some(format!("failures={failed}"));
+        let mut locked = self.event(action::ACCOUNT_LOCKED, None, "ok");
+        locked.object = e.object.clone();
+        locked.detail = Some(format!("after={MAX_FAILED_UNLOCKS} failed unlocks"));
+        store::write_tx(self.db(), |db| {
+            let lock_at = MAX_FAILED_UNLOCKS;
+            store::users::update(db, user, Change::FailedUnlock { lock_at })?;
+            store::audit::append(db, &e)?;
+            if failed >= MAX_FAILED_UNLOCKS {
+                store::audit::append(db, &locked)?;
+            }
+            Ok(())
+        })?;
+        Ok(if failed >= MAX_FAILED_UNLOCKS {
+            ServiceError::Locked(user.username.clone())
+        } else {
+            ServiceError::WrongPassword {
+                left: MAX_FAILED_UNLOCKS - failed,
+            }
+        })
+    }
+
+    /// Seconds of inactivity before the screens lock: the user's own setting, else the site's,
+    /// else 300 s (45 CFR 164.312(a)(2)(iii), automatic logoff).
+    pub fn effective_idle_timeout(&self) -> Result<u64> {
+        let user = store::users::by_id(self.db(), self.actor.user.id)?;
+        if let Some(t) = user.and_then(|u| u.idle_timeout_s) {
+            return Ok(t.clamp(
+                *policy::IDLE_TIMEOUT_RANGE.start(),
+                *policy::IDLE_TIMEOUT_RANGE.end(),
+            ) as u64);
+        }
+        let v = self.site_value(SiteKey::IdleTimeoutS)?;
+        Ok(v.and_then(|v| v.parse::<i64>().ok())
+            .filter(|n| policy::IDLE_TIMEOUT_RANGE.contains(n))
+            .unwrap_or(policy::DEFAULT_IDLE_TIMEOUT_S) as u64)
+    }
+
+    /// Whether the site asks for the password when the screens start.
+    pub fn password_required_at_start(&self) -> Result<bool> {
+        self.site_flag(SiteKey::RequirePasswordAtStart)
+    }
+}

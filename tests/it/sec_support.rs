@@ -1,0 +1,139 @@
+//! Helpers for the security tests: act as any demo user, tamper with the file, read the trail.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use chartroom::service::{Clock, Service};
+use chartroom::store::{OpenMode, SqliteDb};
+
+use super::common::*;
+
+/// A demo store whose demo users are each mapped to the OS login `login-<username>`.
+pub fn store(dir: &Path) -> PathBuf {
+    let db = demo_store(dir, 300);
+    raw(&db)
+        .execute_batch("UPDATE users SET os_login = 'login-' || username WHERE os_login IS NULL")
+        .expect("map logins");
+    db
+}
+
+/// The username of the demo administrator (the OS login running the tests).
+pub fn admin() -> String {
+    me()
+}
+
+/// A service acting as the chartroom user `username`.
+pub fn as_user(db: &Path, username: &str) -> Service {
+    try_as_user(db, username).unwrap_or_else(|e| panic!("open as {username}: {e}"))
+}
+
+pub fn try_as_user(db: &Path, username: &str) -> Result<Service, chartroom::service::ServiceError> {
+    let login = if username == admin() {
+        admin()
+    } else {
+        format!("login-{username}")
+    };
+    let sql = SqliteDb::open(db, OpenMode::Existing).expect("open store");
+    Service::with_db(
+        Box::new(sql),
+        Clock::fixed(2026, 11, 26),
+        &login,
+        db.display().to_string(),
+    )
+}
+
+/// A plain rusqlite connection to the file, for tampering and checking behind the service.
+pub fn raw(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(db).expect("raw open")
+}
+
+/// The newest audit row: (username, action, outcome, patient_id, detail).
+pub fn last_audit(db: &Path) -> (String, String, String, Option<i64>, Option<String>) {
+    raw(db)
+        .query_row(
+            "SELECT username, action, outcome, patient_id, detail FROM audit ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("an audit row")
+}
+
+pub fn count(db: &Path, sql: &str) -> i64 {
+    raw(db).query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+/// An MRN of a patient with no restriction flags and at least one ordinary document, and
+/// that document's id.
+pub fn plain_patient(db: &Path) -> (String, i64) {
+    raw(db)
+        .query_row(
+            "SELECT p.mrn, d.id FROM patients p JOIN documents d ON d.patient_id = p.id \
+             WHERE p.restricted = 0 AND p.employee = 0 AND p.part2 = 0 AND d.part2 = 0 \
+             ORDER BY p.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a plain patient")
+}
+
+/// Marks a plain patient restricted and returns its MRN and one of its document ids.
+pub fn restricted_patient(db: &Path) -> (String, i64) {
+    let (mrn, doc) = raw(db)
+        .query_row(
+            "SELECT p.mrn, d.id FROM patients p JOIN documents d ON d.patient_id = p.id \
+             WHERE p.restricted = 0 AND p.employee = 0 AND p.part2 = 0 AND d.part2 = 0 \
+             ORDER BY p.id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .expect("a patient");
+    raw(db)
+        .execute("UPDATE patients SET restricted = 1 WHERE mrn = ?", [&mrn])
+        .expect("restrict");
+    (mrn, doc)
+}
+
+/// Makes the OS login running the tests act as `username` for the real binary.
+pub fn become_user(db: &Path, username: &str) {
+    let c = raw(db);
+    c.execute(
+        "UPDATE users SET os_login = NULL WHERE os_login = ?",
+        [me()],
+    )
+    .expect("unmap");
+    c.execute(
+        "UPDATE users SET os_login = ? WHERE username = ?",
+        [me(), username.to_string()],
+    )
+    .expect("map");
+}
+
+/// Runs the binary with `input` on its standard input.
+pub fn run_with_stdin(db: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("CHARTROOM_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// Drops the append-only triggers, as someone with write access to the file could.
+pub fn drop_triggers(db: &Path) {
+    raw(db)
+        .execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
+        .expect("drop triggers");
+}
