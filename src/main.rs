@@ -40,6 +40,19 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         );
         return 2;
     }
+    chartroom::secrets::passphrase::set_fd(cli.passphrase_fd);
+    // An encrypted store may need a passphrase: unlock it now, while the terminal can prompt.
+    let opened = if chartroom::secrets::is_encrypted(&db) {
+        match chartroom::service::Service::open(&db, Clock::System) {
+            Ok(svc) => Some(svc),
+            Err(e) => {
+                eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
+                return e.exit_code();
+            }
+        }
+    } else {
+        None
+    };
     let opts = chartroom::tui::Options {
         db,
         theme: cli.theme.clone(),
@@ -47,7 +60,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         started,
         bench_query: cli.bench_first_frame.clone(),
     };
-    match chartroom::tui::run(opts) {
+    match chartroom::tui::run_with(opts, opened) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("chartroom: the terminal could not be used: {e}");

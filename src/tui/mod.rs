@@ -18,7 +18,7 @@ mod widgets;
 
 pub use action::{Action, Pane};
 pub use keymap::{Keymap, Mode};
-pub use runtime::{Options, run};
+pub use runtime::{Options, run, run_with};
 pub use state::{Effect, Msg, Reply, Req, State};
 pub use theme::Theme;
 pub use update::update;

@@ -14,7 +14,7 @@ use crossterm::{execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::service::Clock;
+use crate::service::{Clock, Service};
 
 use super::keymap::Keymap;
 use super::state::{Effect, Level, Msg, Req, SearchStatus, State};
@@ -162,11 +162,21 @@ pub fn turn(
     )
 }
 
-/// Opens the screens on `opts.db` and runs until the user quits.
+/// Opens the screens on `opts.db` and runs until the user quits. The store is opened on the
+/// worker thread, so the first frame never waits for it.
 pub fn run(opts: Options) -> io::Result<()> {
+    run_with(opts, None)
+}
+
+/// As [`run`], with a service already open (an encrypted store unlocked with a passphrase
+/// before the screens start, while the terminal can still prompt).
+pub fn run_with(opts: Options, opened: Option<Service>) -> io::Result<()> {
     let mut state = initial_state(opts.theme.clone(), &opts.clock, crate::config::config_dir());
     let (tx, rx) = mpsc::channel();
-    let worker = Worker::spawn(opts.db.clone(), opts.clock, tx.clone());
+    let worker = match opened {
+        Some(svc) => Worker::spawn_with(move || Ok(svc), tx.clone()),
+        None => Worker::spawn(opts.db.clone(), opts.clock, tx.clone()),
+    };
     let guard = terminal::Guard::start()?;
     spawn_input(tx.clone());
     spawn_signals(tx.clone())?;
