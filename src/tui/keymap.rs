@@ -26,16 +26,19 @@ pub enum Mode {
     Document,
     Help,
     Palette,
+    /// The restricted-record warning and its reason field.
+    Glass,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [
+    pub const ALL: [Mode; 7] = [
         Mode::Global,
         Mode::Normal,
         Mode::Search,
         Mode::Document,
         Mode::Help,
         Mode::Palette,
+        Mode::Glass,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Mode {
             Mode::Document => "document",
             Mode::Help => "help",
             Mode::Palette => "palette",
+            Mode::Glass => "glass",
         }
     }
 
@@ -57,12 +61,13 @@ impl Mode {
             Mode::Document => "READ",
             Mode::Help => "HELP",
             Mode::Palette => "COMMAND",
+            Mode::Glass => "RESTRICTED",
         }
     }
 
     /// Modes whose focus is a text field: every printable key is text there.
     pub fn is_text(self) -> bool {
-        matches!(self, Mode::Search | Mode::Palette)
+        matches!(self, Mode::Search | Mode::Palette | Mode::Glass)
     }
 
     fn parse(s: &str) -> Option<Mode> {

@@ -16,9 +16,21 @@ use super::theme::Theme;
 /// A request to the store worker; the id pairs it with its reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Req {
-    Search { id: u64, query: String },
-    Chart { id: u64, mrn: String },
-    Document { id: u64, doc_id: i64 },
+    Search {
+        id: u64,
+        query: String,
+    },
+    /// `reason`: given after the restricted-record warning (break the glass).
+    Chart {
+        id: u64,
+        mrn: String,
+        reason: Option<String>,
+    },
+    Document {
+        id: u64,
+        doc_id: i64,
+        reason: Option<String>,
+    },
 }
 
 impl Req {
@@ -35,6 +47,10 @@ pub enum Reply {
     Found(Vec<Found>),
     Chart(Box<Chart>),
     Document(Box<Document>),
+    /// The record is restricted (`kinds`): it opens only with a reason.
+    Restricted {
+        kinds: String,
+    },
 }
 
 /// Who is using which store, once the worker has opened it.
@@ -108,6 +124,7 @@ pub struct PatientsState {
 
 #[derive(Debug, Default)]
 pub struct DocView {
+    pub doc_id: i64,
     pub loading: bool,
     pub doc: Option<Document>,
     pub error: Option<String>,
@@ -128,9 +145,27 @@ pub struct ChartState {
     pub doc: Option<DocView>,
 }
 
+/// What a break-the-glass reason is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlassTarget {
+    Chart(String),
+    Document(i64),
+}
+
+/// The restricted-record warning: "Continue? [y/N]" (default No), then a reason.
+#[derive(Debug, Clone)]
+pub struct Glass {
+    pub target: GlassTarget,
+    pub kinds: String,
+    /// The user answered y: now typing the reason.
+    pub confirmed: bool,
+    pub reason: String,
+}
+
 #[derive(Debug)]
 pub enum Overlay {
     None,
+    Glass(Glass),
     Help { scroll: u16, under: Mode },
     Palette(PaletteState),
 }
@@ -201,6 +236,7 @@ impl State {
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
             Overlay::Palette(_) => return Mode::Palette,
+            Overlay::Glass(_) => return Mode::Glass,
             Overlay::None => {}
         }
         match self.pane {

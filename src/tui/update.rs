@@ -6,7 +6,8 @@ use super::action::{Action, Pane};
 use super::keymap::{Key, Mode};
 use super::palette::{self, Command, PaletteState};
 use super::state::{
-    DocView, Effect, Level, MAX_QUERY, Msg, Overlay, Reply, Req, SearchStatus, State,
+    DocView, Effect, Glass, GlassTarget, Level, MAX_QUERY, Msg, Overlay, Reply, Req, SearchStatus,
+    State,
 };
 use super::theme::Theme;
 
@@ -40,12 +41,91 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let mode = state.mode();
+    if mode == Mode::Glass {
+        return glass_key(state, &key, &ev, fx);
+    }
     if let Some(a) = state.keymap.lookup(mode, &key) {
         act(state, a, fx);
         return;
     }
     if mode.is_text() {
         edit(state, mode, &ev, fx);
+    }
+}
+
+/// The restricted-record warning: `y` continues (anything else is No, the default), then a
+/// reason is typed and Enter sends it; Esc cancels. Keys that work everywhere still work.
+fn glass_key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
+    if let Some(a) = state
+        .keymap
+        .lookup(Mode::Global, key)
+        .filter(|_| !key.is_printable())
+    {
+        state.overlay = Overlay::None;
+        return act(state, a, fx);
+    }
+    state.dirty = true;
+    let Overlay::Glass(g) = &mut state.overlay else {
+        return;
+    };
+    let plain = !ev
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if !g.confirmed {
+        match ev.code {
+            KeyCode::Char('y' | 'Y') if plain => g.confirmed = true,
+            _ => {
+                state.overlay = Overlay::None;
+                state.say(
+                    Level::Info,
+                    "not opened: the restricted record stays closed",
+                );
+            }
+        }
+        return;
+    }
+    match ev.code {
+        KeyCode::Esc => {
+            state.overlay = Overlay::None;
+            state.say(
+                Level::Info,
+                "not opened: the restricted record stays closed",
+            );
+        }
+        KeyCode::Enter if g.reason.trim().is_empty() => {
+            state.say(
+                Level::Warning,
+                "type why you need this record, then Enter (Esc cancels)",
+            );
+        }
+        KeyCode::Enter => {
+            let reason = Some(g.reason.trim().to_string());
+            let target = g.target.clone();
+            state.overlay = Overlay::None;
+            let id = state.next_id();
+            match target {
+                GlassTarget::Chart(mrn) => {
+                    state.chart.latest = id;
+                    state.chart.loading = Some(mrn.clone());
+                    state.pane = Pane::Chart;
+                    fx.push(Effect::Request(Req::Chart { id, mrn, reason }));
+                }
+                GlassTarget::Document(doc_id) => {
+                    state.chart.doc = Some(DocView {
+                        doc_id,
+                        loading: true,
+                        latest: id,
+                        ..Default::default()
+                    });
+                    fx.push(Effect::Request(Req::Document { id, doc_id, reason }));
+                }
+            }
+        }
+        KeyCode::Backspace => {
+            g.reason.pop();
+        }
+        KeyCode::Char(c) if plain && g.reason.chars().count() < 200 => g.reason.push(c),
+        _ => {}
     }
 }
 
@@ -207,6 +287,26 @@ fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>) {
             });
             c.chart = Some(*chart);
         }
+        Ok(Reply::Restricted { kinds }) if id == state.chart.latest => {
+            let mrn = state.chart.loading.take().unwrap_or_default();
+            state.overlay = Overlay::Glass(Glass {
+                target: GlassTarget::Chart(mrn),
+                kinds,
+                confirmed: false,
+                reason: String::new(),
+            });
+        }
+        Ok(Reply::Restricted { kinds }) => {
+            let Some(dv) = state.chart.doc.take_if(|d| d.latest == id) else {
+                return;
+            };
+            state.overlay = Overlay::Glass(Glass {
+                target: GlassTarget::Document(dv.doc_id),
+                kinds,
+                confirmed: false,
+                reason: String::new(),
+            });
+        }
         Ok(Reply::Document(doc)) => {
             let Some(dv) = state.chart.doc.as_mut().filter(|d| d.latest == id) else {
                 return;
@@ -324,11 +424,16 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
             if let Some(doc_id) = doc {
                 let id = state.next_id();
                 state.chart.doc = Some(DocView {
+                    doc_id,
                     loading: true,
                     latest: id,
                     ..Default::default()
                 });
-                fx.push(Effect::Request(Req::Document { id, doc_id }));
+                fx.push(Effect::Request(Req::Document {
+                    id,
+                    doc_id,
+                    reason: None,
+                }));
             }
         }
         _ => {}
@@ -344,7 +449,11 @@ pub fn open_chart(state: &mut State, mrn: String, fx: &mut Vec<Effect>) {
     state.chart.doc = None;
     state.pane = Pane::Chart;
     state.overlay = Overlay::None;
-    fx.push(Effect::Request(Req::Chart { id, mrn }));
+    fx.push(Effect::Request(Req::Chart {
+        id,
+        mrn,
+        reason: None,
+    }));
 }
 
 fn back(state: &mut State, mode: Mode) {

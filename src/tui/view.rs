@@ -74,6 +74,7 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<Positio
             cursor = None;
         }
         Overlay::Palette(p) => cursor = widgets::palette::render(p, &state.theme, body, buf),
+        Overlay::Glass(g) => cursor = widgets::glass::render(g, &state.theme, body, buf),
     }
     cursor.map(|(x, y)| Position { x, y })
 }
@@ -85,6 +86,7 @@ fn hint_actions(state: &State) -> &'static [Action] {
         Mode::Document => &[Down, PageDown, Top, Back, Help],
         Mode::Help => &[Down, Back],
         Mode::Palette => &[Down, Confirm, Back],
+        Mode::Glass => &[Quit],
         _ if state.pane == Pane::Chart => &[Down, Open, ScrollDown, Back, Palette, Help, Quit],
         _ if state.pane == Pane::Patients => {
             &[FocusSearch, Down, Open, NextPane, Palette, Help, Quit]

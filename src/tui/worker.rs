@@ -5,21 +5,30 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use crate::service::{Clock, Service};
+use crate::service::{Access, Clock, Service, ServiceError};
 
 use super::state::{Msg, Reply, Req, Session};
 use super::update::SEARCH_LIMIT;
 
 /// Runs one request against the service. Shared by the worker thread and the tests.
 pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
-    match req {
+    let access = |reason: &Option<String>| match reason {
+        Some(r) => Access::BreakGlass { reason: r.clone() },
+        None => Access::Normal,
+    };
+    let r = match req {
         Req::Search { query, .. } => svc.find(query, SEARCH_LIMIT).map(Reply::Found),
-        Req::Chart { mrn, .. } => svc.show(mrn).map(|c| Reply::Chart(Box::new(c))),
-        Req::Document { doc_id, .. } => svc
-            .open_document(*doc_id)
+        Req::Chart { mrn, reason, .. } => svc
+            .show_with(mrn, &access(reason))
+            .map(|c| Reply::Chart(Box::new(c))),
+        Req::Document { doc_id, reason, .. } => svc
+            .open_document_with(*doc_id, &access(reason))
             .map(|d| Reply::Document(Box::new(d))),
+    };
+    match r {
+        Err(ServiceError::Restricted { kinds }) => Ok(Reply::Restricted { kinds }),
+        other => other.map_err(|e| e.to_string()),
     }
-    .map_err(|e| e.to_string())
 }
 
 /// Who is using which store, for the status bar.
@@ -119,6 +128,7 @@ mod tests {
         let c = Req::Chart {
             id: 9,
             mrn: "1".into(),
+            reason: None,
         };
         let out = coalesce(vec![s(1), c.clone(), s(2), s(3)]);
         assert_eq!(out, vec![c, s(3)]);

@@ -328,3 +328,53 @@ fn without_a_terminal_or_a_store_the_screens_say_why() {
     let o = run(&fresh, &["demo", "--patients", "20"]);
     assert!(stderr(&o).contains("need a terminal"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_restricted_chart_warns_defaults_to_no_then_asks_a_reason() {
+    let dir = tmp();
+    let db = demo_store(dir.path(), 1000);
+    let mut svc = service(&db);
+    let names = [
+        "smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "davis", "lee",
+        "nguyen",
+    ];
+    let target = names
+        .iter()
+        .flat_map(|q| svc.find(q, 50).unwrap())
+        .find(|f| f.row.restricted)
+        .expect("a restricted patient in the demo store");
+    let mrn = target.row.mrn.clone();
+    let mut s = state("default");
+    let open = |s: &mut chartroom::tui::State, svc: &mut chartroom::service::Service| {
+        update(s, key(KeyCode::Esc));
+        update(s, key(KeyCode::Char(':')));
+        type_offline(s, &format!("open {mrn}"));
+        feed(s, svc, key(KeyCode::Enter));
+    };
+    open(&mut s, &mut svc);
+    assert_eq!(s.mode(), Mode::Glass);
+    assert!(s.chart.chart.is_none());
+    let t = screen(&mut s, 80, 24);
+    assert!(
+        t.contains("RESTRICTED RECORD") && t.contains("[y/N]"),
+        "{t}"
+    );
+    insta::assert_snapshot!("restricted_warning_80x24", t);
+    // Enter is No.
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert!(matches!(s.overlay, Overlay::None));
+    assert!(s.chart.chart.is_none());
+    // y, then a reason (q and digits are text here), then Enter.
+    open(&mut s, &mut svc);
+    feed(&mut s, &mut svc, key(KeyCode::Char('y')));
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert_eq!(s.mode(), Mode::Glass, "an empty reason is not accepted");
+    type_str(&mut s, &mut svc, "q1 coding query");
+    let fx = feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert!(!fx.contains(&Effect::Quit));
+    assert_eq!(
+        s.chart.chart.as_ref().map(|c| c.patient.mrn.to_string()),
+        Some(mrn)
+    );
+    assert_eq!(s.pane, Pane::Chart);
+}

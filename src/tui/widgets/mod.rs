@@ -1,5 +1,6 @@
 //! Small drawing pieces shared by the panes.
 
+pub mod glass;
 pub mod help;
 pub mod palette;
 pub mod status;
