@@ -240,6 +240,15 @@ fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
                 state.dirty = true;
             }
         }
+        Mode::Glass => {
+            if let Overlay::Glass(g) = &mut state.overlay
+                && g.confirmed
+            {
+                let room = 200usize.saturating_sub(g.reason.chars().count());
+                g.reason.extend(clean.chars().take(room));
+                state.dirty = true;
+            }
+        }
         _ => state.say(
             Level::Info,
             "paste goes into a text field: press / to type in the search box",
