@@ -284,6 +284,7 @@ fn store(c: &mut Criterion) {
     // The store's share: Service::find alone (search + rows + audit row), same queries.
     let mut svc = chartroom::service::Service::open(&db, Clock::System).expect("open store");
     let mut alone = Vec::new();
+    let mut slow: Vec<(Duration, String)> = Vec::new();
     for _ in 0..3 {
         for w in WORDS {
             for n in 1..=w.chars().count() {
@@ -291,9 +292,17 @@ fn store(c: &mut Criterion) {
                 let t0 = Instant::now();
                 let _ = svc.find(q.trim(), chartroom::tui::update::SEARCH_LIMIT);
                 alone.push(t0.elapsed());
+                slow.push((t0.elapsed(), q));
             }
         }
     }
+    slow.sort_by(|a, b| b.0.cmp(&a.0));
+    let worst: Vec<String> = slow
+        .iter()
+        .take(10)
+        .map(|(d, q)| format!("{q:?} {:.1} ms", d.as_secs_f64() * 1e3))
+        .collect();
+    eprintln!("slowest Service::find queries: {}", worst.join(", "));
     eprintln!(
         "Service::find alone over {} queries: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms",
         alone.len(),
