@@ -296,7 +296,7 @@ fn store(c: &mut Criterion) {
             }
         }
     }
-    slow.sort_by(|a, b| b.0.cmp(&a.0));
+    slow.sort_by_key(|s| std::cmp::Reverse(s.0));
     let worst: Vec<String> = slow
         .iter()
         .take(10)
