@@ -18,7 +18,7 @@ for tool in dbus-run-session gnome-keyring-daemon keyctl; do
 done
 
 # Build outside the services, so the sessions only run tests.
-nice -n 5 cargo test --test it --no-run
+cargo test --release --test it --no-run
 
 log=$(mktemp)
 # gnome-keyring keeps its keyrings under $XDG_DATA_HOME/keyrings: use a fresh folder each run,
@@ -39,11 +39,11 @@ expect_ran() {
 
 XDG_DATA_HOME="$kr_home" dbus-run-session -- sh -c '
     printf "%s" "chartroom-ci" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    exec cargo test --test it secrets_secret_service -- --include-ignored
+    exec cargo test --release --test it secrets_secret_service -- --include-ignored
 ' >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 expect_ran "the Secret Service test"
 
-keyctl session - cargo test --test it secrets_keyutils -- --include-ignored >"$log" 2>&1 || {
+keyctl session - cargo test --release --test it secrets_keyutils -- --include-ignored >"$log" 2>&1 || {
     cat "$log" >&2
     exit 1
 }

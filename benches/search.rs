@@ -170,9 +170,13 @@ fn main() {
         return;
     }
 
-    // The baseline: every name in memory, SkimMatcherV2 over all of them, keep the best 50.
+    // The baseline: every name as a list shows it ("Family, Given Middle") in memory,
+    // SkimMatcherV2 over all of them, keep the best 50.
     let names: Vec<String> = db
-        .query("SELECT given || ' ' || family FROM patients", &[])
+        .query(
+            "SELECT family || ', ' || given || coalesce(' ' || middle, '') FROM patients",
+            &[],
+        )
         .expect("names")
         .into_iter()
         .map(|r| r.text(0))

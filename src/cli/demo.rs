@@ -131,7 +131,8 @@ pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
     let s = report.stats;
     eprintln!(
         "Built {} in {:.1} s: {} patients, {} encounters, {} documents, {} diagnosis and {} procedure codes; \
-         {} planted duplicate pairs and {} look-alike pairs (answer key: {}). You ({}) are its administrator.",
+         {} planted duplicate pairs and {} look-alike pairs (answer key: {}). You ({}) are its administrator; \
+         every demo user's password (to unlock the screens after the idle lock) is {}.",
         path.display(),
         started.elapsed().as_secs_f64(),
         s.patients,
@@ -142,7 +143,8 @@ pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
         report.duplicate_pairs,
         report.look_alike_pairs,
         report.answer_key.display(),
-        report.admin_login
+        report.admin_login,
+        demo::DEMO_PASSWORD
     );
     Ok(true)
 }

@@ -124,15 +124,20 @@ pub(super) fn encounters(
         let discharge_day = first + Duration::days(d);
         let admit_day = discharge_day - Duration::days(stay);
         let in_house = i == n - 1 && kind == "inpatient" && d > span - 10 && r.chance(0.5);
-        let admit = format!("{} {:02}:{:02}", admit_day, r.range(0, 23), r.range(0, 59));
-        let discharge = (!in_house).then(|| {
-            format!(
-                "{} {:02}:{:02}",
-                discharge_day,
-                r.range(8, 20),
-                r.range(0, 59)
-            )
-        });
+        // Admitted at some time that day; discharged after it (same-day visits an hour or
+        // more later, stays on the discharge day in the working hours).
+        let admit_at = admit_day
+            .and_hms_opt(r.range(0, 21) as u32, r.range(0, 59) as u32, 0)
+            .expect("valid time");
+        let discharge_at = if stay == 0 {
+            admit_at + Duration::minutes(r.range(60, 150))
+        } else {
+            discharge_day
+                .and_hms_opt(r.range(8, 20) as u32, r.range(0, 59) as u32, 0)
+                .expect("valid time")
+        };
+        let admit = admit_at.format("%Y-%m-%d %H:%M").to_string();
+        let discharge = (!in_house).then(|| discharge_at.format("%Y-%m-%d %H:%M").to_string());
         let service = if kind == "emergency" {
             "Emergency"
         } else {

@@ -366,6 +366,11 @@ mod tests {
             for e in &p.encounters {
                 if let Some(d) = &e.discharge {
                     assert!(d.as_str() >= first.as_str(), "{d}");
+                    assert!(
+                        d.as_str() > e.admit.as_str(),
+                        "discharged {d} before admitted {}",
+                        e.admit
+                    );
                 }
                 assert!(!e.docs.is_empty());
             }

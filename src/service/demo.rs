@@ -41,6 +41,9 @@ fn remove_with_sidecars(p: &Path) {
     }
 }
 
+/// The password of every demo user (synthetic data only; a real store sets its own).
+pub const DEMO_PASSWORD: &str = "chartroom-demo";
+
 /// The demo users: one per role; the OS login that builds the demo is its administrator.
 const DEMO_USERS: [(&str, &str, Role); 6] = [
     ("tech", "Terry Technician", Role::Technician),
@@ -131,6 +134,11 @@ fn build_into(
         if name != os_login {
             store::users::insert(&db, name, full, role, None, &now)?;
         }
+    }
+    // Every demo user gets the published demo password, so the idle lock can be unlocked.
+    let hash = super::users::hash_password(DEMO_PASSWORD)?;
+    for u in store::users::list(&db)? {
+        store::users::update(&db, &u, store::users::Change::PasswordHash(&hash))?;
     }
     store::audit::append(
         &db,

@@ -1,5 +1,6 @@
 //! Finding, showing and registering patients.
 
+use chrono::Datelike;
 use serde::Serialize;
 
 use crate::domain::{Chart, Document, Mrn, NewPatient, PatientInput, Permission};
@@ -122,13 +123,23 @@ impl Service {
     pub fn add_patient(&mut self, input: &PatientInput) -> Result<AddOutcome> {
         self.require(Permission::Edit, "patient_create", None)?;
         let p = NewPatient::from_input(input, self.clock.today())?;
-        let dup_query = format!("{} {} {}", p.family, p.given, p.dob.format("%Y-%m-%d"));
-        let mut likely: Vec<PatientRow> = self
-            .find(&dup_query, 5)?
-            .into_iter()
-            .filter(|f| f.score >= 200)
-            .map(|f| f.row)
-            .collect();
+        // The same names (typos and swapped order allowed) with the same date of birth, or
+        // with its day and month transposed: the registration errors that make duplicates.
+        let mut dates = vec![p.dob];
+        if let Some(t) = chrono::NaiveDate::from_ymd_opt(p.dob.year(), p.dob.day(), p.dob.month())
+            && t != p.dob
+        {
+            dates.push(t);
+        }
+        let mut likely: Vec<PatientRow> = Vec::new();
+        for d in dates {
+            let q = format!("{} {} {}", p.family, p.given, d.format("%Y-%m-%d"));
+            for f in self.find(&q, 5)? {
+                if f.score >= 200 && !likely.iter().any(|l| l.id == f.row.id) {
+                    likely.push(f.row);
+                }
+            }
+        }
         if let Some(ssn) = p.ssn.as_ref().filter(|s| !s.is_placeholder()) {
             let same = same_ssn(self.db(), ssn.digits())?;
             for r in store::patients::rows_by_ids(self.db(), &same)? {

@@ -221,9 +221,31 @@ fn patient_add_warns_of_a_likely_duplicate_and_find_sees_the_new_patient() {
         "duplicate warning names the first MRN: {}",
         stderr(&o)
     );
+    // Day and month of birth transposed at registration.
+    let o = run(
+        &db,
+        &[
+            "patient",
+            "add",
+            "--family",
+            "Quinn",
+            "--given",
+            "Harriet",
+            "--dob",
+            "1966-05-04",
+            "--sex",
+            "F",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains(&mrn),
+        "transposed birth date still warns: {}",
+        stderr(&o)
+    );
     let o = run(&db, &["find", "harriet", "quinn", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v.as_array().unwrap().len(), 3);
 }
 
 #[test]

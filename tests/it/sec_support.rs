@@ -13,7 +13,12 @@ use super::common::*;
 pub fn store(dir: &Path) -> PathBuf {
     let db = demo_store(dir, 300);
     raw(&db)
-        .execute_batch("UPDATE users SET os_login = 'login-' || username WHERE os_login IS NULL")
+        // Logins for every role; and no passwords yet (the demo gives every user the demo
+        // password; these tests set their own).
+        .execute_batch(
+            "UPDATE users SET os_login = 'login-' || username WHERE os_login IS NULL; \
+             UPDATE users SET password_hash = NULL;",
+        )
         .expect("map logins");
     db
 }
