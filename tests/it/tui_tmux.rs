@@ -185,7 +185,11 @@ fn search_misspelt_name_and_an_mrn_then_open_the_chart() {
         .unwrap()
         .into_iter()
         .chain(svc.find("martinez", 50).unwrap())
-        .find(|f| f.row.family.len() >= 6 && f.row.family.chars().all(|c| c.is_ascii_alphabetic()))
+        .find(|f| {
+            !f.row.restricted
+                && f.row.family.len() >= 6
+                && f.row.family.chars().all(|c| c.is_ascii_alphabetic())
+        })
         .expect("a patient to look for");
     let typo = format!("{} {}", misspell(&target.row.family), target.row.given);
     assert_ne!(typo.split(' ').next(), Some(target.row.family.as_str()));
@@ -205,21 +209,34 @@ fn search_misspelt_name_and_an_mrn_then_open_the_chart() {
             .any(|l| l.contains('▶') && l.contains(&target.row.mrn))
     });
     t.keys(&["Enter"]);
-    let s = t.wait_for(&format!("MRN {}", target.row.mrn));
-    assert!(s.contains("Chart (read-only)"), "{s}");
+    let header = format!("MRN {}", target.row.mrn);
+    t.wait_until("the chart", |s| {
+        s.contains("Chart (read-only)") && s.contains(&header)
+    });
     // Back, clear the box, type an MRN (it starts with a digit: text, not a pane switch).
     t.keys(&["Escape"]);
     t.wait_for("Find a patient");
     t.keys(&["C-u"]);
     t.wait_until("an empty box", |s| s.contains("Type a name"));
-    let mrn = "10000042";
+    // An MRN of an unrestricted patient (a restricted one would ask for a reason first).
+    let other = svc
+        .find("johnson", 50)
+        .unwrap()
+        .into_iter()
+        .find(|f| !f.row.restricted && f.row.mrn != target.row.mrn)
+        .expect("another patient");
+    let mrn = other.row.mrn.as_str();
+    assert!(mrn.starts_with(|c: char| c.is_ascii_digit()));
     t.type_text(mrn);
     let s = t.wait_until("the MRN's row selected", |s| {
         s.lines().any(|l| l.contains('▶') && l.contains(mrn))
     });
     assert!(s.contains(" 1 Patients"), "{s}");
     t.keys(&["Enter"]);
-    t.wait_for(&format!("MRN {mrn}"));
+    let header = format!("MRN {mrn}");
+    t.wait_until("the chart", |s| {
+        s.contains("Chart (read-only)") && s.contains(&header)
+    });
     t.keys(&["C-c"]);
     t.wait_for("app-exited-0");
 }
