@@ -359,7 +359,6 @@ fn a_restricted_chart_warns_defaults_to_no_then_asks_a_reason() {
         t.contains("RESTRICTED RECORD") && t.contains("[y/N]"),
         "{t}"
     );
-    insta::assert_snapshot!("restricted_warning_80x24", t);
     // Enter is No.
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     assert!(matches!(s.overlay, Overlay::None));

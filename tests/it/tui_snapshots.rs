@@ -1,34 +1,51 @@
-//! Snapshots of the screens (TestBackend, fixed day, seeded demo store) at 80×24 and 120×40.
-
-use std::sync::OnceLock;
+//! Snapshots of the screens (TestBackend, fixed day, hand-built synthetic data) at 80×24 and
+//! 120×40. The data goes in through `update` as store replies, the way the worker sends it.
 
 use chartroom::service::Found;
 use chartroom::store::patients::PatientRow;
 use chartroom::tui::state::{Msg, Overlay, Reply, SearchStatus};
-use chartroom::tui::update;
+use chartroom::tui::{Effect, Mode, State, update};
 use crossterm::event::KeyCode;
 use insta::{assert_debug_snapshot, assert_snapshot};
 
-use super::common::*;
+use super::tui_fixtures as fx;
 use super::tui_support::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-/// One seeded store shared by the snapshot tests (read-only use; searches add audit rows).
-fn store() -> &'static std::path::Path {
-    static DIR: OnceLock<(tempfile::TempDir, std::path::PathBuf)> = OnceLock::new();
-    let (_, p) = DIR.get_or_init(|| {
-        let d = tmp();
-        let p = demo_store(d.path(), 400);
-        (d, p)
-    });
-    p
-}
-
-fn snap_both(name: &str, s: &mut chartroom::tui::State) {
+fn snap_both(name: &str, s: &mut State) {
     for (w, h) in SIZES {
         assert_snapshot!(format!("{name}_{w}x{h}"), screen(s, w, h));
     }
+}
+
+/// Answers the last store request in `effects` with `reply`.
+fn answer(s: &mut State, effects: Vec<Effect>, reply: Reply) {
+    let id = effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::Request(r) => Some(r.id()),
+            _ => None,
+        })
+        .expect("a store request");
+    update(s, Msg::Db(id, Ok(reply)));
+}
+
+fn with_results(theme: &str, n: usize) -> State {
+    let mut s = state(theme);
+    let e = type_offline(&mut s, "smith");
+    answer(&mut s, e, Reply::Found(fx::results(n)));
+    assert_eq!(s.patients.status, SearchStatus::Done);
+    s
+}
+
+fn with_chart() -> State {
+    let mut s = with_results("default", 30);
+    let e = update(&mut s, key(KeyCode::Enter));
+    answer(&mut s, e, Reply::Chart(Box::new(fx::chart())));
+    assert!(s.chart.chart.is_some());
+    s
 }
 
 #[test]
@@ -39,34 +56,29 @@ fn empty_search() {
 
 #[test]
 fn results_and_no_results() {
-    let mut svc = service(store());
-    let mut s = state("default");
-    type_str(&mut s, &mut svc, "smith");
-    assert_eq!(s.patients.status, SearchStatus::Done);
-    assert!(!s.patients.results.is_empty());
+    let mut s = with_results("default", 30);
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
     snap_both("results", &mut s);
     let mut s = state("default");
-    type_str(&mut s, &mut svc, "zzyzx qwv");
-    assert!(s.patients.results.is_empty());
+    let e = type_offline(&mut s, "zzyzx qwv");
+    answer(&mut s, e, Reply::Found(Vec::new()));
     snap_both("no_results", &mut s);
-}
-
-fn open_chart(s: &mut chartroom::tui::State) -> chartroom::service::Service {
-    let mut svc = service(store());
-    type_str(s, &mut svc, "smith");
-    feed(s, &mut svc, key(KeyCode::Enter));
-    assert!(s.chart.chart.is_some(), "{:?}", s.chart.error);
-    svc
 }
 
 #[test]
 fn chart_and_document() {
-    let mut s = state("default");
-    let mut svc = open_chart(&mut s);
+    let mut s = with_chart();
     snap_both("chart", &mut s);
-    feed(&mut s, &mut svc, key(KeyCode::Enter));
-    assert!(s.chart.doc.as_ref().is_some_and(|d| d.doc.is_some()));
+    let e = update(&mut s, key(KeyCode::Enter));
+    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    assert_eq!(s.mode(), Mode::Document);
     snap_both("document", &mut s);
+    // scrolled to the end: the hostile signature line shows harmlessly
+    update(&mut s, key(KeyCode::Char('G')));
+    let t = screen(&mut s, 80, 24);
+    assert!(t.contains("^[]0;owned^GHector"), "{t}");
+    assert_snapshot!("document_end_80x24", t);
 }
 
 #[test]
@@ -83,6 +95,26 @@ fn help_and_palette() {
 }
 
 #[test]
+fn restricted_warning() {
+    let mut s = with_results("default", 30);
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
+    let e = update(&mut s, key(KeyCode::Enter));
+    answer(
+        &mut s,
+        e,
+        Reply::Restricted {
+            kinds: "restricted".into(),
+        },
+    );
+    assert_eq!(s.mode(), Mode::Glass);
+    assert_snapshot!("restricted_warning_80x24", screen(&mut s, 80, 24));
+    update(&mut s, key(KeyCode::Char('y')));
+    type_offline(&mut s, "coding query");
+    assert_snapshot!("restricted_reason_80x24", screen(&mut s, 80, 24));
+}
+
+#[test]
 fn too_small_and_tiny_areas() {
     let mut s = state("default");
     assert_snapshot!("too_small_50x12", screen(&mut s, 50, 12));
@@ -91,12 +123,16 @@ fn too_small_and_tiny_areas() {
     for (w, h) in [(1, 1), (0, 0), (1, 0), (0, 1), (2, 40), (300, 2)] {
         let _ = draw(&mut s, w, h);
     }
-    // Every overlay and pane at tiny sizes, too.
-    let mut s = state("default");
-    let _svc = open_chart(&mut s);
-    for (w, h) in [(1, 1), (0, 0), (60, 15), (61, 16)] {
+    // Every pane and overlay at tiny and edge sizes, too.
+    let mut s = with_chart();
+    let e = update(&mut s, key(KeyCode::Enter));
+    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    for (w, h) in [(1, 1), (0, 0), (59, 14), (60, 15), (61, 16)] {
         let _ = draw(&mut s, w, h);
         update(&mut s, key(KeyCode::F(1)));
+        let _ = draw(&mut s, w, h);
+        update(&mut s, key(KeyCode::Esc));
+        update(&mut s, key(KeyCode::Char(':')));
         let _ = draw(&mut s, w, h);
         update(&mut s, key(KeyCode::Esc));
     }
@@ -105,9 +141,7 @@ fn too_small_and_tiny_areas() {
 #[test]
 fn styles_default_and_monochrome() {
     for theme in ["default", "monochrome"] {
-        let mut svc = service(store());
-        let mut s = state(theme);
-        type_str(&mut s, &mut svc, "smith");
+        let mut s = with_results(theme, 30);
         let t = draw(&mut s, 80, 24);
         assert_debug_snapshot!(format!("styles_results_{theme}"), t.backend().buffer());
     }
@@ -135,14 +169,12 @@ fn row(mrn: &str, family: &str, given: &str) -> Found {
 #[test]
 fn escape_sequences_in_data_are_drawn_harmlessly() {
     let mut s = state("default");
-    let fx = type_offline(&mut s, "smith");
-    let id = s.patients.latest;
-    assert!(!fx.is_empty());
+    let e = type_offline(&mut s, "smith");
     let evil = vec![
         row("10000001", "\u{1b}]0;owned\u{7}Smith", "Ann"),
         row("10000002", "Smith\u{202e}evil", "\u{1b}[2J\u{9b}31m"),
     ];
-    update(&mut s, Msg::Db(id, Ok(Reply::Found(evil))));
+    answer(&mut s, e, Reply::Found(evil));
     let t = draw(&mut s, 80, 24);
     let text = t.backend().to_string();
     assert!(text.contains("^[]0;owned^GSmith"), "{text}");
