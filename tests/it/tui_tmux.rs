@@ -27,6 +27,8 @@ fn binary() -> PathBuf {
 
 struct Tmux {
     socket: String,
+    /// The server's socket file, removed at the end (kill-server leaves it behind).
+    socket_path: String,
     _dir: tempfile::TempDir,
     db: PathBuf,
 }
@@ -71,8 +73,9 @@ impl Tmux {
         assert!(o.status.success(), "demo store: {}", stderr(&o));
         let config = dir.path().join("config");
         std::fs::create_dir_all(&config).unwrap();
-        let t = Tmux {
+        let mut t = Tmux {
             socket,
+            socket_path: String::new(),
             _dir: dir,
             db,
         };
@@ -90,6 +93,10 @@ impl Tmux {
             "sh",
         ]);
         t.tmux(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
+        t.socket_path = t
+            .tmux(&["display-message", "-p", "#{socket_path}"])
+            .trim()
+            .to_string();
         t.wait_for("e2e-shell$");
         let mut cmd = format!(
             "CHARTROOM_CONFIG='{}' TERM=xterm-256color '{}' --db '{}'",
@@ -162,6 +169,9 @@ impl Drop for Tmux {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        if self.socket_path.contains(&self.socket) {
+            let _ = std::fs::remove_file(&self.socket_path);
+        }
     }
 }
 
