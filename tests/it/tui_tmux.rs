@@ -381,3 +381,21 @@ fn demo_builds_the_store_then_opens_the_screens() {
     t.keys(&["C-c"]);
     t.wait_until("the shell again", |s| !s.contains("Find a patient"));
 }
+
+#[test]
+#[ignore = "needs tmux and the release binary; CI runs it with --include-ignored"]
+fn resize_to_10x3_and_back() {
+    let t = Tmux::start(200);
+    t.wait_for("SEARCH");
+    t.type_text("smith");
+    t.wait_for("patients");
+    t.tmux(&["resize-window", "-t", "e2e", "-x", "10", "-y", "3"]);
+    t.wait_until("the too-small message", |s| s.contains("terminal"));
+    t.tmux(&["resize-window", "-t", "e2e", "-x", "100", "-y", "30"]);
+    let s = t.wait_until("the full frame again", |s| {
+        s.contains("Find a patient") && s.contains("patients")
+    });
+    assert!(!s.contains("too small"), "{s}");
+    t.keys(&["C-c"]);
+    t.wait_for("app-exited-0");
+}
