@@ -38,6 +38,9 @@ pub struct Cli {
     /// environment).
     #[arg(long, global = true, value_name = "N")]
     pub passphrase_fd: Option<i32>,
+    /// Measure start-to-first-frame and the first search for QUERY, print the times, quit.
+    #[arg(long, global = true, hide = true, value_name = "QUERY")]
+    pub bench_first_frame: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

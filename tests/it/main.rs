@@ -11,3 +11,8 @@ mod sec_access;
 mod sec_audit;
 mod sec_matrix;
 mod sec_support;
+mod tui_fixtures;
+mod tui_keys;
+mod tui_snapshots;
+mod tui_support;
+mod tui_tmux;

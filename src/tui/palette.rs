@@ -1,0 +1,123 @@
+//! The `:` command palette: fuzzy search over every action, plus commands that take an
+//! argument (`theme light`, `open 10004217`).
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use super::action::Action;
+use super::theme::BUILT_IN;
+
+/// What a palette entry does when run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Run(Action),
+    Theme(String),
+    Open(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// What is typed to find it (e.g. `quit`, `theme light`).
+    pub label: String,
+    pub desc: String,
+    pub command: Command,
+}
+
+/// The palette's text field and the selected entry.
+#[derive(Debug, Default, Clone)]
+pub struct PaletteState {
+    pub input: String,
+    pub selected: usize,
+}
+
+/// Actions that make no sense as a command (they only exist inside other modes).
+fn listed(a: Action) -> bool {
+    !matches!(a, Action::Confirm | Action::Palette | Action::LeaveField)
+}
+
+fn fixed_items() -> Vec<Item> {
+    let mut v: Vec<Item> = Action::ALL
+        .iter()
+        .filter(|a| listed(**a))
+        .map(|a| Item {
+            label: a.name(),
+            desc: a.desc().to_string(),
+            command: Command::Run(*a),
+        })
+        .collect();
+    for (name, _) in BUILT_IN {
+        v.push(Item {
+            label: format!("theme {name}"),
+            desc: format!("Use the {name} theme"),
+            command: Command::Theme(name.to_string()),
+        });
+    }
+    v
+}
+
+/// The entries matching what was typed, best first.
+pub fn matches(input: &str) -> Vec<Item> {
+    let input = input.trim();
+    let mut out = Vec::new();
+    // A command with an argument, typed in full, comes first.
+    if let Some((cmd, arg)) = input.split_once(char::is_whitespace) {
+        let arg = arg.trim();
+        match cmd {
+            "open" if !arg.is_empty() => out.push(Item {
+                label: format!("open {arg}"),
+                desc: "Open the chart with this MRN".into(),
+                command: Command::Open(arg.to_string()),
+            }),
+            "theme" if !arg.is_empty() && !BUILT_IN.iter().any(|(n, _)| *n == arg) => {
+                out.push(Item {
+                    label: format!("theme {arg}"),
+                    desc: "Use this theme (from your config folder)".into(),
+                    command: Command::Theme(arg.to_string()),
+                })
+            }
+            _ => {}
+        }
+    }
+    let items = fixed_items();
+    if input.is_empty() {
+        out.extend(items);
+        return out;
+    }
+    let m = SkimMatcherV2::default();
+    let mut scored: Vec<(i64, usize, Item)> = items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, it)| {
+            let by_label = m.fuzzy_match(&it.label, input).map(|s| s * 2);
+            let by_desc = m.fuzzy_match(&it.desc, input);
+            by_label.max(by_desc).map(|s| (s, i, it))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    out.extend(scored.into_iter().map(|(_, _, it)| it));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_commands() {
+        assert_eq!(matches("quit")[0].command, Command::Run(Action::Quit));
+        assert_eq!(
+            matches("theme light")[0].command,
+            Command::Theme("light".into())
+        );
+        assert_eq!(
+            matches("open 10004217")[0].command,
+            Command::Open("10004217".into())
+        );
+        assert_eq!(
+            matches("thm mono")[0].command,
+            Command::Theme("monochrome".into())
+        );
+        assert!(matches("zzzzqqq").is_empty());
+        assert!(matches("").len() > 20);
+    }
+}

@@ -1,0 +1,338 @@
+//! The Chart pane (read-only): header with flags, demographics, encounters with their codes,
+//! the documents list, and the document reader.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, BorderType, List, ListItem, Paragraph, StatefulWidget, Widget, Wrap,
+};
+
+use crate::domain::Chart;
+use crate::domain::date::age_on;
+use crate::tui::state::{DocView, State};
+use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets::{fit, safe};
+
+fn block<'a>(t: &Theme, title: String, focused: bool) -> Block<'a> {
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(t.style(if focused {
+            Role::BorderFocused
+        } else {
+            Role::Border
+        }))
+        .title(Span::styled(title, t.style(Role::Title)))
+}
+
+pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) {
+    let t = state.theme.clone();
+    let Some(chart) = state.chart.chart.take() else {
+        let c = &state.chart;
+        let lines = match (&c.loading, &c.error) {
+            (_, Some(e)) => vec![
+                Line::from(Span::styled(
+                    format!("The chart could not be opened: {}", safe(e)),
+                    t.style(Role::Error),
+                )),
+                Line::from("Check the MRN, or find the patient in Patients (Alt-1)."),
+            ],
+            (Some(mrn), _) => vec![Line::from(format!(
+                "Opening the chart of MRN {}…",
+                safe(mrn)
+            ))],
+            _ => vec![Line::from(
+                "No chart is open. Find a patient in Patients (Alt-1) and press Enter.",
+            )],
+        };
+        return Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block(&t, " Chart ".into(), false))
+            .render(area, buf);
+    };
+    with_chart(&chart, &t, state, area, buf);
+    state.chart.chart = Some(chart);
+}
+
+fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut Buffer) {
+    let t = t.clone();
+    let [head, body] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
+    header(chart, state, head, buf);
+    if let Some(dv) = &mut state.chart.doc {
+        return document(dv, &t, body, buf);
+    }
+    let wide = body.width >= 100;
+    let (details, docs) = if wide {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(body);
+        (a, b)
+    } else {
+        let n = chart.documents.len() as u16;
+        let [a, b] = Layout::vertical([
+            Constraint::Min(4),
+            Constraint::Length((n + 2).clamp(3, (body.height / 3).max(3))),
+        ])
+        .areas(body);
+        (a, b)
+    };
+    let lines = detail_lines(chart, &t);
+    let max = (lines.len() as u16).saturating_sub(details.height.saturating_sub(2));
+    let scroll = state.chart.scroll.min(max);
+    state.chart.scroll = scroll;
+    let more = if max > 0 { " J/K scroll " } else { "" };
+    Paragraph::new(lines)
+        .block(
+            block(&t, " Demographics & encounters ".into(), false)
+                .title_bottom(Line::from(more).right_aligned()),
+        )
+        .style(t.style(Role::Base))
+        .scroll((scroll, 0))
+        .render(details, buf);
+    let width = docs.width.saturating_sub(4) as usize;
+    let items: Vec<ListItem> = chart
+        .documents
+        .iter()
+        .map(|d| {
+            let status = if d.status == "signed" {
+                String::new()
+            } else {
+                format!(" [{}]", safe(&d.status))
+            };
+            let s = format!(
+                "{} {}{}",
+                safe(d.service_date.get(..10).unwrap_or(&d.service_date)),
+                safe(&d.title),
+                status
+            );
+            ListItem::new(fit(&s, width))
+        })
+        .collect();
+    let title = format!(" Documents ({}) ", chart.documents.len());
+    if items.is_empty() {
+        return Paragraph::new("No documents on file.")
+            .block(block(&t, title, true))
+            .render(docs, buf);
+    }
+    state.page = docs.height.saturating_sub(2).max(1);
+    let list = List::new(items)
+        .block(block(&t, title, true))
+        .style(t.style(Role::Base))
+        .highlight_style(t.style(Role::Selection))
+        .highlight_symbol("▶ ");
+    StatefulWidget::render(list, docs, buf, &mut state.chart.docs);
+}
+
+fn header(chart: &Chart, state: &State, area: Rect, buf: &mut Buffer) {
+    let t = &state.theme;
+    let p = &chart.patient;
+    let age = age_on(p.dob, state.today);
+    let l1 = Line::from(vec![
+        Span::styled(safe(&p.display_name()).into_owned(), t.style(Role::Accent)),
+        Span::raw("   MRN "),
+        Span::styled(safe(p.mrn.as_str()).into_owned(), t.style(Role::Key)),
+        Span::raw(format!(
+            "   DOB {} ({age})   Sex {}",
+            p.dob.format("%Y-%m-%d"),
+            safe(&p.sex.to_string())
+        )),
+    ]);
+    let mut flags: Vec<Span> = Vec::new();
+    let mut flag = |s: String, r: Role| {
+        flags.push(Span::styled(s, t.style(r)));
+        flags.push(Span::raw(" "));
+    };
+    if p.flags.restricted {
+        flag("RESTRICTED".into(), Role::Restricted);
+    }
+    if p.flags.deceased {
+        flag("DECEASED".into(), Role::Flagged);
+    }
+    if let Some(m) = &p.merged_into {
+        flag(format!("MERGED into {}", safe(m.as_str())), Role::Flagged);
+    }
+    if p.flags.employee {
+        flag("EMPLOYEE".into(), Role::Warning);
+    }
+    if p.flags.part2 {
+        flag("42 CFR PART 2".into(), Role::Restricted);
+    }
+    if flags.is_empty() {
+        flags.push(Span::styled("no flags", t.style(Role::Muted)));
+    }
+    Paragraph::new(vec![l1, Line::from(flags)])
+        .block(block(t, " Chart (read-only) ".into(), false))
+        .render(area, buf);
+}
+
+fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
+    let p = &chart.patient;
+    let h = |s: &str| Line::from(Span::styled(s.to_string(), t.style(Role::Header)));
+    let opt = |o: &Option<String>| {
+        o.as_deref()
+            .map(|s| safe(s).into_owned())
+            .unwrap_or_default()
+    };
+    let mut out = vec![h("Demographics")];
+    let addr = [
+        opt(&p.address),
+        opt(&p.city),
+        opt(&p.state),
+        opt(&p.postal_code),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
+    out.push(Line::from(format!(
+        "  Address  {}",
+        if addr.is_empty() { "-".into() } else { addr }
+    )));
+    out.push(Line::from(format!(
+        "  Phone    {}",
+        p.phone
+            .as_ref()
+            .map(|x| safe(&x.to_string()).into_owned())
+            .unwrap_or_else(|| "-".into())
+    )));
+    let ssn = opt(&chart.ssn_shown);
+    out.push(Line::from(format!(
+        "  SSN      {}",
+        if ssn.is_empty() { "-" } else { &ssn }
+    )));
+    for n in &p.previous_names {
+        out.push(Line::from(format!(
+            "  {:<8} {}, {}",
+            safe(&n.kind),
+            safe(&n.family),
+            safe(&n.given)
+        )));
+    }
+    out.push(Line::from(""));
+    out.push(h(&format!("Encounters ({})", chart.encounters.len())));
+    if chart.encounters.is_empty() {
+        out.push(Line::from(Span::styled(
+            "  none on file",
+            t.style(Role::Muted),
+        )));
+    }
+    for e in &chart.encounters {
+        let d = |s: &str| safe(s.get(..10).unwrap_or(s)).into_owned();
+        let dis = e
+            .discharge_at
+            .as_deref()
+            .map(d)
+            .unwrap_or_else(|| "(in house)".into());
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("  {} → {} ", d(&e.admit_at), dis),
+                t.style(Role::Accent),
+            ),
+            Span::raw(format!(
+                "{} · acct {}",
+                safe(&e.kind),
+                safe(&e.account_number)
+            )),
+            Span::styled(
+                format!(" [{}]", safe(&e.coding_status)),
+                t.style(Role::Muted),
+            ),
+        ]));
+        let who = [opt(&e.service), opt(&e.attending), opt(&e.disposition)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        if !who.is_empty() {
+            out.push(Line::from(Span::styled(
+                format!("    {who}"),
+                t.style(Role::Muted),
+            )));
+        }
+        for x in &e.diagnoses {
+            let poa = x
+                .poa
+                .as_deref()
+                .map(|p| format!(" POA {}", safe(p)))
+                .unwrap_or_default();
+            out.push(Line::from(format!(
+                "    Dx{} {} {}{}",
+                x.sequence,
+                safe(&x.code),
+                safe(x.description.as_deref().unwrap_or("")),
+                poa
+            )));
+        }
+        for x in &e.procedures {
+            out.push(Line::from(format!(
+                "    Px{} {} {}",
+                x.sequence,
+                safe(&x.code),
+                safe(x.description.as_deref().unwrap_or(""))
+            )));
+        }
+    }
+    out
+}
+
+fn document(dv: &mut DocView, t: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some(doc) = &dv.doc else {
+        let msg = match &dv.error {
+            Some(e) => Line::from(Span::styled(
+                format!("The document could not be opened: {}", safe(e)),
+                t.style(Role::Error),
+            )),
+            None => Line::from("Opening the document…"),
+        };
+        return Paragraph::new(msg)
+            .block(block(t, " Document ".into(), true))
+            .render(area, buf);
+    };
+    let s = &doc.summary;
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let max = dv.lines.len().saturating_sub(inner_h);
+    let scroll = dv.scroll.min(max);
+    dv.scroll = scroll;
+    let mut meta = vec![Span::styled(
+        format!(
+            "{} · {} · {} · {}",
+            safe(&s.doc_type),
+            safe(s.service_date.get(..10).unwrap_or(&s.service_date)),
+            safe(s.author.as_deref().unwrap_or("author unknown")),
+            safe(&s.status)
+        ),
+        t.style(Role::Muted),
+    )];
+    if s.part2 {
+        meta.push(Span::styled(
+            "  42 CFR Part 2: no redisclosure",
+            t.style(Role::Restricted),
+        ));
+    }
+    if s.psychotherapy {
+        meta.push(Span::styled(
+            "  psychotherapy note",
+            t.style(Role::Restricted),
+        ));
+    }
+    let mut lines = vec![Line::from(meta)];
+    lines.extend(
+        dv.lines
+            .iter()
+            .skip(scroll)
+            .take(inner_h)
+            .map(|l| Line::from(l.clone())),
+    );
+    let pos = format!(
+        " line {} of {} · Esc back ",
+        (scroll + 1).min(dv.lines.len()),
+        dv.lines.len()
+    );
+    Paragraph::new(lines)
+        .block(
+            block(t, format!(" {} ", safe(&s.title)), true)
+                .title_bottom(Line::from(pos).right_aligned()),
+        )
+        .style(t.style(Role::Base))
+        .wrap(Wrap { trim: false })
+        .render(area, buf);
+}

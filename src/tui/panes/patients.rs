@@ -1,0 +1,202 @@
+//! The Patients pane: the search box and the live results table.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, BorderType, Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap,
+};
+
+use crate::domain::date::age_on;
+use crate::tui::state::{SearchStatus, State, iso_date};
+use crate::tui::theme::Role;
+use crate::tui::widgets::{fit, safe, tail};
+
+/// Draws the pane; returns where the text cursor goes while typing.
+pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    let [search, results] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    let cursor = search_box(state, search, buf);
+    results_table(state, results, buf);
+    cursor
+}
+
+fn search_box(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    let t = &state.theme;
+    let ps = &state.patients;
+    let focused = ps.editing;
+    let border = if focused {
+        Role::BorderFocused
+    } else {
+        Role::Border
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(t.style(border))
+        .title(Span::styled(" Find a patient ", t.style(Role::Title)))
+        .title_bottom(
+            Line::from(Span::styled(
+                " name · DOB · MRN · phone · SSN last 4 ",
+                t.style(Role::Muted),
+            ))
+            .right_aligned(),
+        );
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let width = inner.width.saturating_sub(1) as usize;
+    let before: String = ps.query.chars().take(ps.cursor).collect();
+    let after: String = ps.query.chars().skip(ps.cursor).collect();
+    let before = tail(&safe(&before), width);
+    let shown = fit(&format!("{before}{}", safe(&after)), width + 1);
+    let line = if ps.query.is_empty() && !focused {
+        Line::from(Span::styled("press / to type", t.style(Role::Muted)))
+    } else {
+        Line::from(Span::styled(shown, t.style(Role::Input)))
+    };
+    Paragraph::new(line).render(inner, buf);
+    let cx = inner.x + unicode_width::UnicodeWidthStr::width(before.as_str()) as u16;
+    (focused && inner.width > 0 && inner.height > 0)
+        .then_some((cx.min(inner.right().saturating_sub(1)), inner.y))
+}
+
+fn message(state: &State, area: Rect, buf: &mut Buffer, title: &str, lines: Vec<Line<'static>>) {
+    let t = &state.theme;
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(format!(" {title} "), t.style(Role::Title)));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block)
+        .render(area, buf);
+}
+
+fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
+    let t = state.theme.clone();
+    let ps = &state.patients;
+    if let Some(e) = &state.store_error {
+        let lines = vec![
+            Line::from(Span::styled(
+                format!("The store could not be opened: {}", safe(e)),
+                t.style(Role::Error),
+            )),
+            Line::from(""),
+            Line::from("Check the path (--db or CHARTROOM_DB), then start chartroom again."),
+        ];
+        return message(state, area, buf, "Results", lines);
+    }
+    if ps.results.is_empty() || ps.query.trim().is_empty() {
+        let lines = match &ps.status {
+            SearchStatus::Failed(e) => vec![
+                Line::from(Span::styled(
+                    format!("The search failed: {}", safe(e)),
+                    t.style(Role::Error),
+                )),
+                Line::from("Try again; if it keeps failing, tell your administrator."),
+            ],
+            SearchStatus::Searching => {
+                vec![Line::from(Span::styled("Searching…", t.style(Role::Muted)))]
+            }
+            SearchStatus::Done if !ps.query.trim().is_empty() => vec![
+                Line::from(Span::styled(
+                    format!("No patient matches \"{}\".", safe(&ps.shown_query)),
+                    t.style(Role::Warning),
+                )),
+                Line::from(""),
+                Line::from(
+                    "Check the spelling, use fewer words, or search by date of birth (1970-03-14) or MRN.",
+                ),
+            ],
+            _ => vec![
+                Line::from(
+                    "Type a name (typos are fine), a date of birth (1970-03-14, 03/14/1970, 1970),",
+                ),
+                Line::from(
+                    "an MRN, a phone number or the last 4 of the SSN. Results appear as you type.",
+                ),
+                Line::from(""),
+                Line::from(Span::styled(
+                    "↓/↑ choose · Enter opens the chart · Esc leaves the box",
+                    t.style(Role::Muted),
+                )),
+            ],
+        };
+        return message(state, area, buf, "Results", lines);
+    }
+    let n = ps.results.len();
+    let title = match ps.status {
+        SearchStatus::Searching => format!(" {n} patients · searching… "),
+        _ if n == 1 => " 1 patient ".to_string(),
+        _ => format!(" {n} patients "),
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(t.style(if ps.editing {
+            Role::Border
+        } else {
+            Role::BorderFocused
+        }))
+        .title(Span::styled(title, t.style(Role::Title)));
+    let header = Row::new(["MRN", "Name", "Born (age)", "Sex", "SSN", "Last visit"])
+        .style(t.style(Role::Header));
+    let today = state.today;
+    let rows: Vec<Row> = ps
+        .results
+        .iter()
+        .map(|f| {
+            let r = &f.row;
+            let mut name = format!("{}, {}", safe(&r.family), safe(&r.given));
+            if let Some(m) = &r.middle {
+                name.push(' ');
+                name.push_str(&safe(m));
+            }
+            let born = match iso_date(&r.dob) {
+                Some(d) => format!("{} ({})", d.format("%Y-%m-%d"), age_on(d, today)),
+                None => safe(&r.dob).into_owned(),
+            };
+            let mut flags = Vec::new();
+            if r.restricted {
+                flags.push(Span::styled("R ", t.style(Role::Restricted)));
+            }
+            if r.deceased {
+                flags.push(Span::styled("† ", t.style(Role::Flagged)));
+            }
+            flags.push(Span::raw(name));
+            Row::new(vec![
+                Cell::from(safe(&r.mrn).into_owned()),
+                Cell::from(Line::from(flags)),
+                Cell::from(born),
+                Cell::from(safe(&r.sex).into_owned()),
+                Cell::from(
+                    r.ssn_last4
+                        .as_deref()
+                        .map(|s| safe(s).into_owned())
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::from(
+                    r.last_encounter
+                        .as_deref()
+                        .map(|s| safe(s.get(..10).unwrap_or(s)).into_owned())
+                        .unwrap_or_else(|| "-".into()),
+                ),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Fill(1),
+        Constraint::Length(16),
+        Constraint::Length(3),
+        Constraint::Length(4),
+        Constraint::Length(10),
+    ];
+    state.page = area.height.saturating_sub(3).max(1);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .style(t.style(Role::Base))
+        .row_highlight_style(t.style(Role::Selection))
+        .highlight_symbol("▶ ")
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+    StatefulWidget::render(table, area, buf, &mut state.patients.table);
+}

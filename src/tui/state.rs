@@ -1,0 +1,266 @@
+//! Everything the screen shows, and nothing else: drawing reads it, `update` changes it.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use ratatui::widgets::{ListState, TableState};
+
+use crate::domain::{Chart, Document};
+use crate::service::Found;
+
+use super::action::Pane;
+use super::keymap::{Keymap, Mode};
+use super::palette::PaletteState;
+use super::theme::Theme;
+
+/// A request to the store worker; the id pairs it with its reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Req {
+    Search {
+        id: u64,
+        query: String,
+    },
+    /// `reason`: given after the restricted-record warning (break the glass).
+    Chart {
+        id: u64,
+        mrn: String,
+        reason: Option<String>,
+    },
+    Document {
+        id: u64,
+        doc_id: i64,
+        reason: Option<String>,
+    },
+}
+
+impl Req {
+    pub fn id(&self) -> u64 {
+        match self {
+            Req::Search { id, .. } | Req::Chart { id, .. } | Req::Document { id, .. } => *id,
+        }
+    }
+}
+
+/// What the store worker sends back.
+#[derive(Debug)]
+pub enum Reply {
+    Found(Vec<Found>),
+    Chart(Box<Chart>),
+    Document(Box<Document>),
+    /// The record is restricted (`kinds`): it opens only with a reason.
+    Restricted {
+        kinds: String,
+    },
+}
+
+/// Who is using which store, once the worker has opened it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: String,
+    pub role: String,
+    pub store: String,
+}
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(crossterm::event::KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The store is open (or could not be opened: the message says why).
+    Ready(Result<Session, String>),
+    Db(u64, Result<Reply, String>),
+    /// SIGTERM or SIGHUP: leave now, restoring the terminal.
+    Terminate,
+    /// SIGTSTP from outside (`kill -TSTP`): suspend like Ctrl-z.
+    Suspend,
+}
+
+/// What `update` asks the event loop to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Request(Req),
+    Quit,
+    Suspend,
+    /// Clear the terminal and draw everything again.
+    Redraw,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchStatus {
+    /// Nothing typed yet.
+    Idle,
+    /// A search for the current text is on its way.
+    Searching,
+    /// Results for `query` are shown.
+    Done,
+    Failed(String),
+}
+
+/// The most characters the search box holds (a pasted page is cut, with a message).
+pub const MAX_QUERY: usize = 200;
+
+#[derive(Debug)]
+pub struct PatientsState {
+    pub query: String,
+    /// The cursor, in characters.
+    pub cursor: usize,
+    pub results: Vec<Found>,
+    /// The query the shown results answer.
+    pub shown_query: String,
+    pub table: TableState,
+    pub status: SearchStatus,
+    pub latest: u64,
+    /// True while the search box has the keyboard.
+    pub editing: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct DocView {
+    pub doc_id: i64,
+    pub loading: bool,
+    pub doc: Option<Document>,
+    pub error: Option<String>,
+    pub scroll: usize,
+    /// Lines of the text, made safe for the terminal (filled when the document arrives).
+    pub lines: Vec<String>,
+    pub latest: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct ChartState {
+    pub loading: Option<String>,
+    pub chart: Option<Chart>,
+    pub error: Option<String>,
+    pub docs: ListState,
+    pub scroll: u16,
+    pub latest: u64,
+    pub doc: Option<DocView>,
+}
+
+/// What a break-the-glass reason is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlassTarget {
+    Chart(String),
+    Document(i64),
+}
+
+/// The restricted-record warning: "Continue? [y/N]" (default No), then a reason.
+#[derive(Debug, Clone)]
+pub struct Glass {
+    pub target: GlassTarget,
+    pub kinds: String,
+    /// The user answered y: now typing the reason.
+    pub confirmed: bool,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub enum Overlay {
+    None,
+    Glass(Glass),
+    Help { scroll: u16, under: Mode },
+    Palette(PaletteState),
+}
+
+/// The application state.
+pub struct State {
+    pub pane: Pane,
+    pub overlay: Overlay,
+    pub patients: PatientsState,
+    pub chart: ChartState,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub config_dir: PathBuf,
+    pub no_color: bool,
+    pub today: NaiveDate,
+    pub session: Option<Session>,
+    pub store_error: Option<String>,
+    pub status: Option<(Level, String)>,
+    pub dirty: bool,
+    /// Rows in the last drawn list (for page moves).
+    pub page: u16,
+    next_id: u64,
+}
+
+impl State {
+    pub fn new(
+        keymap: Keymap,
+        theme: Theme,
+        today: NaiveDate,
+        config_dir: PathBuf,
+        no_color: bool,
+    ) -> State {
+        State {
+            pane: Pane::Patients,
+            overlay: Overlay::None,
+            patients: PatientsState {
+                query: String::new(),
+                cursor: 0,
+                results: Vec::new(),
+                shown_query: String::new(),
+                table: TableState::default(),
+                status: SearchStatus::Idle,
+                latest: 0,
+                editing: true,
+            },
+            chart: ChartState::default(),
+            keymap,
+            theme,
+            config_dir,
+            no_color,
+            today,
+            session: None,
+            store_error: None,
+            status: None,
+            dirty: true,
+            page: 10,
+            next_id: 1,
+        }
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Which keymap applies now.
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Help { .. } => return Mode::Help,
+            Overlay::Palette(_) => return Mode::Palette,
+            Overlay::Glass(_) => return Mode::Glass,
+            Overlay::None => {}
+        }
+        match self.pane {
+            Pane::Patients if self.patients.editing => Mode::Search,
+            Pane::Chart if self.chart.doc.is_some() => Mode::Document,
+            _ => Mode::Normal,
+        }
+    }
+
+    pub fn say(&mut self, level: Level, msg: impl Into<String>) {
+        self.status = Some((level, msg.into()));
+        self.dirty = true;
+    }
+
+    /// The selected search result, if any.
+    pub fn selected_patient(&self) -> Option<&Found> {
+        self.patients
+            .table
+            .selected()
+            .and_then(|i| self.patients.results.get(i))
+    }
+}
+
+/// Parses a stored ISO date; `None` for anything else.
+pub fn iso_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}

@@ -1,0 +1,95 @@
+//! The help overlay, generated from the live keymap (never a hand-written list).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+
+use super::centered;
+use crate::tui::keymap::{Keymap, Mode};
+use crate::tui::theme::{Role, Theme};
+
+fn section(title: &str, keymap: &Keymap, mode: Mode, theme: &Theme, out: &mut Vec<Line<'static>>) {
+    let b = keymap.bindings(mode);
+    if b.is_empty() {
+        return;
+    }
+    if !out.is_empty() {
+        out.push(Line::from(""));
+    }
+    out.push(Line::from(Span::styled(
+        title.to_string(),
+        theme.style(Role::Header),
+    )));
+    for (action, keys) in b {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let keys = keys.join(" ");
+        out.push(Line::from(vec![
+            Span::styled(format!("  {keys:<20} "), theme.style(Role::Key)),
+            Span::styled(action.desc().to_string(), theme.style(Role::Base)),
+        ]));
+    }
+}
+
+/// The help text for the mode the user was in, then the keys that work everywhere.
+pub fn lines(keymap: &Keymap, under: Mode, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let title = match under {
+        Mode::Search => "In the search box (letters and digits type; these keys do things)",
+        Mode::Document => "Reading a document",
+        Mode::Palette => "In the command palette",
+        _ => "In a pane",
+    };
+    section(title, keymap, under, theme, &mut out);
+    section(
+        "Everywhere (also from a text field)",
+        keymap,
+        Mode::Global,
+        theme,
+        &mut out,
+    );
+    if under != Mode::Normal {
+        section(
+            "In a pane (after Esc)",
+            keymap,
+            Mode::Normal,
+            theme,
+            &mut out,
+        );
+    }
+    out
+}
+
+pub fn render(
+    keymap: &Keymap,
+    under: Mode,
+    scroll: u16,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let all = lines(keymap, under, theme);
+    let h = (all.len() as u16 + 2)
+        .min(area.height.saturating_sub(2))
+        .max(3);
+    let pop = centered(area, 76, h);
+    let inner_h = pop.height.saturating_sub(2) as usize;
+    let max_scroll = all.len().saturating_sub(inner_h) as u16;
+    let scroll = scroll.min(max_scroll);
+    Clear.render(pop, buf);
+    let more = if max_scroll > 0 {
+        " j/k scroll · "
+    } else {
+        " "
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::BorderFocused))
+        .title(Span::styled(" Help ", theme.style(Role::Title)))
+        .title_bottom(Line::from(format!("{more}Esc close ")).right_aligned());
+    Paragraph::new(all)
+        .block(block)
+        .style(theme.style(Role::Base))
+        .scroll((scroll, 0))
+        .render(pop, buf);
+}

@@ -1,0 +1,136 @@
+//! The store worker: a thread that owns its own `Service` (and so its own connection). The UI
+//! sends requests with ids; replies come back as messages. Queued searches are coalesced:
+//! only the newest one runs (the newest keystroke wins).
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use crate::service::{Access, Clock, Service, ServiceError};
+
+use super::state::{Msg, Reply, Req, Session};
+use super::update::SEARCH_LIMIT;
+
+/// Runs one request against the service. Shared by the worker thread and the tests.
+pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
+    let access = |reason: &Option<String>| match reason {
+        Some(r) => Access::BreakGlass { reason: r.clone() },
+        None => Access::Normal,
+    };
+    let r = match req {
+        Req::Search { query, .. } => svc.find(query, SEARCH_LIMIT).map(Reply::Found),
+        Req::Chart { mrn, reason, .. } => svc
+            .show_with(mrn, &access(reason))
+            .map(|c| Reply::Chart(Box::new(c))),
+        Req::Document { doc_id, reason, .. } => svc
+            .open_document_with(*doc_id, &access(reason))
+            .map(|d| Reply::Document(Box::new(d))),
+    };
+    match r {
+        Err(ServiceError::Restricted { kinds }) => Ok(Reply::Restricted { kinds }),
+        other => other.map_err(|e| e.to_string()),
+    }
+}
+
+/// Who is using which store, for the status bar.
+pub fn session(svc: &Service) -> Session {
+    let a = svc.actor();
+    Session {
+        user: a.user.username.clone(),
+        role: a.user.role.as_str().to_string(),
+        store: svc.store_label().to_string(),
+    }
+}
+
+/// The UI's handle on the worker thread.
+pub struct Worker {
+    tx: Sender<Req>,
+}
+
+impl Worker {
+    /// Opens the store on the worker thread (the first frame never waits for it).
+    pub fn spawn(path: PathBuf, clock: Clock, out: Sender<Msg>) -> Worker {
+        Worker::spawn_with(
+            move || Service::open(&path, clock).map_err(|e| e.to_string()),
+            out,
+        )
+    }
+
+    /// Like `spawn`, with any way of opening the service.
+    pub fn spawn_with<F>(open: F, out: Sender<Msg>) -> Worker
+    where
+        F: FnOnce() -> Result<Service, String> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel::<Req>();
+        std::thread::Builder::new()
+            .name("store".into())
+            .spawn(move || run(open, rx, out))
+            .expect("spawn the store worker");
+        Worker { tx }
+    }
+
+    pub fn send(&self, req: Req) {
+        let _ = self.tx.send(req);
+    }
+}
+
+fn run<F>(open: F, rx: Receiver<Req>, out: Sender<Msg>)
+where
+    F: FnOnce() -> Result<Service, String>,
+{
+    let mut svc = match open() {
+        Ok(s) => {
+            let _ = out.send(Msg::Ready(Ok(session(&s))));
+            Some(s)
+        }
+        Err(e) => {
+            let _ = out.send(Msg::Ready(Err(e)));
+            None
+        }
+    };
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while let Ok(r) = rx.try_recv() {
+            batch.push(r);
+        }
+        for req in coalesce(batch) {
+            let reply = match svc.as_mut() {
+                Some(s) => serve(s, &req),
+                None => Err("the store is not open".to_string()),
+            };
+            if out.send(Msg::Db(req.id(), reply)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Keeps every request but the searches overtaken by a newer search.
+pub fn coalesce(batch: Vec<Req>) -> Vec<Req> {
+    let last_search = batch.iter().rposition(|r| matches!(r, Req::Search { .. }));
+    batch
+        .into_iter()
+        .enumerate()
+        .filter(|(i, r)| !matches!(r, Req::Search { .. }) || Some(*i) == last_search)
+        .map(|(_, r)| r)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_search_survives() {
+        let s = |id: u64| Req::Search {
+            id,
+            query: format!("q{id}"),
+        };
+        let c = Req::Chart {
+            id: 9,
+            mrn: "1".into(),
+            reason: None,
+        };
+        let out = coalesce(vec![s(1), c.clone(), s(2), s(3)]);
+        assert_eq!(out, vec![c, s(3)]);
+    }
+}

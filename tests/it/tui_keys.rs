@@ -1,0 +1,379 @@
+//! Key sequences fed to `update`, with the state checked after each step.
+
+use std::sync::mpsc;
+
+use chartroom::service::Clock;
+use chartroom::tui::state::{Level, MAX_QUERY, Msg, Overlay, Req, SearchStatus};
+use chartroom::tui::{Effect, Mode, Pane, runtime, update};
+use crossterm::event::KeyCode;
+
+use super::common::*;
+use super::tui_support::*;
+
+fn searches(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Request(Req::Search { query, .. }) => Some(query.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn printable_keys_are_text_in_the_search_box() {
+    let mut s = state("default");
+    assert_eq!(s.mode(), Mode::Search);
+    let fx = type_offline(&mut s, "Quinn 1004 q?:j123456");
+    assert_eq!(s.patients.query, "Quinn 1004 q?:j123456");
+    assert_eq!(s.pane, Pane::Patients);
+    assert!(matches!(s.overlay, Overlay::None));
+    assert!(!fx.contains(&Effect::Quit));
+    assert_eq!(
+        searches(&fx).last().map(String::as_str),
+        Some("Quinn 1004 q?:j123456")
+    );
+    // editing keys
+    update(&mut s, key(KeyCode::Home));
+    update(&mut s, key(KeyCode::Delete));
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.patients.query, "");
+    assert_eq!(s.patients.status, SearchStatus::Idle);
+}
+
+#[test]
+fn panes_switch_from_a_field_only_with_keys_that_cannot_be_text() {
+    let mut s = state("default");
+    update(&mut s, alt('2'));
+    assert_eq!(s.pane, Pane::Chart);
+    update(&mut s, key(KeyCode::F(2)));
+    assert_eq!(s.pane, Pane::Patients);
+    assert_eq!(s.mode(), Mode::Search);
+    update(&mut s, key(KeyCode::Char('3')));
+    assert_eq!(s.pane, Pane::Patients, "3 is text in the field");
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.mode(), Mode::Normal);
+    update(&mut s, key(KeyCode::Char('3')));
+    assert_eq!(s.pane, Pane::Coding);
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.pane, Pane::Requests);
+    update(&mut s, key(KeyCode::BackTab));
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.pane, Pane::Chart);
+    update(&mut s, key(KeyCode::Char('6')));
+    assert_eq!(s.pane, Pane::Audit);
+    assert!(screen(&mut s, 120, 24).contains("arrives with its own issue"));
+    update(&mut s, key(KeyCode::Char('/')));
+    assert_eq!((s.pane, s.mode()), (Pane::Patients, Mode::Search));
+    let fx = update(&mut s, ctrl('c'));
+    assert_eq!(fx, vec![Effect::Quit]);
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(update(&mut s, key(KeyCode::Char('q'))), vec![Effect::Quit]);
+    assert_eq!(update(&mut s, ctrl('z')), vec![Effect::Suspend]);
+}
+
+#[test]
+fn type_move_open_read_and_back() {
+    let dir = tmp();
+    let db = demo_store(dir.path(), 300);
+    let mut svc = service(&db);
+    let mut s = state("default");
+    type_str(&mut s, &mut svc, "smith");
+    let n = s.patients.results.len();
+    assert!(n >= 3, "{n}");
+    assert_eq!(s.patients.table.selected(), Some(0));
+    feed(&mut s, &mut svc, key(KeyCode::Down));
+    feed(&mut s, &mut svc, ctrl('n'));
+    assert_eq!(s.patients.table.selected(), Some(2));
+    feed(&mut s, &mut svc, ctrl('p'));
+    assert_eq!(s.patients.table.selected(), Some(1));
+    feed(&mut s, &mut svc, key(KeyCode::End));
+    assert_eq!(
+        s.patients.cursor, 5,
+        "End moves the text cursor in the field"
+    );
+    feed(&mut s, &mut svc, key(KeyCode::Esc));
+    feed(&mut s, &mut svc, key(KeyCode::Char('G')));
+    assert_eq!(s.patients.table.selected(), Some(n - 1));
+    feed(&mut s, &mut svc, key(KeyCode::Char('g')));
+    feed(&mut s, &mut svc, key(KeyCode::Char('j')));
+    assert_eq!(s.patients.table.selected(), Some(1));
+    let mrn = s.selected_patient().unwrap().row.mrn.clone();
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert_eq!(s.pane, Pane::Chart);
+    let chart = s.chart.chart.as_ref().expect("chart open");
+    assert_eq!(chart.patient.mrn.as_str(), mrn);
+    if !chart.documents.is_empty() {
+        feed(&mut s, &mut svc, key(KeyCode::Enter));
+        assert_eq!(s.mode(), Mode::Document);
+        assert!(s.chart.doc.as_ref().unwrap().doc.is_some());
+        feed(&mut s, &mut svc, key(KeyCode::Char('j')));
+        feed(&mut s, &mut svc, key(KeyCode::Esc));
+        assert!(s.chart.doc.is_none());
+    }
+    feed(&mut s, &mut svc, key(KeyCode::Esc));
+    assert_eq!(s.pane, Pane::Patients);
+    assert_eq!(s.patients.table.selected(), Some(1), "selection kept");
+}
+
+#[test]
+fn palette_commands() {
+    let dir = tmp();
+    let db = demo_store(dir.path(), 200);
+    let mut svc = service(&db);
+    let mut s = state("default");
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char(':')));
+    assert_eq!(s.mode(), Mode::Palette);
+    type_offline(&mut s, "theme light");
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.theme.name, "light");
+    assert!(matches!(s.overlay, Overlay::None));
+    // unknown theme: a warning, the default theme
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "theme purple");
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.theme.name, "default");
+    assert!(matches!(&s.status, Some((Level::Warning, m)) if m.contains("purple")));
+    // open a chart by MRN
+    let mrn = svc.find("smith", 1).unwrap()[0].row.mrn.clone();
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, &format!("open {mrn}"));
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert_eq!(s.pane, Pane::Chart);
+    assert_eq!(s.chart.chart.as_ref().unwrap().patient.mrn.as_str(), mrn);
+    // a wrong MRN: the chart pane says so
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "open 99999999");
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert!(
+        s.chart.error.as_deref().unwrap_or("").contains("not found"),
+        "{:?}",
+        s.chart.error
+    );
+    // fuzzy: "hlp" runs help; Esc closes
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "hlp");
+    update(&mut s, key(KeyCode::Enter));
+    assert!(matches!(s.overlay, Overlay::Help { .. }));
+    update(&mut s, key(KeyCode::Esc));
+    // no match: a message, the palette stays
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "xqzxqz");
+    update(&mut s, key(KeyCode::Enter));
+    assert!(matches!(s.overlay, Overlay::Palette(_)));
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "quit");
+    assert_eq!(update(&mut s, key(KeyCode::Enter)), vec![Effect::Quit]);
+}
+
+#[test]
+fn stale_search_replies_are_dropped() {
+    let dir = tmp();
+    let db = demo_store(dir.path(), 200);
+    let mut svc = service(&db);
+    let mut s = state("default");
+    let old = type_offline(&mut s, "jo");
+    let new = type_offline(&mut s, "nes");
+    let req = |fx: &[Effect]| match fx.last() {
+        Some(Effect::Request(r)) => r.clone(),
+        other => panic!("{other:?}"),
+    };
+    let (old, new) = (req(&old), req(&new));
+    let new_reply = chartroom::tui::worker::serve(&mut svc, &new);
+    update(&mut s, Msg::Db(new.id(), new_reply));
+    let shown: Vec<String> = s
+        .patients
+        .results
+        .iter()
+        .map(|f| f.row.mrn.clone())
+        .collect();
+    let old_reply = chartroom::tui::worker::serve(&mut svc, &old);
+    update(&mut s, Msg::Db(old.id(), old_reply));
+    let after: Vec<String> = s
+        .patients
+        .results
+        .iter()
+        .map(|f| f.row.mrn.clone())
+        .collect();
+    assert_eq!(
+        shown, after,
+        "the older reply must not replace the newer results"
+    );
+    assert_eq!(s.patients.shown_query, "jones");
+}
+
+#[test]
+fn a_huge_paste_is_cut_with_a_message_and_costs_one_search() {
+    let mut s = state("default");
+    let text = "Smith\n\u{1b}[31m".repeat(1000) + &"x".repeat(2000);
+    let fx = update(&mut s, Msg::Paste(text));
+    assert_eq!(s.patients.query.chars().count(), MAX_QUERY);
+    assert!(!s.patients.query.chars().any(char::is_control));
+    assert_eq!(searches(&fx).len(), 1);
+    assert!(matches!(&s.status, Some((Level::Warning, m)) if m.contains("cut")));
+    let _ = screen(&mut s, 80, 24);
+}
+
+#[test]
+fn ten_thousand_key_events_drain_into_one_search() {
+    let mut s = state("default");
+    let (tx, rx) = mpsc::channel();
+    for i in 0..10_000 {
+        let c = (b'a' + (i % 26) as u8) as char;
+        tx.send(key(KeyCode::Char(c))).unwrap();
+    }
+    let fx = runtime::turn(&mut s, &rx, None).unwrap();
+    assert_eq!(searches(&fx).len(), 1, "one search for the whole burst");
+    assert_eq!(s.patients.query.chars().count(), MAX_QUERY);
+    let _ = screen(&mut s, 80, 24);
+}
+
+#[test]
+fn resize_to_tiny_and_back() {
+    let mut s = state("default");
+    type_offline(&mut s, "smith");
+    update(&mut s, Msg::Resize(10, 3));
+    let t = screen(&mut s, 10, 3);
+    assert!(t.contains("terminal"), "{t}");
+    update(&mut s, Msg::Resize(80, 24));
+    let t = screen(&mut s, 80, 24);
+    assert!(t.contains("Find a patient"), "{t}");
+}
+
+#[test]
+fn broken_keymap_and_theme_files_are_reported_not_fatal() {
+    let dir = tmp();
+    let cfg = dir.path();
+    std::fs::create_dir_all(cfg.join("themes")).unwrap();
+    std::fs::write(
+        cfg.join("keymap.toml"),
+        "[normal]\n\"ctrl-j\" = \"down\"\n\"j\" = \"explode\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cfg.join("themes/mine.toml"),
+        "accent = { fg = \"not-a-colour\" }\n",
+    )
+    .unwrap();
+    let s = runtime::initial_state(
+        Some("mine".into()),
+        &Clock::fixed(2026, 11, 26),
+        cfg.to_path_buf(),
+    );
+    let (level, msg) = s.status.clone().expect("a message");
+    assert_eq!(level, Level::Warning);
+    assert!(msg.contains("explode") && msg.contains("1 more"), "{msg}");
+    assert_eq!(s.theme.name, "default");
+    let j = chartroom::tui::keymap::Key::parse("j").unwrap();
+    let cj = chartroom::tui::keymap::Key::parse("ctrl-j").unwrap();
+    assert_eq!(
+        s.keymap.lookup(Mode::Normal, &j),
+        Some(chartroom::tui::Action::Down)
+    );
+    assert_eq!(
+        s.keymap.lookup(Mode::Normal, &cj),
+        Some(chartroom::tui::Action::Down)
+    );
+    // garbage keymap, unknown theme name
+    std::fs::write(cfg.join("keymap.toml"), "\u{0}\u{1b}[[[not toml").unwrap();
+    let mut s = runtime::initial_state(
+        Some("nope".into()),
+        &Clock::fixed(2026, 11, 26),
+        cfg.to_path_buf(),
+    );
+    let (_, msg) = s.status.clone().expect("a message");
+    assert!(msg.contains("keymap.toml"), "{msg}");
+    let t = screen(&mut s, 120, 40);
+    assert!(!t.contains('\u{1b}'));
+    // a user theme that is fine replaces by name
+    std::fs::write(cfg.join("themes/mine.toml"), "accent = \"magenta\"\n").unwrap();
+    std::fs::remove_file(cfg.join("keymap.toml")).unwrap();
+    let s = runtime::initial_state(
+        Some("mine".into()),
+        &Clock::fixed(2026, 11, 26),
+        cfg.to_path_buf(),
+    );
+    assert!(s.status.is_none(), "{:?}", s.status);
+    assert_eq!(s.theme.name, "mine");
+}
+
+#[test]
+fn the_config_file_names_the_theme_and_the_flag_wins() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("config.toml"), "theme = \"light\"\n").unwrap();
+    let clock = Clock::fixed(2026, 11, 26);
+    let s = runtime::initial_state(None, &clock, dir.path().to_path_buf());
+    assert_eq!(s.theme.name, "light");
+    let s = runtime::initial_state(Some("monochrome".into()), &clock, dir.path().to_path_buf());
+    assert_eq!(s.theme.name, "monochrome");
+}
+
+#[test]
+fn without_a_terminal_or_a_store_the_screens_say_why() {
+    let dir = tmp();
+    let missing = dir.path().join("nope.db");
+    let o = run(&missing, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("chartroom demo"), "{}", stderr(&o));
+    let db = demo_store(dir.path(), 50);
+    let o = run(&db, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("need a terminal"), "{}", stderr(&o));
+    // `demo --no-tui` only builds; `demo` on an existing store tries to open the screens.
+    let fresh = dir.path().join("fresh.db");
+    let o = run(&fresh, &["demo", "--patients", "20", "--no-tui"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fresh.exists());
+    let o = run(&fresh, &["demo", "--patients", "20"]);
+    assert!(stderr(&o).contains("need a terminal"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_restricted_chart_warns_defaults_to_no_then_asks_a_reason() {
+    let dir = tmp();
+    let db = demo_store(dir.path(), 1000);
+    let mut svc = service(&db);
+    let names = [
+        "smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "davis", "lee",
+        "nguyen",
+    ];
+    let target = names
+        .iter()
+        .flat_map(|q| svc.find(q, 50).unwrap())
+        .find(|f| f.row.restricted)
+        .expect("a restricted patient in the demo store");
+    let mrn = target.row.mrn.clone();
+    let mut s = state("default");
+    let open = |s: &mut chartroom::tui::State, svc: &mut chartroom::service::Service| {
+        update(s, key(KeyCode::Esc));
+        update(s, key(KeyCode::Char(':')));
+        type_offline(s, &format!("open {mrn}"));
+        feed(s, svc, key(KeyCode::Enter));
+    };
+    open(&mut s, &mut svc);
+    assert_eq!(s.mode(), Mode::Glass);
+    assert!(s.chart.chart.is_none());
+    let t = screen(&mut s, 80, 24);
+    assert!(
+        t.contains("RESTRICTED RECORD") && t.contains("[y/N]"),
+        "{t}"
+    );
+    // Enter is No.
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert!(matches!(s.overlay, Overlay::None));
+    assert!(s.chart.chart.is_none());
+    // y, then a reason (q and digits are text here), then Enter.
+    open(&mut s, &mut svc);
+    feed(&mut s, &mut svc, key(KeyCode::Char('y')));
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert_eq!(s.mode(), Mode::Glass, "an empty reason is not accepted");
+    type_str(&mut s, &mut svc, "q1 coding query");
+    let fx = feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert!(!fx.contains(&Effect::Quit));
+    assert_eq!(
+        s.chart.chart.as_ref().map(|c| c.patient.mrn.to_string()),
+        Some(mrn)
+    );
+    assert_eq!(s.pane, Pane::Chart);
+}
