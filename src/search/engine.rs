@@ -196,6 +196,18 @@ impl SearchIndex {
 
     /// The vocabulary entries a typed name word stands for, with their weights.
     pub fn expand(&self, w: &str, is_last: bool) -> Vec<(usize, u32)> {
+        if w.len() == 1 {
+            // One letter: an initial. Exact one-letter names (a middle initial) rank above
+            // names that merely start with it.
+            let mut out = Vec::new();
+            let initial = super::fold::initial_token(w);
+            for (t, wt) in [(w, weight::EXACT), (initial.as_str(), weight::PREFIX)] {
+                if let Ok(i) = self.tokens.binary_search_by(|x| x.as_str().cmp(t)) {
+                    out.push((i, wt));
+                }
+            }
+            return out;
+        }
         let wb = w.as_bytes();
         let mut out = Vec::new();
         let (lo, hi) = self.prefix_range(w);

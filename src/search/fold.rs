@@ -34,13 +34,28 @@ pub fn name_tokens_into(field: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Every token of a patient's names (current, previous and aliases).
+/// Every token of a patient's names (current, previous and aliases), then one initial token
+/// (`^` and the first letter) per letter that starts a name, so a one-letter word in a query
+/// ("jonh s") is one short list to check rather than every name that starts with that letter.
 pub fn patient_tokens<'a>(fields: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut out = Vec::new();
     for f in fields {
         name_tokens_into(f, &mut out);
     }
+    let mut initials: Vec<String> = out
+        .iter()
+        .filter_map(|t| t.get(..1))
+        .map(initial_token)
+        .collect();
+    initials.sort_unstable();
+    initials.dedup();
+    out.extend(initials);
     out
+}
+
+/// The token that stands for "a name starting with `letter`".
+pub fn initial_token(letter: &str) -> String {
+    format!("^{letter}")
 }
 
 fn push_unique(out: &mut Vec<String>, t: &str) {
@@ -69,11 +84,24 @@ mod tests {
     fn multi_part_names() {
         assert_eq!(
             patient_tokens(["de la Cruz", "María José"]),
-            vec!["de", "la", "cruz", "delacruz", "maria", "jose", "mariajose"]
+            vec![
+                "de",
+                "la",
+                "cruz",
+                "delacruz",
+                "maria",
+                "jose",
+                "mariajose",
+                "^c",
+                "^d",
+                "^j",
+                "^l",
+                "^m"
+            ]
         );
         assert_eq!(
             patient_tokens(["Smith-Jones"]),
-            vec!["smith", "jones", "smithjones"]
+            vec!["smith", "jones", "smithjones", "^j", "^s"]
         );
     }
 

@@ -123,6 +123,8 @@ fn typed_queries_find_their_patient_in_the_top_5() {
         ("smith john 19700314", 0),
         ("john smith 3/14/1970", 0),
         ("smith 2233", 0),
+        ("jonh s 1970-03-14", 0),
+        ("s jonh 03/14/1970", 0),
         ("5552013344", 0),
         ("micheal garica 1985", 1),
         ("garcia michael 07/1985", 1),
