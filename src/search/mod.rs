@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod fold;
 pub mod query;
+pub mod rank;
 pub mod typo;
 
 pub use engine::{Hit, SearchIndex};

@@ -42,16 +42,9 @@ impl Service {
         let ix = self.index.as_ref().expect("loaded");
         let db = self.db.as_ref();
         let found = store::read_tx(db, |db| {
-            let hits = ix.search(db, query, limit)?;
-            let ids: Vec<i64> = hits.iter().map(|h| h.patient_id).collect();
-            let rows = store::patients::rows_by_ids(db, &ids)?;
-            Ok(rows
+            Ok(crate::search::rank::find(ix, db, query, limit)?
                 .into_iter()
-                .zip(hits)
-                .map(|(row, h)| Found {
-                    row,
-                    score: h.score,
-                })
+                .map(|(row, score)| Found { row, score })
                 .collect::<Vec<_>>())
         })?;
         let mut e = self.event("search", None, "ok");
