@@ -13,6 +13,7 @@ mod sec_matrix;
 mod sec_support;
 mod tui_fixtures;
 mod tui_keys;
+mod tui_lock;
 mod tui_snapshots;
 mod tui_support;
 mod tui_tmux;
