@@ -199,6 +199,9 @@ fn resume(state: &mut State, r: Resume, fx: &mut Vec<Effect>) {
         open_chart(state, mrn, fx);
     }
     state.pane = r.pane;
+    if r.pane == super::action::Pane::Audit {
+        super::panes::audit::enter(state, fx);
+    }
     state.say(Level::Info, "unlocked: welcome back");
 }
 

@@ -372,6 +372,14 @@ pub fn doc_lines(text: Option<&str>) -> Vec<String> {
 
 /// Does what an action asks, in the current context.
 pub fn act(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
+    let before = state.pane;
+    act_here(state, a, fx);
+    if state.pane == Pane::Audit && before != Pane::Audit {
+        panes::audit::enter(state, fx);
+    }
+}
+
+fn act_here(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
     state.dirty = true;
     let mode = state.mode();
     if let Some(p) = Pane::for_action(a) {
@@ -439,6 +447,7 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
                 "no patient selected: type a name, MRN or date of birth first",
             ),
         },
+        Pane::Audit => panes::audit::refresh(state, fx),
         Pane::Chart if state.chart.doc.is_none() => {
             let doc = state
                 .chart
@@ -510,6 +519,10 @@ fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
     match item.command {
         Command::Run(a) => act(state, a, fx),
         Command::Open(mrn) => open_chart(state, mrn, fx),
+        Command::Audit(mrn) => {
+            state.pane = Pane::Audit;
+            panes::audit::request(state, mrn, fx);
+        }
         Command::Theme(name) => {
             let (theme, problems) = Theme::load(&name, &state.config_dir, state.no_color);
             match problems.into_iter().next() {
@@ -578,6 +591,7 @@ fn move_by(state: &mut State, mode: Mode, a: Action) {
                     state.chart.docs.select(Some(step(cur, n)));
                 }
             }
+            Pane::Audit => state.audit.scroll = step(state.audit.scroll, panes::audit::len(state)),
             _ => {}
         },
     }

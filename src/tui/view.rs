@@ -60,6 +60,10 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<Positio
             panes::chart::render(state, body, buf);
             None
         }
+        Pane::Audit => {
+            panes::audit::render(state, body, buf);
+            None
+        }
         p => {
             panes::placeholder(p, &state.theme, body, buf);
             None

@@ -11,6 +11,7 @@ mod sec_access;
 mod sec_audit;
 mod sec_matrix;
 mod sec_support;
+mod tui_audit;
 mod tui_fixtures;
 mod tui_keys;
 mod tui_lock;

@@ -163,6 +163,20 @@ fn the_lock_key_locks_and_only_the_password_field_and_quit_work() {
     assert_eq!(s.lock.as_ref().unwrap().password.as_str(), "q2:pasted");
     let t = screen(&mut s, 80, 24);
     assert!(t.contains("•••••••••") && !t.contains("pasted"), "{t}");
+    // sent, answered "wrong": the mask is gone, the answer shows
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let id = match fx.as_slice() {
+        [Effect::Request(r @ Req::Unlock { .. })] => r.id(),
+        other => panic!("{other:?}"),
+    };
+    assert!(screen(&mut s, 80, 24).contains("checking the password"));
+    let wrong = "the password is wrong; 4 more wrong tries and the account locks";
+    update(&mut s, Msg::Db(id, Err(wrong.into())));
+    type_offline(&mut s, "abc");
+    assert_snapshot!("lock_wrong_80x24", screen(&mut s, 80, 24));
+    for (w, h) in [(1, 1), (0, 0), (59, 14), (60, 15), (30, 40), (200, 7)] {
+        let _ = draw(&mut s, w, h);
+    }
     update(&mut s, ctrl('u'));
     assert!(s.lock.as_ref().unwrap().password.is_empty());
     // the empty field is not sent

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Padding, Paragraph, Widget, Wrap};
 
 use super::{centered, safe};
 use crate::tui::state::{LockState, State};
@@ -15,13 +15,14 @@ pub const MASK: char = '•';
 /// Draws the lock box in `area`; returns where the text cursor goes.
 pub fn render(state: &State, l: &LockState, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let t = &state.theme;
-    let pop = centered(area, 64, 11);
-    if pop.width < 20 || pop.height < 5 {
+    let pop = centered(area, 72, 12);
+    if pop.width < 24 || pop.height < 7 {
         return None;
     }
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(t.style(Role::BorderFocused))
+        .padding(Padding::new(2, 2, 1, 1))
         .title(Span::styled(" chartroom is locked ", t.style(Role::Title)));
     let inner = block.inner(pop);
     block.render(pop, buf);
