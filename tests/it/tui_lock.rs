@@ -377,3 +377,27 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
         );
     }
 }
+
+#[test]
+fn the_event_loop_wakes_up_for_the_idle_lock_without_a_timer() {
+    let mut s = with_phi();
+    // no timer before login; a deadline after it, none while locked
+    let mut fresh = state("default");
+    assert!(fresh.idle_deadline().is_none());
+    update(&mut fresh, Msg::LoggedIn(info(false, true)));
+    assert!(fresh.idle_deadline().is_some());
+    let (_tx, rx) = mpsc::channel::<Msg>();
+    // a key pressed just now: the wait times out, the tick finds nothing to do yet
+    let fx = chartroom::tui::runtime::turn(&mut s, &rx, Some(Duration::from_millis(5))).unwrap();
+    assert!(fx.is_empty());
+    assert_eq!(s.mode(), Mode::Document);
+    // the last key long ago: the same wait locks
+    if let Some(past) = Instant::now().checked_sub(Duration::from_secs(301)) {
+        s.last_input = past;
+        let fx =
+            chartroom::tui::runtime::turn(&mut s, &rx, Some(Duration::from_millis(5))).unwrap();
+        assert!(fx.contains(&Effect::Redraw));
+        assert_eq!(s.mode(), Mode::Lock);
+        assert!(s.idle_deadline().is_none());
+    }
+}
