@@ -17,12 +17,13 @@ use super::action::Action;
 use super::keymap::{Key, Mode};
 use super::state::{
     AuditState, ChartState, Effect, Level, LockState, Msg, Overlay, Reply, Req, Resume,
-    SearchStatus, Secret, State,
+    SearchStatus, Secret, State, empty_password,
 };
 use super::update::open_chart;
 
-/// The longest password the field takes.
-const MAX_PASSWORD: usize = 256;
+/// The longest password the field takes (in characters; at most 4 bytes each, so it fits
+/// in the room reserved for it).
+const MAX_PASSWORD: usize = super::state::PASSWORD_ROOM / 4;
 
 /// What the session start said: the idle timeout, and whether to start locked.
 pub fn on_logged_in(state: &mut State, info: LoginInfo, fx: &mut Vec<Effect>) {
@@ -133,7 +134,7 @@ pub fn key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
             l.error = Some("type your password, then Enter".into());
         }
         KeyCode::Enter => {
-            let password = Secret(std::mem::take(&mut l.password));
+            let password = Secret(std::mem::replace(&mut l.password, empty_password()));
             let id = state.next_id();
             if let Some(l) = state.lock.as_mut() {
                 l.pending = Some(id);

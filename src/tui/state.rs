@@ -193,8 +193,11 @@ pub struct Resume {
     pub doc_id: Option<i64>,
 }
 
+/// Room reserved for the password up front, so typing never reallocates (a reallocation
+/// would leave a copy of the first characters behind, unwiped).
+pub const PASSWORD_ROOM: usize = 1024;
+
 /// The lock screen: a masked password field and the last answer.
-#[derive(Debug)]
 pub struct LockState {
     pub password: zeroize::Zeroizing<String>,
     pub error: Option<String>,
@@ -206,11 +209,27 @@ pub struct LockState {
 impl LockState {
     pub fn new(resume: Resume) -> LockState {
         LockState {
-            password: Default::default(),
+            password: empty_password(),
             error: None,
             pending: None,
             resume,
         }
+    }
+}
+
+/// An empty password field with its room reserved.
+pub fn empty_password() -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(String::with_capacity(PASSWORD_ROOM))
+}
+
+impl fmt::Debug for LockState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockState")
+            .field("password", &"***")
+            .field("error", &self.error)
+            .field("pending", &self.pending)
+            .field("resume", &self.resume)
+            .finish()
     }
 }
 
