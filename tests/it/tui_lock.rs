@@ -163,7 +163,10 @@ fn the_lock_key_locks_and_only_the_password_field_and_quit_work() {
     assert_eq!(s.lock.as_ref().unwrap().password.as_str(), "q2:pasted");
     let t = screen(&mut s, 80, 24);
     assert!(t.contains("•••••••••") && !t.contains("pasted"), "{t}");
-    assert!(!format!("{:?}", s.lock).contains("pasted"), "Debug hides it");
+    assert!(
+        !format!("{:?}", s.lock).contains("pasted"),
+        "Debug hides it"
+    );
     // sent, answered "wrong": the mask is gone, the answer shows
     let fx = update(&mut s, key(KeyCode::Enter));
     let id = match fx.as_slice() {
