@@ -61,6 +61,8 @@ actions! {
     Palette,
     /// Redraw the whole screen
     Redraw,
+    /// Lock the screen now (clears patient data from it)
+    Lock,
     /// Next pane
     NextPane,
     /// Previous pane

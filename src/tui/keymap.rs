@@ -28,10 +28,12 @@ pub enum Mode {
     Palette,
     /// The restricted-record warning and its reason field.
     Glass,
+    /// The lock screen: only the password field (and quit) work.
+    Lock,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Global,
         Mode::Normal,
         Mode::Search,
@@ -39,6 +41,7 @@ impl Mode {
         Mode::Help,
         Mode::Palette,
         Mode::Glass,
+        Mode::Lock,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Mode {
             Mode::Help => "help",
             Mode::Palette => "palette",
             Mode::Glass => "glass",
+            Mode::Lock => "lock",
         }
     }
 
@@ -62,12 +66,16 @@ impl Mode {
             Mode::Help => "HELP",
             Mode::Palette => "COMMAND",
             Mode::Glass => "RESTRICTED",
+            Mode::Lock => "LOCKED",
         }
     }
 
     /// Modes whose focus is a text field: every printable key is text there.
     pub fn is_text(self) -> bool {
-        matches!(self, Mode::Search | Mode::Palette | Mode::Glass)
+        matches!(
+            self,
+            Mode::Search | Mode::Palette | Mode::Glass | Mode::Lock
+        )
     }
 
     fn parse(s: &str) -> Option<Mode> {
@@ -232,6 +240,7 @@ impl Default for Keymap {
         bind(Mode::Global, &["ctrl-z"], Suspend);
         bind(Mode::Global, &["f1"], Help);
         bind(Mode::Global, &["ctrl-l"], Redraw);
+        bind(Mode::Global, &["alt-l", "f12"], Lock);
         let panes = [
             PanePatients,
             PaneChart,

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod keymap;
+pub mod lock;
 pub mod palette;
 pub mod runtime;
 pub mod state;

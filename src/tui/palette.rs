@@ -13,6 +13,8 @@ pub enum Command {
     Run(Action),
     Theme(String),
     Open(String),
+    /// Who looked at the record with this MRN (the Audit pane).
+    Audit(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,11 @@ pub fn matches(input: &str) -> Vec<Item> {
                 label: format!("open {arg}"),
                 desc: "Open the chart with this MRN".into(),
                 command: Command::Open(arg.to_string()),
+            }),
+            "audit" if !arg.is_empty() => out.push(Item {
+                label: format!("audit {arg}"),
+                desc: "Who looked at the record with this MRN".into(),
+                command: Command::Audit(arg.to_string()),
             }),
             "theme" if !arg.is_empty() && !BUILT_IN.iter().any(|(n, _)| *n == arg) => {
                 out.push(Item {

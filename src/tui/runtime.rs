@@ -140,7 +140,10 @@ pub fn turn(
         None => rx.recv().ok()?,
         Some(t) => match rx.recv_timeout(t) {
             Ok(m) => m,
-            Err(mpsc::RecvTimeoutError::Timeout) => return Some(Vec::new()),
+            // Nothing happened for a while: time for the idle check.
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Some(update(state, Msg::Tick(Instant::now())));
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => return None,
         },
     };
@@ -196,7 +199,14 @@ pub fn run_with(opts: Options, opened: Option<Service>) -> io::Result<()> {
             }
         }
     }
-    'main: while let Some(effects) = turn(&mut state, &rx, None) {
+    'main: loop {
+        // Wake up when the idle lock is due (no timer otherwise: nothing to do).
+        let timeout = state
+            .idle_deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        let Some(effects) = turn(&mut state, &rx, timeout) else {
+            break;
+        };
         for e in effects {
             match e {
                 Effect::Request(r) => worker.send(r),
@@ -225,7 +235,12 @@ pub fn run_with(opts: Options, opened: Option<Service>) -> io::Result<()> {
             }
         }
     }
+    // The `logout` row, then the terminal back (cleared: no PHI stays on screen).
+    worker.shutdown(Duration::from_secs(3));
     drop(guard);
+    if let Some(why) = &state.farewell {
+        eprintln!("{why}");
+    }
     if let Some((q, done, _)) = bench {
         eprintln!(
             "first frame {:.1} ms after start; results for {:?} drawn {:.1} ms after the first frame ({} rows)",

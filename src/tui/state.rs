@@ -1,17 +1,29 @@
 //! Everything the screen shows, and nothing else: drawing reads it, `update` changes it.
 
+use std::fmt;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use ratatui::widgets::{ListState, TableState};
 
 use crate::domain::{Chart, Document};
-use crate::service::Found;
+use crate::service::{AuditReport, Found, LoginInfo};
 
 use super::action::Pane;
 use super::keymap::{Keymap, Mode};
 use super::palette::PaletteState;
 use super::theme::Theme;
+
+/// A typed password: wiped from memory when dropped, never printed (not even by `Debug`).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub zeroize::Zeroizing<String>);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 /// A request to the store worker; the id pairs it with its reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,12 +43,30 @@ pub enum Req {
         doc_id: i64,
         reason: Option<String>,
     },
+    /// Lock the session (idle timeout or the lock key); audited.
+    Lock {
+        id: u64,
+    },
+    Unlock {
+        id: u64,
+        password: Secret,
+    },
+    /// "Who looked at this record" (needs ReadAudit).
+    Audit {
+        id: u64,
+        mrn: String,
+    },
 }
 
 impl Req {
     pub fn id(&self) -> u64 {
         match self {
-            Req::Search { id, .. } | Req::Chart { id, .. } | Req::Document { id, .. } => *id,
+            Req::Search { id, .. }
+            | Req::Chart { id, .. }
+            | Req::Document { id, .. }
+            | Req::Lock { id }
+            | Req::Unlock { id, .. }
+            | Req::Audit { id, .. } => *id,
         }
     }
 }
@@ -51,6 +81,9 @@ pub enum Reply {
     Restricted {
         kinds: String,
     },
+    /// Done, nothing to show (lock, unlock).
+    Done,
+    Audit(Box<AuditReport>),
 }
 
 /// Who is using which store, once the worker has opened it.
@@ -69,6 +102,10 @@ pub enum Msg {
     Resize(u16, u16),
     /// The store is open (or could not be opened: the message says why).
     Ready(Result<Session, String>),
+    /// The session has started (`Service::login`): idle timeout, password at start.
+    LoggedIn(LoginInfo),
+    /// Time passes: the idle lock is checked against this instant.
+    Tick(Instant),
     Db(u64, Result<Reply, String>),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
@@ -143,6 +180,68 @@ pub struct ChartState {
     pub scroll: u16,
     pub latest: u64,
     pub doc: Option<DocView>,
+    /// After an unlock: the document to open again once the chart is back.
+    pub resume_doc: Option<i64>,
+}
+
+/// Where the user was when the screen locked: navigation only, never names or text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    pub pane: Pane,
+    pub editing: bool,
+    pub mrn: Option<String>,
+    pub doc_id: Option<i64>,
+}
+
+/// Room reserved for the password up front, so typing never reallocates (a reallocation
+/// would leave a copy of the first characters behind, unwiped).
+pub const PASSWORD_ROOM: usize = 1024;
+
+/// The lock screen: a masked password field and the last answer.
+pub struct LockState {
+    pub password: zeroize::Zeroizing<String>,
+    pub error: Option<String>,
+    /// The unlock request on its way.
+    pub pending: Option<u64>,
+    pub resume: Resume,
+}
+
+impl LockState {
+    pub fn new(resume: Resume) -> LockState {
+        LockState {
+            password: empty_password(),
+            error: None,
+            pending: None,
+            resume,
+        }
+    }
+}
+
+/// An empty password field with its room reserved.
+pub fn empty_password() -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(String::with_capacity(PASSWORD_ROOM))
+}
+
+impl fmt::Debug for LockState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockState")
+            .field("password", &"***")
+            .field("error", &self.error)
+            .field("pending", &self.pending)
+            .field("resume", &self.resume)
+            .finish()
+    }
+}
+
+/// The Audit pane: "who looked at this record".
+#[derive(Debug, Default)]
+pub struct AuditState {
+    pub mrn: Option<String>,
+    pub report: Option<AuditReport>,
+    pub error: Option<String>,
+    pub loading: bool,
+    pub latest: u64,
+    pub scroll: usize,
 }
 
 /// What a break-the-glass reason is for.
@@ -184,6 +283,15 @@ pub struct State {
     pub session: Option<Session>,
     pub store_error: Option<String>,
     pub status: Option<(Level, String)>,
+    /// Set while the screen is locked: nothing but the password field works.
+    pub lock: Option<LockState>,
+    /// The session has started (`login`); the idle lock is armed from then on.
+    pub login: Option<LoginInfo>,
+    pub idle_timeout: Duration,
+    pub last_input: Instant,
+    /// Said on the terminal after the screens close (e.g. why they closed).
+    pub farewell: Option<String>,
+    pub audit: AuditState,
     pub dirty: bool,
     /// Rows in the last drawn list (for page moves).
     pub page: u16,
@@ -220,6 +328,12 @@ impl State {
             session: None,
             store_error: None,
             status: None,
+            lock: None,
+            login: None,
+            idle_timeout: Duration::from_secs(300),
+            last_input: Instant::now(),
+            farewell: None,
+            audit: AuditState::default(),
             dirty: true,
             page: 10,
             next_id: 1,
@@ -233,6 +347,9 @@ impl State {
 
     /// Which keymap applies now.
     pub fn mode(&self) -> Mode {
+        if self.lock.is_some() {
+            return Mode::Lock;
+        }
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
             Overlay::Palette(_) => return Mode::Palette,
@@ -244,6 +361,11 @@ impl State {
             Pane::Chart if self.chart.doc.is_some() => Mode::Document,
             _ => Mode::Normal,
         }
+    }
+
+    /// When the screen locks if no key is pressed (None while locked or before login).
+    pub fn idle_deadline(&self) -> Option<Instant> {
+        (self.login.is_some() && self.lock.is_none()).then(|| self.last_input + self.idle_timeout)
     }
 
     pub fn say(&mut self, level: Level, msg: impl Into<String>) {

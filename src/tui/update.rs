@@ -4,7 +4,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Action, Pane};
 use super::keymap::{Key, Mode};
+use super::lock;
 use super::palette::{self, Command, PaletteState};
+use super::panes;
 use super::state::{
     DocView, Effect, Glass, GlassTarget, Level, MAX_QUERY, Msg, Overlay, Reply, Req, SearchStatus,
     State,
@@ -17,6 +19,9 @@ pub const SEARCH_LIMIT: usize = 50;
 /// Applies one message. Sets `state.dirty` when the screen must be drawn again.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    if lock::is_input(&msg) {
+        state.last_input = std::time::Instant::now();
+    }
     match msg {
         Msg::Key(ev) => on_key(state, ev, &mut fx),
         Msg::Paste(text) => on_paste(state, &text, &mut fx),
@@ -29,7 +34,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.store_error = Some(e.clone());
             state.say(Level::Error, e);
         }
-        Msg::Db(id, reply) => on_reply(state, id, reply),
+        Msg::LoggedIn(info) => lock::on_logged_in(state, info, &mut fx),
+        Msg::Tick(now) => lock::on_tick(state, now, &mut fx),
+        Msg::Db(id, reply) => on_reply(state, id, reply, &mut fx),
         Msg::Terminate => fx.push(Effect::Quit),
         Msg::Suspend => fx.push(Effect::Suspend),
     }
@@ -41,6 +48,9 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let mode = state.mode();
+    if mode == Mode::Lock {
+        return lock::key(state, &key, &ev, fx);
+    }
     if mode == Mode::Glass {
         return glass_key(state, &key, &ev, fx);
     }
@@ -217,6 +227,7 @@ fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     match state.mode() {
+        Mode::Lock => lock::paste(state, text),
         Mode::Search => {
             let ps = &mut state.patients;
             let room = MAX_QUERY.saturating_sub(ps.query.chars().count());
@@ -273,7 +284,10 @@ fn search(state: &mut State, fx: &mut Vec<Effect>) {
     state.dirty = true;
 }
 
-fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>) {
+fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>, fx: &mut Vec<Effect>) {
+    if lock::on_reply(state, id, &reply, fx) || panes::audit::on_reply(state, id, &reply) {
+        return;
+    }
     match reply {
         Ok(Reply::Found(found)) if id == state.patients.latest => {
             let ps = &mut state.patients;
@@ -295,6 +309,7 @@ fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>) {
                 Some(0)
             });
             c.chart = Some(*chart);
+            lock::reopen_document(state, fx);
         }
         Ok(Reply::Restricted { kinds }) if id == state.chart.latest => {
             let mrn = state.chart.loading.take().unwrap_or_default();
@@ -357,6 +372,14 @@ pub fn doc_lines(text: Option<&str>) -> Vec<String> {
 
 /// Does what an action asks, in the current context.
 pub fn act(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
+    let before = state.pane;
+    act_here(state, a, fx);
+    if state.pane == Pane::Audit && before != Pane::Audit {
+        panes::audit::enter(state, fx);
+    }
+}
+
+fn act_here(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
     state.dirty = true;
     let mode = state.mode();
     if let Some(p) = Pane::for_action(a) {
@@ -368,6 +391,7 @@ pub fn act(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::Quit => fx.push(Effect::Quit),
         Action::Suspend => fx.push(Effect::Suspend),
         Action::Redraw => fx.push(Effect::Redraw),
+        Action::Lock => lock::lock(state, fx),
         Action::Help => {
             state.overlay = match state.overlay {
                 Overlay::Help { .. } => Overlay::None,
@@ -423,6 +447,7 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
                 "no patient selected: type a name, MRN or date of birth first",
             ),
         },
+        Pane::Audit => panes::audit::refresh(state, fx),
         Pane::Chart if state.chart.doc.is_none() => {
             let doc = state
                 .chart
@@ -494,6 +519,10 @@ fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
     match item.command {
         Command::Run(a) => act(state, a, fx),
         Command::Open(mrn) => open_chart(state, mrn, fx),
+        Command::Audit(mrn) => {
+            state.pane = Pane::Audit;
+            panes::audit::request(state, mrn, fx);
+        }
         Command::Theme(name) => {
             let (theme, problems) = Theme::load(&name, &state.config_dir, state.no_color);
             match problems.into_iter().next() {
@@ -562,6 +591,7 @@ fn move_by(state: &mut State, mode: Mode, a: Action) {
                     state.chart.docs.select(Some(step(cur, n)));
                 }
             }
+            Pane::Audit => state.audit.scroll = step(state.audit.scroll, panes::audit::len(state)),
             _ => {}
         },
     }

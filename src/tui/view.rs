@@ -36,6 +36,14 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<Positio
         too_small(state, area, buf);
         return None;
     }
+    if let Some(l) = &state.lock {
+        // Locked: nothing of the panes is drawn, only the lock box and the status bar.
+        let [body, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        buf.set_style(area, state.theme.style(Role::Base));
+        let cursor = widgets::lock::render(state, l, body, buf);
+        status::render(state, bar, buf);
+        return cursor.map(|(x, y)| Position { x, y });
+    }
     let footer = if area.height >= FOOTER_ROWS { 1 } else { 0 };
     let [tabs, body, foot, bar] = Layout::vertical([
         Constraint::Length(1),
@@ -50,6 +58,10 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<Positio
         Pane::Patients => panes::patients::render(state, body, buf),
         Pane::Chart => {
             panes::chart::render(state, body, buf);
+            None
+        }
+        Pane::Audit => {
+            panes::audit::render(state, body, buf);
             None
         }
         p => {
@@ -86,7 +98,7 @@ fn hint_actions(state: &State) -> &'static [Action] {
         Mode::Document => &[Down, PageDown, Top, Back, Help],
         Mode::Help => &[Down, Back],
         Mode::Palette => &[Down, Confirm, Back],
-        Mode::Glass => &[Quit],
+        Mode::Glass | Mode::Lock => &[Quit],
         _ if state.pane == Pane::Chart => &[Down, Open, ScrollDown, Back, Palette, Help, Quit],
         _ if state.pane == Pane::Patients => {
             &[FocusSearch, Down, Open, NextPane, Palette, Help, Quit]

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use crate::service::{Access, Clock, Service, ServiceError};
+use std::time::Duration;
+
+use crate::service::{Access, Clock, LoginInfo, Service, ServiceError};
 
 use super::state::{Msg, Reply, Req, Session};
 use super::update::SEARCH_LIMIT;
@@ -24,6 +26,9 @@ pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
         Req::Document { doc_id, reason, .. } => svc
             .open_document_with(*doc_id, &access(reason))
             .map(|d| Reply::Document(Box::new(d))),
+        Req::Lock { .. } => svc.lock().map(|_| Reply::Done),
+        Req::Unlock { password, .. } => svc.unlock(password.0.as_str()).map(|_| Reply::Done),
+        Req::Audit { mrn, .. } => svc.audit_patient(mrn).map(|r| Reply::Audit(Box::new(r))),
     };
     match r {
         Err(ServiceError::Restricted { kinds }) => Ok(Reply::Restricted { kinds }),
@@ -41,9 +46,17 @@ pub fn session(svc: &Service) -> Session {
     }
 }
 
+/// Starts the screens session on an open service (the `login` audit row). A session whose
+/// start cannot be recorded does not start (fail closed).
+pub fn begin(svc: &mut Service) -> Result<(Session, LoginInfo), String> {
+    let info = svc.login().map_err(|e| e.to_string())?;
+    Ok((session(svc), info))
+}
+
 /// The UI's handle on the worker thread.
 pub struct Worker {
     tx: Sender<Req>,
+    done: Receiver<()>,
 }
 
 impl Worker {
@@ -61,39 +74,60 @@ impl Worker {
         F: FnOnce() -> Result<Service, String> + Send + 'static,
     {
         let (tx, rx) = mpsc::channel::<Req>();
+        let (done_tx, done) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("store".into())
-            .spawn(move || run(open, rx, out))
+            .spawn(move || {
+                let mut svc = start(open, &out);
+                serve_all(svc.as_mut(), rx, out);
+                // The session ends with its own audit row (the UI waits for it, briefly).
+                if let Some(s) = svc.as_mut() {
+                    let _ = s.logout();
+                }
+                let _ = done_tx.send(());
+            })
             .expect("spawn the store worker");
-        Worker { tx }
+        Worker { tx, done }
     }
 
     pub fn send(&self, req: Req) {
         let _ = self.tx.send(req);
     }
+
+    /// Ends the session: the worker finishes what it has, writes the `logout` row and stops.
+    /// Waits at most `wait` for it.
+    pub fn shutdown(self, wait: Duration) {
+        drop(self.tx);
+        let _ = self.done.recv_timeout(wait);
+    }
 }
 
-fn run<F>(open: F, rx: Receiver<Req>, out: Sender<Msg>)
+/// Opens the service and starts the session; tells the UI either way.
+fn start<F>(open: F, out: &Sender<Msg>) -> Option<Service>
 where
     F: FnOnce() -> Result<Service, String>,
 {
-    let mut svc = match open() {
-        Ok(s) => {
-            let _ = out.send(Msg::Ready(Ok(session(&s))));
+    match open().and_then(|mut s| begin(&mut s).map(|b| (s, b))) {
+        Ok((s, (session, info))) => {
+            let _ = out.send(Msg::Ready(Ok(session)));
+            let _ = out.send(Msg::LoggedIn(info));
             Some(s)
         }
         Err(e) => {
             let _ = out.send(Msg::Ready(Err(e)));
             None
         }
-    };
+    }
+}
+
+fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while let Ok(r) = rx.try_recv() {
             batch.push(r);
         }
         for req in coalesce(batch) {
-            let reply = match svc.as_mut() {
+            let reply = match svc.as_deref_mut() {
                 Some(s) => serve(s, &req),
                 None => Err("the store is not open".to_string()),
             };

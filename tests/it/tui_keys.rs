@@ -61,7 +61,7 @@ fn panes_switch_from_a_field_only_with_keys_that_cannot_be_text() {
     assert_eq!(s.pane, Pane::Chart);
     update(&mut s, key(KeyCode::Char('6')));
     assert_eq!(s.pane, Pane::Audit);
-    assert!(screen(&mut s, 120, 24).contains("arrives with its own issue"));
+    assert!(screen(&mut s, 120, 24).contains("your role may not read the audit trail"));
     update(&mut s, key(KeyCode::Char('/')));
     assert_eq!((s.pane, s.mode()), (Pane::Patients, Mode::Search));
     let fx = update(&mut s, ctrl('c'));

@@ -42,6 +42,11 @@ impl Tmux {
     /// `echo_exit`: follow the command with `echo app-exited-$?` (not for the job-control test:
     /// a shell runs the rest of a list when its job stops).
     fn start_with(patients: usize, echo_exit: bool) -> Tmux {
+        Tmux::start_prepared(patients, echo_exit, &|_| {})
+    }
+
+    /// Like `start_with`, with `prep` run on the demo store before the app opens it.
+    fn start_prepared(patients: usize, echo_exit: bool, prep: &dyn Fn(&Path)) -> Tmux {
         let ok = Command::new("tmux")
             .arg("-V")
             .output()
@@ -71,6 +76,7 @@ impl Tmux {
             .output()
             .expect("run chartroom demo");
         assert!(o.status.success(), "demo store: {}", stderr(&o));
+        prep(&db);
         let config = dir.path().join("config");
         std::fs::create_dir_all(&config).unwrap();
         let mut t = Tmux {
@@ -138,6 +144,11 @@ impl Tmux {
 
     /// Polls the pane until `pred` holds, at most `WAIT`; fails with the last screen.
     fn wait_until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_within(WAIT, what, pred)
+    }
+
+    /// `wait_until` with its own bound.
+    fn wait_within(&self, bound: Duration, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         let mut delay = Duration::from_millis(20);
         loop {
@@ -146,7 +157,7 @@ impl Tmux {
                 return s;
             }
             assert!(
-                start.elapsed() < WAIT,
+                start.elapsed() < bound,
                 "timed out waiting for {what}; the screen was:\n{s}"
             );
             std::thread::sleep(delay);
@@ -398,4 +409,70 @@ fn resize_to_10x3_and_back() {
     assert!(!s.contains("too small"), "{s}");
     t.keys(&["C-c"]);
     t.wait_for("app-exited-0");
+}
+
+#[test]
+#[ignore = "needs tmux and the release binary; CI runs it with --include-ignored"]
+fn lock_key_and_idle_lock_hide_the_chart_and_the_password_brings_it_back() {
+    // The shortest idle timeout the policy allows (30 s), for this user.
+    let t = Tmux::start_prepared(300, true, &|db| {
+        let mut svc = service(db);
+        let me = svc.actor().user.username.clone();
+        svc.set_user_idle(&me, Some(30)).expect("idle timeout");
+    });
+    t.wait_for("SEARCH");
+    let mut svc = service(&t.db);
+    let p = svc
+        .find("smith", 50)
+        .unwrap()
+        .into_iter()
+        .find(|f| !f.row.restricted)
+        .expect("a smith");
+    let mrn = p.row.mrn.clone();
+    t.type_text(&mrn);
+    t.wait_until("the row", |s| {
+        s.lines().any(|l| l.contains('▶') && l.contains(&mrn))
+    });
+    t.keys(&["Enter"]);
+    let header = format!("MRN {mrn}");
+    let chart = |s: &str| s.contains("Chart (read-only)") && s.contains(&header);
+    t.wait_until("the chart", chart);
+    // the lock key
+    t.keys(&["F12"]);
+    let s = t.wait_for("type your password to resume");
+    for phi in [&mrn, &p.row.family, &p.row.given, &p.row.dob] {
+        assert!(!s.contains(phi.as_str()), "{phi} on the lock screen:\n{s}");
+    }
+    t.type_text("wrong-pass-123");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("password is wrong");
+    assert!(!s.contains("wrong-pass-123"), "{s}");
+    assert!(s.contains("type your password"), "{s}");
+    t.type_text(chartroom::service::demo::DEMO_PASSWORD);
+    t.keys(&["Enter"]);
+    t.wait_until("the same chart again", chart);
+    // idle: locks by itself within the timeout (30 s) and a little
+    let s = t.wait_within(Duration::from_secs(45), "the idle lock", |s| {
+        s.contains("type your password to resume")
+    });
+    assert!(!s.contains(&mrn), "{s}");
+    t.keys(&["C-c"]);
+    let s = t.wait_for("app-exited-0");
+    assert!(!s.contains("chartroom is locked"), "{s}");
+    // login, lock, failed unlock, unlock, lock (idle), logout: all in the trail, in order
+    let me = svc.actor().user.username.clone();
+    let actions: Vec<String> = svc
+        .audit_user(&me)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    let mut it = actions.iter();
+    for a in ["login", "lock", "failed_unlock", "unlock", "lock", "logout"] {
+        assert!(
+            it.any(|x| x == a),
+            "{a} missing or out of order in {actions:?}"
+        );
+    }
 }

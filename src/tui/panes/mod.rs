@@ -1,5 +1,6 @@
 //! One file per pane.
 
+pub mod audit;
 pub mod chart;
 pub mod patients;
 

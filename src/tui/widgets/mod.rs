@@ -2,6 +2,7 @@
 
 pub mod glass;
 pub mod help;
+pub mod lock;
 pub mod palette;
 pub mod status;
 
@@ -51,6 +52,7 @@ pub fn short(a: Action) -> &'static str {
         Action::ScrollDown => "scroll details",
         Action::Confirm => "run",
         Action::PanePatients => "patients",
+        Action::Lock => "lock",
         _ => "",
     }
 }

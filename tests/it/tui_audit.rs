@@ -1,0 +1,187 @@
+//! The Audit pane: "who looked at this record" for roles with ReadAudit; one honest line for
+//! the others.
+
+use chartroom::service::AuditReport;
+use chartroom::store::audit::AuditEntry;
+use chartroom::tui::state::{Msg, Reply, Req};
+use chartroom::tui::{Effect, Pane, State, update};
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+
+use super::common::*;
+use super::tui_fixtures as fx;
+use super::tui_support::*;
+
+fn entry(id: i64, at: &str, user: &str, action: &str, outcome: &str, origin: &str) -> AuditEntry {
+    AuditEntry {
+        id,
+        at: at.into(),
+        username: user.into(),
+        os_login: Some(user.into()),
+        origin: Some(origin.into()),
+        action: action.into(),
+        patient_id: Some(1),
+        object: Some("patient:10000002".into()),
+        outcome: outcome.into(),
+        detail: None,
+    }
+}
+
+fn report() -> AuditReport {
+    AuditReport {
+        subject: "patient:10000002".into(),
+        entries: vec![
+            entry(
+                1,
+                "2026-11-20T08:01:02Z",
+                "tech",
+                "chart_open",
+                "ok",
+                "tty /dev/pts/3",
+            ),
+            entry(
+                2,
+                "2026-11-20T08:03:40Z",
+                "tech",
+                "document_open",
+                "ok",
+                "tty /dev/pts/3",
+            ),
+            entry(
+                3,
+                "2026-11-21T14:12:09Z",
+                "coder",
+                "chart_open",
+                "denied",
+                "ssh 10.0.0.7 52114",
+            ),
+            entry(
+                4,
+                "2026-11-22T09:00:00Z",
+                "roi",
+                "break_glass",
+                "ok",
+                "ssh 10.0.0.9 40022",
+            ),
+            entry(
+                5,
+                "2026-11-25T16:45:31Z",
+                "auditor",
+                "audit_read",
+                "ok",
+                "\u{1b}[31mtty",
+            ),
+        ],
+    }
+}
+
+/// A chart open, signed in with `role`.
+fn with_chart(role: &str) -> State {
+    let mut s = state("default");
+    s.session.as_mut().unwrap().role = role.into();
+    let e = type_offline(&mut s, "smith");
+    let id = |e: &[Effect]| match e.last() {
+        Some(Effect::Request(r)) => r.id(),
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Db(id(&e), Ok(Reply::Found(fx::results(5)))));
+    let e = update(&mut s, key(KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::Db(id(&e), Ok(Reply::Chart(Box::new(fx::chart())))),
+    );
+    assert!(s.chart.chart.is_some());
+    s
+}
+
+#[test]
+fn an_auditor_sees_who_looked_at_the_open_chart() {
+    let mut s = with_chart("auditor");
+    let e = update(&mut s, key(KeyCode::Char('6')));
+    assert_eq!(s.pane, Pane::Audit);
+    let id = match e.as_slice() {
+        [Effect::Request(Req::Audit { id, mrn })] => {
+            assert_eq!(mrn, "10000002");
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(screen(&mut s, 120, 40).contains("Reading"));
+    update(&mut s, Msg::Db(id, Ok(Reply::Audit(Box::new(report())))));
+    let t = screen(&mut s, 120, 40);
+    assert!(!t.contains('\u{1b}'));
+    assert_snapshot!("audit_120x40", t);
+    // coming back to the pane does not ask again; Enter does
+    update(&mut s, key(KeyCode::Char('2')));
+    assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
+    let e = update(&mut s, key(KeyCode::Enter));
+    assert!(matches!(e.as_slice(), [Effect::Request(Req::Audit { .. })]));
+    // the lock clears the report too
+    update(&mut s, Msg::Db(0, Ok(Reply::Done)));
+    update(&mut s, alt('l'));
+    assert!(s.audit.report.is_none() && s.audit.mrn.is_none());
+}
+
+#[test]
+fn other_roles_see_one_honest_line() {
+    for role in ["technician", "coder", "roi_specialist", "supervisor"] {
+        let mut s = with_chart(role);
+        let e = update(&mut s, key(KeyCode::Char('6')));
+        assert!(e.is_empty(), "{role}: {e:?}");
+        let t = screen(&mut s, 120, 40);
+        assert!(t.contains("your role may not read the audit trail"), "{t}");
+        assert!(!t.contains("10000002"));
+    }
+    let mut s = with_chart("technician");
+    assert_snapshot!("audit_denied_80x24", {
+        update(&mut s, key(KeyCode::Char('6')));
+        screen(&mut s, 80, 24)
+    });
+}
+
+#[test]
+fn an_administrator_sees_their_own_chart_open_in_a_real_store() {
+    let dir = tmp();
+    let db = demo_store(dir.path(), 200);
+    let mut svc = service(&db);
+    let (session, login) = chartroom::tui::worker::begin(&mut svc).unwrap();
+    assert_eq!(session.role, "admin");
+    let user = session.user.clone();
+    let mut s = state("default");
+    update(&mut s, Msg::Ready(Ok(session)));
+    update(&mut s, Msg::LoggedIn(login));
+    type_str(&mut s, &mut svc, "smith");
+    let row = (0..s.patients.results.len())
+        .find(|i| !s.patients.results[*i].row.restricted)
+        .unwrap();
+    let other = s.patients.results.last().unwrap().row.mrn.clone();
+    s.patients.table.select(Some(row));
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    let mrn = s.chart.chart.as_ref().unwrap().patient.mrn.to_string();
+    feed(&mut s, &mut svc, alt('6'));
+    let r = s.audit.report.as_ref().expect("a report");
+    assert_eq!(r.subject, format!("patient:{mrn}"));
+    assert!(
+        r.entries
+            .iter()
+            .any(|e| e.action == "chart_open" && e.username == user && e.outcome == "ok"),
+        "{:?}",
+        r.entries
+    );
+    assert!(screen(&mut s, 120, 40).contains("chart_open"));
+    // any MRN from the palette
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, &format!("audit {other}"));
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert_eq!(s.pane, Pane::Audit);
+    assert_eq!(
+        s.audit.report.as_ref().unwrap().subject,
+        format!("patient:{other}")
+    );
+    // a wrong MRN: the pane says so
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "audit 99999999");
+    feed(&mut s, &mut svc, key(KeyCode::Enter));
+    assert!(s.audit.error.is_some());
+    assert!(screen(&mut s, 120, 40).contains("could not be read"));
+}
