@@ -93,17 +93,17 @@ impl Generator {
         let family = if r.chance(0.04) {
             format!(
                 "{}-{}",
-                FAMILY[r.skewed(FAMILY.len())],
-                FAMILY[r.skewed(FAMILY.len())]
+                names::family()[r.skewed(names::family().len())],
+                names::family()[r.skewed(names::family().len())]
             )
         } else {
-            FAMILY[r.skewed(FAMILY.len())].to_string()
+            names::family()[r.skewed(names::family().len())].to_string()
         };
         let given_list = match sex {
-            Sex::Female => GIVEN_F,
-            Sex::Male => GIVEN_M,
-            _ if r.chance(0.5) => GIVEN_F,
-            _ => GIVEN_M,
+            Sex::Female => names::given_f(),
+            Sex::Male => names::given_m(),
+            _ if r.chance(0.5) => names::given_f(),
+            _ => names::given_m(),
         };
         let given = given_list[r.skewed(given_list.len())].to_string();
         let middle = match r.below(10) {
@@ -118,7 +118,7 @@ impl Generator {
         if sex == Sex::Female && dob.year() < 2000 && r.chance(0.12) {
             previous.push((
                 "previous",
-                FAMILY[r.skewed(FAMILY.len())].to_string(),
+                names::family()[r.skewed(names::family().len())].to_string(),
                 given.clone(),
             ));
         }
@@ -224,7 +224,7 @@ impl Generator {
                 q.address = p.address.clone();
                 q.phone = p.phone.clone();
                 while q.given == p.given {
-                    q.given = GIVEN_F[r.below(GIVEN_F.len())].to_string();
+                    q.given = names::given_f()[r.below(names::given_f().len())].to_string();
                 }
                 "twins"
             }
