@@ -206,16 +206,25 @@ pub struct PatientRow {
 
 /// The rows shown in a result list, in the order of `ids`.
 pub fn rows_by_ids(db: &dyn Sql, ids: &[i64]) -> Result<Vec<PatientRow>, StoreError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        if let Some(r) = db.query_row(
-            "SELECT p.id, p.mrn, p.family, p.given, p.middle, p.dob, p.sex, p.ssn_last4, \
-             (SELECT max(e.admit_at) FROM encounters e WHERE e.patient_id = p.id), \
-             p.restricted OR p.employee OR p.part2, p.deceased \
-             FROM patients p WHERE p.id = ?",
-            params![id],
-        )? {
-            out.push(PatientRow {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement for the whole list (the ids travel as a JSON array), not one per row.
+    let list = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    let rows = db.query(
+        "SELECT p.id, p.mrn, p.family, p.given, p.middle, p.dob, p.sex, p.ssn_last4, \
+         (SELECT max(e.admit_at) FROM encounters e WHERE e.patient_id = p.id), \
+         p.restricted OR p.employee OR p.part2, p.deceased \
+         FROM patients p WHERE p.id IN (SELECT value FROM json_each(?))",
+        params![list],
+    )?;
+    let mut by_id: std::collections::HashMap<i64, PatientRow> = rows
+        .into_iter()
+        .map(|r| {
+            let row = PatientRow {
                 id: r.int(0),
                 mrn: r.text(1),
                 family: r.text(2),
@@ -227,10 +236,11 @@ pub fn rows_by_ids(db: &dyn Sql, ids: &[i64]) -> Result<Vec<PatientRow>, StoreEr
                 last_encounter: r.opt_text(8).map(|s| s.chars().take(10).collect()),
                 restricted: r.flag(9),
                 deceased: r.flag(10),
-            });
-        }
-    }
-    Ok(out)
+            };
+            (row.id, row)
+        })
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// Every name a patient carries, for the search index.
