@@ -519,9 +519,9 @@ fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
     match item.command {
         Command::Run(a) => act(state, a, fx),
         Command::Open(mrn) => open_chart(state, mrn, fx),
-        Command::Audit(mrn) => {
-            state.pane = Pane::Audit;
-            panes::audit::request(state, mrn, fx);
+        c
+        @ (Command::Audit(_) | Command::AuditUser(_) | Command::Alerts | Command::ReviewAlert) => {
+            super::audit_view::run(state, c, fx)
         }
         Command::Theme(name) => {
             let (theme, problems) = Theme::load(&name, &state.config_dir, state.no_color);
