@@ -1,5 +1,5 @@
 //! The Audit pane's other two views: one user's activity (`:audit-user NAME`) and the privacy
-//! officer's queue of alerts (`:alerts`, `:review-alert`). Requests go to the store worker;
+//! officer's queue of alerts (`:alerts`; `r` marks the selected one reviewed). Requests go to the store worker;
 //! the service checks the role (a refused request comes back with its message and is audited).
 
 use ratatui::buffer::Buffer;
@@ -7,7 +7,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Row, Table, Widget};
 
-use super::action::Pane;
+use super::action::{Action, Pane};
+use super::keymap::Mode;
 use super::palette::Command;
 use super::panes;
 use super::state::{Effect, Level, Req, State};
@@ -21,7 +22,6 @@ pub fn run(state: &mut State, c: Command, fx: &mut Vec<Effect>) {
         Command::Audit(mrn) => panes::audit::request(state, mrn, fx),
         Command::AuditUser(name) => request_user(state, name, fx),
         Command::Alerts => request_alerts(state, fx),
-        Command::ReviewAlert => review_selected(state, fx),
         _ => {}
     }
 }
@@ -68,7 +68,7 @@ pub fn review_selected(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(alert) = alert else {
         state.say(
             Level::Warning,
-            "no alert selected: type :alerts, choose one with j/k, then :review-alert",
+            "no alert selected: type :alerts in the Audit pane, choose one with j/k, then r",
         );
         return;
     };
@@ -129,7 +129,11 @@ pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<
         Constraint::Fill(1),
         Constraint::Length(10),
     ];
-    let bottom = format!(" {n} open · j/k choose · :review-alert marks it reviewed ");
+    let key = state
+        .keymap
+        .hint(Mode::Normal, Action::ReviewAlert)
+        .unwrap_or_else(|| ":review_alert".into());
+    let bottom = format!(" {n} open · j/k choose · {key} marks it reviewed ");
     Table::new(rows, widths)
         .header(header)
         .style(t.style(Role::Base))

@@ -19,8 +19,6 @@ pub enum Command {
     AuditUser(String),
     /// The open privacy alerts (the Audit pane).
     Alerts,
-    /// Marks the selected privacy alert reviewed.
-    ReviewAlert,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,11 +62,6 @@ fn fixed_items() -> Vec<Item> {
         label: "alerts".into(),
         desc: "Privacy alerts: restricted records opened, waiting for review".into(),
         command: Command::Alerts,
-    });
-    v.push(Item {
-        label: "review-alert".into(),
-        desc: "Mark the selected privacy alert reviewed".into(),
-        command: Command::ReviewAlert,
     });
     v
 }

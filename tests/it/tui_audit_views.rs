@@ -1,5 +1,5 @@
 //! The Audit pane's other views: one user's activity (`:audit-user NAME`) and the privacy
-//! officer's queue (`:alerts`, `:review-alert`).
+//! officer's queue (`:alerts`, `r` to mark one reviewed).
 
 use chartroom::service::{Access, AuditReport, PrivacyAlert};
 use chartroom::store::audit::AuditEntry;
@@ -175,7 +175,7 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
     // choose the second one and mark it reviewed
     update(&mut s, key(KeyCode::Char('j')));
     assert_eq!(s.audit.scroll, 1);
-    let r = one_request(&command(&mut s, "review-alert"));
+    let r = one_request(&update(&mut s, key(KeyCode::Char('r'))));
     let Req::ReviewAlert { id, alert } = r else {
         panic!("{r:?}")
     };
@@ -190,7 +190,7 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
     update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(Vec::new()))));
     assert!(screen(&mut s, 120, 40).contains("No open privacy alerts"));
     // nothing selected: nothing to review
-    assert!(command(&mut s, "review-alert").is_empty());
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
     assert!(matches!(s.status, Some((Level::Warning, _))));
     // the lock clears it
     update(&mut s, Msg::Db(0, Ok(Reply::Done)));
@@ -273,9 +273,7 @@ fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, "alerts");
     feed(&mut s, &mut p, key(KeyCode::Enter));
-    update(&mut s, key(KeyCode::Char(':')));
-    type_offline(&mut s, "review-alert");
-    feed(&mut s, &mut p, key(KeyCode::Enter));
+    feed(&mut s, &mut p, key(KeyCode::Char('r')));
     assert_eq!(s.audit.alerts.as_ref().map(Vec::len), Some(0));
     assert!(p.privacy_alerts(true).unwrap().is_empty());
 }
