@@ -5,7 +5,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Cell, Row, Table, Widget};
+use ratatui::widgets::{
+    Block, BorderType, Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState,
+};
 
 use super::action::{Action, Pane};
 use super::keymap::Mode;
@@ -92,31 +94,25 @@ pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<
     state.page = (inner_h as u16).max(1);
     let sel = state.audit.scroll.min(n - 1);
     let top = (sel + 1).saturating_sub(inner_h.max(1));
-    let reason_w = area.width.saturating_sub(2 + 19 + 12 + 10 + 18 + 9 + 5) as usize;
+    let reason_w = area
+        .width
+        .saturating_sub(2 + 2 + 19 + 12 + 10 + 18 + 10 + 5) as usize;
     let rows: Vec<Row> = list
         .iter()
-        .enumerate()
-        .skip(top)
-        .take(inner_h)
-        .map(|(i, al)| {
+        .map(|al| {
             let at = safe(al.at.get(..19).unwrap_or(&al.at)).replace('T', " ");
             let reviewed = match &al.reviewed_at {
                 Some(r) => safe(r.get(..10).unwrap_or(r)).into_owned(),
                 None => "no".into(),
             };
-            let row = Row::new(vec![
+            Row::new(vec![
                 Cell::from(at),
                 Cell::from(fit(&safe(&al.username), 12)),
                 Cell::from(fit(&safe(&al.mrn), 10)),
                 Cell::from(fit(&safe(&al.kinds), 18)),
                 Cell::from(fit(&safe(&al.reason), reason_w.max(4))),
                 Cell::from(reviewed),
-            ]);
-            if i == sel {
-                row.style(t.style(Role::Selection))
-            } else {
-                row
-            }
+            ])
         })
         .collect();
     let header = Row::new(["At (UTC)", "User", "MRN", "Kinds", "Reason", "Reviewed"])
@@ -134,9 +130,15 @@ pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<
         .hint(Mode::Normal, Action::ReviewAlert)
         .unwrap_or_else(|| ":review_alert".into());
     let bottom = format!(" {n} open · j/k choose · {key} marks it reviewed ");
-    Table::new(rows, widths)
+    let mut table_state = TableState::default()
+        .with_offset(top)
+        .with_selected(Some(sel));
+    let table = Table::new(rows, widths)
         .header(header)
         .style(t.style(Role::Base))
+        .row_highlight_style(t.style(Role::Selection))
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always)
         .block(
             Block::bordered()
                 .border_type(BorderType::Rounded)
@@ -146,8 +148,8 @@ pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<
                     t.style(Role::Title),
                 ))
                 .title_bottom(Line::from(bottom).right_aligned()),
-        )
-        .render(area, buf);
+        );
+    StatefulWidget::render(table, area, buf, &mut table_state);
     state.audit.scroll = sel;
     Some(())
 }

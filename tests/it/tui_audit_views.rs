@@ -176,15 +176,38 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
     update(&mut s, key(KeyCode::Char('j')));
     assert_eq!(s.audit.scroll, 1);
     let r = one_request(&update(&mut s, key(KeyCode::Char('r'))));
-    let Req::ReviewAlert { id, alert } = r else {
+    let Req::ReviewAlert { id, alert: chosen } = r else {
         panic!("{r:?}")
     };
-    assert_eq!(alert, 2);
+    assert_eq!(chosen, 2);
     let left: Vec<_> = alerts().into_iter().filter(|a| a.id != 2).collect();
     update(&mut s, Msg::Db(id, Ok(Reply::Alerts(left))));
     assert_eq!(s.audit.alerts.as_ref().unwrap().len(), 2);
     assert_eq!(s.audit.scroll, 1);
     assert!(!screen(&mut s, 120, 40).contains("release request 4411"));
+    // a long queue scrolls with the selection
+    let r = one_request(&command(&mut s, "alerts"));
+    let many: Vec<_> = (1..=60)
+        .map(|i| {
+            alert(
+                i,
+                "2026-11-20T08:01:02Z",
+                "tech",
+                "10000044",
+                "employee",
+                &format!("reason {i}"),
+            )
+        })
+        .collect();
+    update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(many))));
+    update(&mut s, key(KeyCode::Char('G')));
+    let t = screen(&mut s, 120, 40);
+    assert_eq!(s.audit.scroll, 59);
+    assert!(
+        t.contains("▶ 2026-11-20 08:01:02 tech") && t.contains("reason 60"),
+        "{t}"
+    );
+    assert!(!t.contains("reason 1 "), "{t}");
     // an empty queue says so
     let r = one_request(&command(&mut s, "alerts"));
     update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(Vec::new()))));
