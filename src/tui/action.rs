@@ -109,6 +109,8 @@ actions! {
     ScrollDown,
     /// Scroll the chart details up
     ScrollUp,
+    /// Mark the selected privacy alert reviewed (Audit pane, after :alerts)
+    ReviewAlert,
     /// Run the selected command
     Confirm,
 }

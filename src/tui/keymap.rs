@@ -275,6 +275,7 @@ impl Default for Keymap {
         bind(Mode::Normal, &["G", "end"], Bottom);
         bind(Mode::Normal, &["J"], ScrollDown);
         bind(Mode::Normal, &["K"], ScrollUp);
+        bind(Mode::Normal, &["r"], ReviewAlert);
 
         bind(Mode::Search, &["esc"], LeaveField);
         bind(Mode::Search, &["enter"], Open);

@@ -3,6 +3,7 @@
 //! writes the audit row.
 
 pub mod action;
+pub mod audit_view;
 pub mod keymap;
 pub mod lock;
 pub mod palette;

@@ -15,6 +15,10 @@ pub enum Command {
     Open(String),
     /// Who looked at the record with this MRN (the Audit pane).
     Audit(String),
+    /// One user's activity (the Audit pane).
+    AuditUser(String),
+    /// The open privacy alerts (the Audit pane).
+    Alerts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +58,11 @@ fn fixed_items() -> Vec<Item> {
             command: Command::Theme(name.to_string()),
         });
     }
+    v.push(Item {
+        label: "alerts".into(),
+        desc: "Privacy alerts: restricted records opened, waiting for review".into(),
+        command: Command::Alerts,
+    });
     v
 }
 
@@ -69,6 +78,11 @@ pub fn matches(input: &str) -> Vec<Item> {
                 label: format!("open {arg}"),
                 desc: "Open the chart with this MRN".into(),
                 command: Command::Open(arg.to_string()),
+            }),
+            "audit-user" if !arg.is_empty() => out.push(Item {
+                label: format!("audit-user {arg}"),
+                desc: "What this user did (their audit rows)".into(),
+                command: Command::AuditUser(arg.to_string()),
             }),
             "audit" if !arg.is_empty() => out.push(Item {
                 label: format!("audit {arg}"),
@@ -124,6 +138,11 @@ mod tests {
             matches("thm mono")[0].command,
             Command::Theme("monochrome".into())
         );
+        assert_eq!(
+            matches("audit-user roi")[0].command,
+            Command::AuditUser("roi".into())
+        );
+        assert_eq!(matches("alerts")[0].command, Command::Alerts);
         assert!(matches("zzzzqqq").is_empty());
         assert!(matches("").len() > 20);
     }

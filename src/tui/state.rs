@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use ratatui::widgets::{ListState, TableState};
 
 use crate::domain::{Chart, Document};
-use crate::service::{AuditReport, Found, LoginInfo};
+use crate::service::{AuditReport, Found, LoginInfo, PrivacyAlert};
 
 use super::action::Pane;
 use super::keymap::{Keymap, Mode};
@@ -56,6 +56,20 @@ pub enum Req {
         id: u64,
         mrn: String,
     },
+    /// One user's activity (needs ReadAudit).
+    AuditUser {
+        id: u64,
+        name: String,
+    },
+    /// The open privacy alerts (needs ReadAudit).
+    Alerts {
+        id: u64,
+    },
+    /// Marks an alert reviewed; the reply is the open alerts that remain.
+    ReviewAlert {
+        id: u64,
+        alert: i64,
+    },
 }
 
 impl Req {
@@ -66,7 +80,10 @@ impl Req {
             | Req::Document { id, .. }
             | Req::Lock { id }
             | Req::Unlock { id, .. }
-            | Req::Audit { id, .. } => *id,
+            | Req::Audit { id, .. }
+            | Req::AuditUser { id, .. }
+            | Req::Alerts { id }
+            | Req::ReviewAlert { id, .. } => *id,
         }
     }
 }
@@ -84,6 +101,7 @@ pub enum Reply {
     /// Done, nothing to show (lock, unlock).
     Done,
     Audit(Box<AuditReport>),
+    Alerts(Vec<PrivacyAlert>),
 }
 
 /// Who is using which store, once the worker has opened it.
@@ -233,10 +251,15 @@ impl fmt::Debug for LockState {
     }
 }
 
-/// The Audit pane: "who looked at this record".
+/// The Audit pane: "who looked at this record", one user's activity, or the privacy alerts.
 #[derive(Debug, Default)]
 pub struct AuditState {
     pub mrn: Option<String>,
+    /// Set when the pane shows this user's activity (`:audit-user NAME`).
+    pub user: Option<String>,
+    /// True when the pane shows the privacy alerts (`:alerts`).
+    pub show_alerts: bool,
+    pub alerts: Option<Vec<PrivacyAlert>>,
     pub report: Option<AuditReport>,
     pub error: Option<String>,
     pub loading: bool,

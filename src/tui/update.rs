@@ -429,6 +429,7 @@ fn act_here(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
         Action::PageDown | Action::PageUp | Action::Top | Action::Bottom => move_by(state, mode, a),
         Action::ScrollDown => state.chart.scroll = state.chart.scroll.saturating_add(3),
         Action::ScrollUp => state.chart.scroll = state.chart.scroll.saturating_sub(3),
+        Action::ReviewAlert => super::audit_view::review_selected(state, fx),
         Action::PanePatients
         | Action::PaneChart
         | Action::PaneCoding
@@ -519,9 +520,8 @@ fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
     match item.command {
         Command::Run(a) => act(state, a, fx),
         Command::Open(mrn) => open_chart(state, mrn, fx),
-        Command::Audit(mrn) => {
-            state.pane = Pane::Audit;
-            panes::audit::request(state, mrn, fx);
+        c @ (Command::Audit(_) | Command::AuditUser(_) | Command::Alerts) => {
+            super::audit_view::run(state, c, fx)
         }
         Command::Theme(name) => {
             let (theme, problems) = Theme::load(&name, &state.config_dir, state.no_color);

@@ -29,6 +29,12 @@ pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
         Req::Lock { .. } => svc.lock().map(|_| Reply::Done),
         Req::Unlock { password, .. } => svc.unlock(password.0.as_str()).map(|_| Reply::Done),
         Req::Audit { mrn, .. } => svc.audit_patient(mrn).map(|r| Reply::Audit(Box::new(r))),
+        Req::AuditUser { name, .. } => svc.audit_user(name).map(|r| Reply::Audit(Box::new(r))),
+        Req::Alerts { .. } => svc.privacy_alerts(true).map(Reply::Alerts),
+        Req::ReviewAlert { alert, .. } => svc
+            .review_alert(*alert)
+            .and_then(|_| svc.privacy_alerts(true))
+            .map(Reply::Alerts),
     };
     match r {
         Err(ServiceError::Restricted { kinds }) => Ok(Reply::Restricted { kinds }),

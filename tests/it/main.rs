@@ -12,6 +12,7 @@ mod sec_audit;
 mod sec_matrix;
 mod sec_support;
 mod tui_audit;
+mod tui_audit_views;
 mod tui_fixtures;
 mod tui_keys;
 mod tui_lock;

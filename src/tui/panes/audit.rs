@@ -1,6 +1,8 @@
 //! The Audit pane: "who looked at this record", for roles that may read the audit trail
 //! (auditor, privacy officer, administrator). It follows the chart that is open; `:audit MRN`
 //! asks about any record. Other roles see one honest line. Reading it is itself audited.
+//! `:audit-user NAME` and `:alerts` show a user's activity and the privacy alerts instead
+//! (see `tui::audit_view`).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -8,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use crate::domain::{Permission, Role as UserRole, access};
-use crate::tui::state::{Effect, Reply, Req, State};
+use crate::tui::audit_view;
+use crate::tui::state::{Effect, Level, Reply, Req, State};
 use crate::tui::theme::Role;
 use crate::tui::widgets::{fit, safe};
 
@@ -33,6 +36,9 @@ fn open_mrn(state: &State) -> Option<String> {
 
 /// The pane was entered: asks about the open chart unless its report is already shown.
 pub fn enter(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.audit.user.is_some() || state.audit.show_alerts {
+        return;
+    }
     let Some(mrn) = open_mrn(state) else {
         return;
     };
@@ -45,6 +51,12 @@ pub fn enter(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Enter in the pane: asks again (new rows may have been written since).
 pub fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(name) = state.audit.user.clone() {
+        return audit_view::request_user(state, name, fx);
+    }
+    if state.audit.show_alerts {
+        return audit_view::request_alerts(state, fx);
+    }
     if let Some(mrn) = state.audit.mrn.clone().or_else(|| open_mrn(state)) {
         request(state, mrn, fx);
     }
@@ -60,6 +72,9 @@ pub fn request(state: &mut State, mrn: String, fx: &mut Vec<Effect>) {
     a.latest = id;
     a.loading = true;
     a.mrn = Some(mrn.clone());
+    a.user = None;
+    a.show_alerts = false;
+    a.alerts = None;
     a.report = None;
     a.error = None;
     a.scroll = 0;
@@ -73,16 +88,24 @@ pub fn on_reply(state: &mut State, id: u64, reply: &Result<Reply, String>) -> bo
     }
     let a = &mut state.audit;
     a.loading = false;
-    a.scroll = 0;
     match reply {
         Ok(Reply::Audit(r)) => {
+            a.scroll = 0;
             a.report = Some((**r).clone());
+            a.error = None;
+        }
+        Ok(Reply::Alerts(l)) => {
+            a.scroll = a.scroll.min(l.len().saturating_sub(1));
+            a.alerts = Some(l.clone());
             a.error = None;
         }
         Ok(_) => {}
         Err(e) => {
-            a.report = None;
+            let other_view = a.user.is_some() || a.show_alerts;
             a.error = Some(e.clone());
+            if other_view {
+                state.say(Level::Error, crate::text::sanitize(e).into_owned());
+            }
         }
     }
     state.dirty = true;
@@ -91,6 +114,9 @@ pub fn on_reply(state: &mut State, id: u64, reply: &Result<Reply, String>) -> bo
 
 /// Rows in the report (for moving down the list).
 pub fn len(state: &State) -> usize {
+    if state.audit.show_alerts {
+        return state.audit.alerts.as_ref().map(Vec::len).unwrap_or(0);
+    }
     state
         .audit
         .report
@@ -127,33 +153,47 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) {
         ];
         return message(state, " Audit ".into(), lines, area, buf);
     }
+    if state.audit.show_alerts && audit_view::render_alerts(state, area, buf).is_some() {
+        return;
+    }
     let a = &state.audit;
-    let title = match &a.mrn {
-        Some(m) => format!(" Audit · who looked at MRN {} ", safe(m)),
-        None => " Audit · who looked at this record ".into(),
+    let title = match (&a.mrn, &a.user) {
+        _ if a.show_alerts => " Audit · privacy alerts waiting for review ".into(),
+        (_, Some(u)) => audit_view::user_title(u),
+        (Some(m), _) => format!(" Audit · who looked at MRN {} ", safe(m)),
+        (None, None) => " Audit · who looked at this record ".into(),
     };
-    let Some(report) = &a.report else {
+    let Some(report) = a.report.as_ref().filter(|_| !a.show_alerts) else {
         let line = match (&a.error, a.loading, &a.mrn) {
             (Some(e), _, _) => Line::from(Span::styled(
                 format!("The audit trail could not be read: {}", safe(e)),
                 t.style(Role::Error),
             )),
             (None, true, _) => Line::from(Span::styled("Reading…", t.style(Role::Muted))),
+            _ if a.show_alerts => Line::from("No open privacy alerts: nothing waits for review."),
             _ => Line::from(
-                "Open a chart (Patients, Enter) to see who looked at it, or type :audit MRN.",
+                "Open a chart (Patients, Enter) to see who looked at it, or type :audit MRN, \
+                 :audit-user NAME (what a user did) or :alerts (the privacy queue).",
             ),
         };
         return message(state, title, vec![line], area, buf);
     };
     if report.entries.is_empty() {
-        let line = Line::from("No audit rows for this record.");
+        let line = Line::from(if a.user.is_some() {
+            "No audit rows for this user."
+        } else {
+            "No audit rows for this record."
+        });
         return message(state, title, vec![line], area, buf);
     }
     let n = report.entries.len();
     let inner_h = area.height.saturating_sub(3) as usize;
     state.page = (inner_h as u16).max(1);
     let scroll = a.scroll.min(n.saturating_sub(inner_h.max(1)));
-    let origin_w = area.width.saturating_sub(2 + 20 + 14 + 16 + 9 + 4) as usize;
+    // One user's activity: the second column says what they touched, not who they are.
+    let by_user = a.user.is_some();
+    let who_w: u16 = if by_user { 18 } else { 14 };
+    let origin_w = area.width.saturating_sub(2 + 20 + who_w + 16 + 9 + 4) as usize;
     let rows: Vec<Row> = report
         .entries
         .iter()
@@ -172,15 +212,20 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) {
             let origin = e.origin.as_deref().map(safe).unwrap_or_default();
             Row::new(vec![
                 Cell::from(at),
-                Cell::from(fit(&safe(&e.username), 14)),
+                Cell::from(if by_user {
+                    fit(&safe(e.object.as_deref().unwrap_or("")), 18)
+                } else {
+                    fit(&safe(&e.username), 14)
+                }),
                 Cell::from(fit(&safe(&e.action), 16)),
                 outcome,
                 Cell::from(fit(&origin, origin_w.max(4))),
             ])
         })
         .collect();
+    let who = if by_user { "Object" } else { "User" };
     let header =
-        Row::new(["At (UTC)", "User", "Action", "Outcome", "Origin"]).style(t.style(Role::Header));
+        Row::new(["At (UTC)", who, "Action", "Outcome", "Origin"]).style(t.style(Role::Header));
     let more = if n > inner_h {
         format!(
             " rows {}–{} of {n} · j/k ",
@@ -192,7 +237,7 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) {
     };
     let widths = [
         Constraint::Length(19),
-        Constraint::Length(14),
+        Constraint::Length(who_w),
         Constraint::Length(16),
         Constraint::Length(8),
         Constraint::Fill(1),

@@ -1,0 +1,302 @@
+//! The Audit pane's other views: one user's activity (`:audit-user NAME`) and the privacy
+//! officer's queue (`:alerts`, `r` to mark one reviewed).
+
+use chartroom::service::{Access, AuditReport, PrivacyAlert};
+use chartroom::store::audit::AuditEntry;
+use chartroom::tui::state::{Level, Msg, Reply, Req};
+use chartroom::tui::{Effect, Pane, State, update};
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+
+use super::sec_support::{as_user, restricted_patient, store};
+use super::tui_support::*;
+
+fn entry(id: i64, at: &str, action: &str, object: &str, outcome: &str) -> AuditEntry {
+    AuditEntry {
+        id,
+        at: at.into(),
+        username: "roi".into(),
+        os_login: Some("roi".into()),
+        origin: Some("ssh 10.0.0.9 40022".into()),
+        action: action.into(),
+        patient_id: Some(1),
+        object: Some(object.into()),
+        outcome: outcome.into(),
+        detail: None,
+    }
+}
+
+fn user_report() -> AuditReport {
+    AuditReport {
+        subject: "user:roi".into(),
+        entries: vec![
+            entry(1, "2026-11-22T08:59:01Z", "login", "session", "ok"),
+            entry(
+                2,
+                "2026-11-22T09:00:00Z",
+                "chart_open",
+                "patient:10000002",
+                "reason_required",
+            ),
+            entry(
+                3,
+                "2026-11-22T09:00:12Z",
+                "break_glass",
+                "patient:10000002",
+                "ok",
+            ),
+            entry(
+                4,
+                "2026-11-22T09:00:12Z",
+                "chart_open",
+                "patient:10000002",
+                "ok",
+            ),
+            entry(
+                5,
+                "2026-11-22T09:04:40Z",
+                "document_open",
+                "document:77",
+                "ok",
+            ),
+        ],
+    }
+}
+
+fn alert(id: i64, at: &str, user: &str, mrn: &str, kinds: &str, reason: &str) -> PrivacyAlert {
+    PrivacyAlert {
+        id,
+        at: at.into(),
+        username: user.into(),
+        mrn: mrn.into(),
+        kinds: kinds.into(),
+        action: "chart_open".into(),
+        reason: reason.into(),
+        audit_id: id * 10,
+        reviewed_at: None,
+        reviewed_by: None,
+    }
+}
+
+fn alerts() -> Vec<PrivacyAlert> {
+    vec![
+        alert(
+            3,
+            "2026-11-25T16:45:31Z",
+            "tech",
+            "10000044",
+            "employee",
+            "\u{1b}[31mcoding query from Dr. Patel",
+        ),
+        alert(
+            2,
+            "2026-11-22T09:00:12Z",
+            "roi",
+            "10000002",
+            "restricted",
+            "release request 4411",
+        ),
+        alert(
+            1,
+            "2026-11-20T08:01:02Z",
+            "coder",
+            "10000016",
+            "restricted,part2",
+            "DNFC query, account 55120",
+        ),
+    ]
+}
+
+fn signed_in(role: &str) -> State {
+    let mut s = state("default");
+    s.session.as_mut().unwrap().role = role.into();
+    update(&mut s, key(KeyCode::Esc));
+    s
+}
+
+/// Types a palette command and runs it; returns the effects.
+fn command(s: &mut State, text: &str) -> Vec<Effect> {
+    update(s, key(KeyCode::Char(':')));
+    type_offline(s, text);
+    update(s, key(KeyCode::Enter))
+}
+
+fn one_request(e: &[Effect]) -> Req {
+    match e {
+        [Effect::Request(r)] => r.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_auditor_sees_what_a_user_did() {
+    let mut s = signed_in("auditor");
+    let r = one_request(&command(&mut s, "audit-user roi"));
+    let Req::AuditUser { id, name } = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(name, "roi");
+    assert_eq!(s.pane, Pane::Audit);
+    assert!(screen(&mut s, 120, 40).contains("Reading"));
+    update(
+        &mut s,
+        Msg::Db(id, Ok(Reply::Audit(Box::new(user_report())))),
+    );
+    let t = screen(&mut s, 120, 40);
+    assert!(t.contains("activity of user roi"), "{t}");
+    assert_snapshot!("audit_user_120x40", t);
+    // leaving and coming back keeps the view; Enter asks again about the same user
+    update(&mut s, key(KeyCode::Char('1')));
+    update(&mut s, key(KeyCode::Esc));
+    assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
+    let r = one_request(&update(&mut s, key(KeyCode::Enter)));
+    assert!(
+        matches!(r, Req::AuditUser { ref name, .. } if name == "roi"),
+        "{r:?}"
+    );
+    // `:audit MRN` goes back to the record view
+    let r = one_request(&command(&mut s, "audit 10000002"));
+    assert!(matches!(r, Req::Audit { .. }), "{r:?}");
+    assert!(s.audit.user.is_none());
+}
+
+#[test]
+fn a_privacy_officer_sees_and_reviews_the_alerts() {
+    let mut s = signed_in("privacy_officer");
+    let r = one_request(&command(&mut s, "alerts"));
+    let Req::Alerts { id } = r else {
+        panic!("{r:?}")
+    };
+    update(&mut s, Msg::Db(id, Ok(Reply::Alerts(alerts()))));
+    let t = screen(&mut s, 120, 40);
+    assert!(!t.contains('\u{1b}'));
+    assert!(t.contains("release request 4411"), "{t}");
+    assert_snapshot!("audit_alerts_120x40", t);
+    // choose the second one and mark it reviewed
+    update(&mut s, key(KeyCode::Char('j')));
+    assert_eq!(s.audit.scroll, 1);
+    let r = one_request(&update(&mut s, key(KeyCode::Char('r'))));
+    let Req::ReviewAlert { id, alert: chosen } = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(chosen, 2);
+    let left: Vec<_> = alerts().into_iter().filter(|a| a.id != 2).collect();
+    update(&mut s, Msg::Db(id, Ok(Reply::Alerts(left))));
+    assert_eq!(s.audit.alerts.as_ref().unwrap().len(), 2);
+    assert_eq!(s.audit.scroll, 1);
+    assert!(!screen(&mut s, 120, 40).contains("release request 4411"));
+    // a long queue scrolls with the selection
+    let r = one_request(&command(&mut s, "alerts"));
+    let many: Vec<_> = (1..=60)
+        .map(|i| {
+            alert(
+                i,
+                "2026-11-20T08:01:02Z",
+                "tech",
+                "10000044",
+                "employee",
+                &format!("reason {i}"),
+            )
+        })
+        .collect();
+    update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(many))));
+    update(&mut s, key(KeyCode::Char('G')));
+    let t = screen(&mut s, 120, 40);
+    assert_eq!(s.audit.scroll, 59);
+    assert!(
+        t.contains("▶ 2026-11-20 08:01:02 tech") && t.contains("reason 60"),
+        "{t}"
+    );
+    assert!(!t.contains("reason 1 "), "{t}");
+    // an empty queue says so
+    let r = one_request(&command(&mut s, "alerts"));
+    update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(Vec::new()))));
+    assert!(screen(&mut s, 120, 40).contains("No open privacy alerts"));
+    // nothing selected: nothing to review
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert!(matches!(s.status, Some((Level::Warning, _))));
+    // the lock clears it
+    update(&mut s, Msg::Db(0, Ok(Reply::Done)));
+    update(&mut s, alt('l'));
+    assert!(s.audit.alerts.is_none() && !s.audit.show_alerts);
+}
+
+#[test]
+fn a_refusal_from_the_service_is_shown() {
+    let mut s = signed_in("technician");
+    let r = one_request(&command(&mut s, "alerts"));
+    let msg =
+        "your role (technician) may not read the audit trail; ask your supervisor if you need to";
+    update(&mut s, Msg::Db(r.id(), Err(msg.into())));
+    assert!(matches!(&s.status, Some((Level::Error, m)) if m == msg));
+    let t = screen(&mut s, 120, 40);
+    assert!(t.contains("your role may not read the audit trail"), "{t}");
+}
+
+#[test]
+fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
+    let dir = super::common::tmp();
+    let db = store(dir.path());
+    let (mrn, _) = restricted_patient(&db);
+    as_user(&db, "tech")
+        .show_with(
+            &mrn,
+            &Access::BreakGlass {
+                reason: "release request 4411".into(),
+            },
+        )
+        .expect("glass broken");
+
+    // the technician may not see the queue: the service says why
+    let mut tech = as_user(&db, "tech");
+    let (session, _) = chartroom::tui::worker::begin(&mut tech).unwrap();
+    let mut s = state("default");
+    update(&mut s, Msg::Ready(Ok(session)));
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "alerts");
+    feed(&mut s, &mut tech, key(KeyCode::Enter));
+    assert!(
+        matches!(&s.status, Some((Level::Error, m)) if m.contains("may not")),
+        "{:?}",
+        s.status
+    );
+    assert!(s.audit.alerts.is_none());
+
+    // the privacy officer sees it, then the technician's activity, then reviews it
+    let mut p = as_user(&db, "privacy");
+    let (session, _) = chartroom::tui::worker::begin(&mut p).unwrap();
+    assert_eq!(session.role, "privacy_officer");
+    let mut s = state("default");
+    update(&mut s, Msg::Ready(Ok(session)));
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "alerts");
+    feed(&mut s, &mut p, key(KeyCode::Enter));
+    let list = s.audit.alerts.clone().expect("alerts");
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        (list[0].username.as_str(), list[0].mrn.as_str()),
+        ("tech", mrn.as_str())
+    );
+    let t = screen(&mut s, 120, 40);
+    assert!(
+        t.contains("release request 4411") && t.contains(&mrn),
+        "{t}"
+    );
+
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "audit-user tech");
+    feed(&mut s, &mut p, key(KeyCode::Enter));
+    let r = s.audit.report.as_ref().expect("a report");
+    assert_eq!(r.subject, "user:tech");
+    assert!(r.entries.iter().any(|e| e.action == "break_glass"), "{r:?}");
+    assert!(screen(&mut s, 120, 40).contains("break_glass"));
+
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "alerts");
+    feed(&mut s, &mut p, key(KeyCode::Enter));
+    feed(&mut s, &mut p, key(KeyCode::Char('r')));
+    assert_eq!(s.audit.alerts.as_ref().map(Vec::len), Some(0));
+    assert!(p.privacy_alerts(true).unwrap().is_empty());
+}
