@@ -80,11 +80,13 @@ pub fn within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     osa_within(a, b, max)
 }
 
-/// How many edits a typed word of this length may carry and still match.
+/// How many edits a typed word of this length may carry and still match: none for one letter
+/// (an initial), one up to seven letters (short names such as Li, Wu, Jo are common; their typo
+/// matches rank below exact and prefix ones), two for longer words.
 pub fn allowed_edits(len: usize) -> usize {
     match len {
-        0..=2 => 0,
-        3..=7 => 1,
+        0..=1 => 0,
+        2..=7 => 1,
         _ => 2,
     }
 }
