@@ -220,18 +220,7 @@ pub fn reopen_document(state: &mut State, fx: &mut Vec<Effect>) {
         return;
     };
     state.chart.docs.select(Some(i));
-    let id = state.next_id();
-    state.chart.doc = Some(super::state::DocView {
-        doc_id,
-        loading: true,
-        latest: id,
-        ..Default::default()
-    });
-    fx.push(Effect::Request(Req::Document {
-        id,
-        doc_id,
-        reason: None,
-    }));
+    state.request_document(doc_id, fx);
 }
 
 /// Whether a message is about input (a key or a paste): it resets the idle clock.

@@ -409,3 +409,21 @@ impl State {
 pub fn iso_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
+
+impl State {
+    /// Opens the document view for `doc_id` and asks the store worker for its text.
+    pub fn request_document(&mut self, doc_id: i64, fx: &mut Vec<Effect>) {
+        let id = self.next_id();
+        self.chart.doc = Some(DocView {
+            doc_id,
+            loading: true,
+            latest: id,
+            ..Default::default()
+        });
+        fx.push(Effect::Request(Req::Document {
+            id,
+            doc_id,
+            reason: None,
+        }));
+    }
+}

@@ -457,18 +457,7 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
                 .and_then(|c| state.chart.docs.selected().and_then(|i| c.documents.get(i)))
                 .map(|d| d.id);
             if let Some(doc_id) = doc {
-                let id = state.next_id();
-                state.chart.doc = Some(DocView {
-                    doc_id,
-                    loading: true,
-                    latest: id,
-                    ..Default::default()
-                });
-                fx.push(Effect::Request(Req::Document {
-                    id,
-                    doc_id,
-                    reason: None,
-                }));
+                state.request_document(doc_id, fx);
             }
         }
         _ => {}
