@@ -17,14 +17,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 
-use chartroom::domain::Mrn;
+use chartroom::domain::{Action, Mrn, Object, Outcome};
 use chartroom::service::{Clock, Service, demo, identity};
-use chartroom::store::{self, OpenMode, SqliteDb, audit::AuditEvent};
+use chartroom::store::{self, Durability, OpenMode, SqliteDb, Tx, audit::AuditEvent};
 
 const VERIFY_ROWS: i64 = 200_000;
 
 fn plain_mrn(db: &SqliteDb) -> String {
-    use chartroom::store::Sql;
     db.query_row(
         "SELECT mrn FROM patients WHERE restricted = 0 AND employee = 0 AND part2 = 0 ORDER BY id LIMIT 1",
         &[],
@@ -32,6 +31,11 @@ fn plain_mrn(db: &SqliteDb) -> String {
     .expect("query")
     .expect("a patient")
     .text(0)
+    .expect("text")
+}
+
+fn open(path: &Path) -> SqliteDb {
+    store::open_file(path, OpenMode::Existing, None).expect("open")
 }
 
 fn chart_without_audit(db: &SqliteDb, mrn: &Mrn) {
@@ -68,20 +72,28 @@ fn setup_store(dir: &Path) -> (std::path::PathBuf, String) {
 
 fn setup_trail(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("trail.db");
-    let db = SqliteDb::open(&path, OpenMode::Create).expect("create");
-    store::write_tx(&db, |db| {
+    let db = store::open_file(&path, OpenMode::Create, None).expect("create");
+    store::write_tx(&db, Durability::Full, |db| {
         for i in 0..VERIFY_ROWS {
             let e = AuditEvent {
-                at: "2026-11-26T12:00:00Z".into(),
                 user_id: Some(1 + i % 7),
                 username: "tech".into(),
                 os_login: Some("tech".into()),
                 origin: Some("ssh 10.1.2.3".into()),
-                action: if i % 3 == 0 { "search" } else { "chart_open" },
                 patient_id: Some(i % 5000),
-                object: Some(format!("patient:{}", 10_000_000 + i % 5000)),
-                outcome: "ok",
+                object: Some(Object::Patient(
+                    Mrn::parse(&(10_000_000 + i % 5000).to_string()).expect("mrn"),
+                )),
                 detail: (i % 3 == 0).then(|| "results=12".to_string()),
+                ..AuditEvent::new(
+                    "2026-11-26T12:00:00Z".into(),
+                    if i % 3 == 0 {
+                        Action::Search
+                    } else {
+                        Action::ChartOpen
+                    },
+                    Outcome::Ok,
+                )
             };
             store::audit::append(db, &e)?;
         }
@@ -97,16 +109,10 @@ fn main() {
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .expect("tmp");
     let (path, login) = setup_store(dir.path());
-    let raw = SqliteDb::open(&path, OpenMode::Existing).expect("open");
+    let raw = open(&path);
     let mrn_s = plain_mrn(&raw);
     let mrn = Mrn::parse(&mrn_s).expect("mrn");
-    let mut svc = Service::with_db(
-        Box::new(SqliteDb::open(&path, OpenMode::Existing).expect("open")),
-        Clock::System,
-        &login,
-        "bench".into(),
-    )
-    .expect("service");
+    let mut svc = Service::with_db(Box::new(open(&path)), Clock::System, &login).expect("service");
 
     // Same-run p50/p99, interleaved so both see the same disk and cache state.
     let n = 2_000;
@@ -116,18 +122,19 @@ fn main() {
         Vec::with_capacity(n),
     );
     // For comparison: the same reads plus an audit row committed with synchronous = FULL
-    // (an fsync per chart open), which is what `Service::audit_read` avoids.
+    // (an fsync per chart open), which is what `the relaxed read-audit commit` avoids.
     let full_row = AuditEvent {
-        at: "2026-11-26T12:00:00Z".into(),
         user_id: Some(1),
         username: login.clone(),
         os_login: Some(login.clone()),
         origin: Some("local".into()),
-        action: "chart_open",
         patient_id: Some(1),
-        object: Some(format!("patient:{mrn_s}")),
-        outcome: "ok",
-        detail: None,
+        object: Some(Object::Patient(mrn.clone())),
+        ..AuditEvent::new(
+            "2026-11-26T12:00:00Z".into(),
+            Action::ChartOpen,
+            Outcome::Ok,
+        )
     };
     for _ in 0..50 {
         chart_without_audit(&raw, &mrn);
@@ -142,7 +149,10 @@ fn main() {
         audited.push(t.elapsed());
         let t = Instant::now();
         chart_without_audit(&raw, &mrn);
-        store::write_tx(&raw, |db| store::audit::append(db, &full_row)).expect("full");
+        store::write_tx(&raw, Durability::Full, |db| {
+            store::audit::append(db, &full_row)
+        })
+        .expect("full");
         full.push(t.elapsed());
     }
     let (b50, b99) = (percentile(&mut base, 0.5), percentile(&mut base, 0.99));
@@ -158,7 +168,7 @@ fn main() {
     println!("  audit cost at p50: {:?}", a50.saturating_sub(b50));
 
     let trail = setup_trail(dir.path());
-    let tdb = SqliteDb::open(&trail, OpenMode::Existing).expect("open trail");
+    let tdb = open(&trail);
     let mut best = Duration::MAX;
     for _ in 0..5 {
         let t = Instant::now();

@@ -15,7 +15,7 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 
 use chartroom::search::SearchIndex;
 use chartroom::service::{Clock, Service, demo, identity};
-use chartroom::store::{OpenMode, Sql, SqliteDb};
+use chartroom::store::{self, OpenMode, Sql};
 
 /// Fifty queries as clerks type them: typos, transpositions, partial words, swapped order,
 /// accents typed and not, names with a date of birth.
@@ -115,7 +115,7 @@ fn main() {
         return;
     }
     let path = store_path();
-    let db = SqliteDb::open(&path, OpenMode::Existing).expect("open store");
+    let db = store::open_file(&path, OpenMode::Existing, None).expect("open store");
     let t = Instant::now();
     let ix = SearchIndex::load(&db).expect("vocabulary");
     println!(
@@ -177,7 +177,7 @@ fn main() {
         )
         .expect("names")
         .into_iter()
-        .map(|r| r.text(0))
+        .map(|r| r.text(0).expect("name"))
         .collect();
     let matcher = SkimMatcherV2::default();
     let mut scan_times = Vec::new();
@@ -222,7 +222,7 @@ fn main() {
 
     // Through the service, as the shell and the TUI call it: includes the audit row (its own
     // write transaction, synchronous = FULL).
-    let mut svc = Service::open(&path, Clock::System).expect("service");
+    let mut svc = Service::open(&path.clone().into(), Clock::System).expect("service");
     let mut svc_times = Vec::new();
     for q in QUERIES {
         let t = Instant::now();

@@ -178,7 +178,7 @@ struct Harness {
 impl Harness {
     fn open(db: &std::path::Path) -> Harness {
         let (tx, rx) = mpsc::channel();
-        let worker = Worker::spawn(db.to_path_buf(), Clock::System, tx.clone());
+        let worker = Worker::spawn(db.to_path_buf().into(), Clock::System, tx.clone());
         let mut s = new_state();
         while s.session.is_none() && s.store_error.is_none() {
             turn(&mut s, &rx, None).expect("worker alive");
@@ -282,7 +282,8 @@ fn store(c: &mut Criterion) {
         return;
     }
     // The store's share: Service::find alone (search + rows + audit row), same queries.
-    let mut svc = chartroom::service::Service::open(&db, Clock::System).expect("open store");
+    let mut svc =
+        chartroom::service::Service::open(&db.clone().into(), Clock::System).expect("open store");
     let mut alone = Vec::new();
     let mut slow: Vec<(Duration, String)> = Vec::new();
     for _ in 0..3 {

@@ -25,12 +25,18 @@ fn main() {
 
 /// Opens the screens on the configured store.
 fn screens(cli: &Cli, started: Instant) -> i32 {
-    let db = cli.store_path();
+    let db = match cli.store() {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
+            return e.exit_code();
+        }
+    };
     if !db.exists() {
         eprintln!(
             "chartroom: there is no store at {}; make a practice one with `chartroom demo`, \
              or an empty one with `chartroom init`",
-            chartroom::text::sanitize(&db.display().to_string())
+            chartroom::text::sanitize(&db.to_string())
         );
         return 3;
     }
@@ -42,7 +48,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
     }
     chartroom::secrets::passphrase::set_fd(cli.passphrase_fd);
     // An encrypted store may need a passphrase: unlock it now, while the terminal can prompt.
-    let opened = if chartroom::secrets::is_encrypted(&db) {
+    let opened = if db.as_file().is_some_and(chartroom::secrets::is_encrypted) {
         match chartroom::service::Service::open(&db, Clock::System) {
             Ok(svc) => Some(svc),
             Err(e) => {

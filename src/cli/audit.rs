@@ -1,6 +1,8 @@
 //! `chartroom audit verify|anchor|patient|user` and `chartroom alerts`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use crate::store::Location;
 
 use clap::{Args, Subcommand};
 
@@ -79,7 +81,7 @@ fn print_report(r: &AuditReport, json: bool) {
     }
 }
 
-pub fn run(path: &Path, c: &AuditCmd) -> Outcome {
+pub fn run(path: &Location, c: &AuditCmd) -> Outcome {
     let mut svc = open(path)?;
     match c {
         AuditCmd::Verify { anchors, json } => {
@@ -121,7 +123,7 @@ pub fn run(path: &Path, c: &AuditCmd) -> Outcome {
     }
 }
 
-pub fn alerts(path: &Path, a: &AlertsArgs) -> Outcome {
+pub fn alerts(path: &Location, a: &AlertsArgs) -> Outcome {
     let mut svc = open(path)?;
     if let Some(id) = a.review {
         svc.review_alert(id)?;

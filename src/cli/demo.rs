@@ -6,9 +6,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
-use crate::domain::Role;
-use crate::service::{Clock, ServiceError, demo, identity};
-use crate::store::{self, OpenMode, SqliteDb, StoreError};
+use crate::service::{Clock, NewStoreKey, ServiceError, create_store, demo, identity};
+use crate::store::{Location, StoreError};
 
 use super::Outcome;
 
@@ -46,48 +45,38 @@ pub fn init(path: &Path, a: &InitArgs) -> Outcome {
             path.display()
         )));
     }
-    let login = login()?;
-    let mut recovery = None;
-    let db = if a.encrypt {
-        let (db, rec) = super::key::create(path, &login)?;
-        recovery = Some(rec);
-        db
-    } else {
-        SqliteDb::open(path, OpenMode::Create)?
-    };
-    let now = store::iso_utc(Clock::System.now());
-    store::write_tx(&db, |db| {
-        let id = store::users::insert(
-            db,
-            &login,
-            &format!("{login} (administrator)"),
-            Role::Admin,
-            Some(&login),
-            &now,
-        )?;
-        store::audit::append(
-            db,
-            &store::audit::AuditEvent {
-                at: now.clone(),
-                user_id: Some(id),
-                username: login.clone(),
-                os_login: Some(login.clone()),
-                origin: Some(identity::origin()),
-                action: "store_create",
-                outcome: "ok",
-                ..Default::default()
+    let created = if a.encrypt {
+        let login = login()?;
+        let pass = super::key::new_passphrase(&login)?;
+        let recovery = crate::secrets::slots::recovery_passphrase();
+        let cache = super::key::user_cache();
+        let c = create_store(
+            path,
+            Clock::System,
+            NewStoreKey::Encrypted {
+                pass: &pass,
+                recovery: &recovery,
+                cache: &cache,
             },
-        )
-        .map(|_| ())
-    })?;
+        )?;
+        if let Some(why) = &c.not_cached {
+            eprintln!("Note: {}.", super::safe(why));
+        }
+        println!(
+            "Created an empty store at {}; {} is its administrator.",
+            path.display(),
+            c.admin
+        );
+        super::key::print_recovery(path, &recovery);
+        return Ok(0);
+    } else {
+        create_store(path, Clock::System, NewStoreKey::Plain)?
+    };
     println!(
         "Created an empty store at {}; {} is its administrator.",
         path.display(),
-        login
+        created.admin
     );
-    if let Some(rec) = recovery {
-        super::key::print_recovery(path, &rec);
-    }
     Ok(0)
 }
 
@@ -95,7 +84,7 @@ pub fn init(path: &Path, a: &InitArgs) -> Outcome {
 pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
     if path.exists() {
         // Open it once to make sure it is a chartroom store we can use.
-        SqliteDb::open(path, OpenMode::Existing)?;
+        crate::service::setup_probe(&Location::File(path.to_path_buf()))?;
         eprintln!("Using the demo store already at {}.", path.display());
         return Ok(false);
     }

@@ -1,6 +1,6 @@
 //! `chartroom find`: ranked patients from the shell.
 
-use std::path::Path;
+use crate::store::Location;
 
 use clap::Args;
 
@@ -24,7 +24,7 @@ pub struct FindArgs {
     pub json: bool,
 }
 
-pub fn run(path: &Path, a: &FindArgs) -> Outcome {
+pub fn run(path: &Location, a: &FindArgs) -> Outcome {
     let query = a.query.join(" ");
     if crate::search::query::parse(&query).is_empty() {
         return Err(ServiceError::Usage(

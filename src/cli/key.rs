@@ -86,7 +86,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             Ok(0)
         }
         KeyCmd::AddSlot { user } => {
-            let (svc, info) = keys::open_service(path, Clock::System)?;
+            let (mut svc, info) = keys::open_service(path, Clock::System)?;
             let info = info.ok_or(SecretError::KeyNeeded)?;
             let pass = passphrase::read_new(&format!("New key passphrase for {}: ", safe(user)))?;
             svc.add_key_slot(path, &info.key, user, &pass, KdfParams::default())?;
@@ -94,7 +94,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             Ok(0)
         }
         KeyCmd::RemoveSlot { user } => {
-            let (svc, _) = keys::open_service(path, Clock::System)?;
+            let (mut svc, _) = keys::open_service(path, Clock::System)?;
             svc.remove_key_slot(path, user)?;
             println!(
                 "The key slot of {} is gone. Run `chartroom key rotate` so an old copy of the key stops working.",
@@ -103,7 +103,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             Ok(0)
         }
         KeyCmd::Rotate => {
-            let (svc, info) = keys::open_service(path, Clock::System)?;
+            let (mut svc, info) = keys::open_service(path, Clock::System)?;
             let info = info.ok_or(SecretError::KeyNeeded)?;
             let cache = Cache::open(Pin::from_env());
             svc.rotate_key(path, &info.key, &cache)?;
@@ -118,7 +118,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             Ok(0)
         }
         KeyCmd::Slots => {
-            let (svc, _) = keys::open_service(path, Clock::System)?;
+            let (mut svc, _) = keys::open_service(path, Clock::System)?;
             for (id, user, kind) in svc.key_slots(path)? {
                 let what = match kind {
                     SlotKind::User => format!("user {}", safe(user.as_deref().unwrap_or("?"))),
@@ -131,38 +131,17 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
     }
 }
 
-/// Makes an encrypted store for `init --encrypt`: asks for the administrator's new passphrase
-/// and makes a recovery passphrase. Returns the open store and the recovery passphrase.
-pub fn create(
-    path: &Path,
-    login: &str,
-) -> Result<(crate::store::SqliteDb, zeroize::Zeroizing<String>), ServiceError> {
-    let pass = passphrase::read_new(&format!(
+/// Asks for the administrator's new key passphrase (for `init --encrypt`).
+pub fn new_passphrase(login: &str) -> Result<zeroize::Zeroizing<String>, ServiceError> {
+    Ok(passphrase::read_new(&format!(
         "New key passphrase for {} (at least 8 characters): ",
         safe(login)
-    ))?;
-    let recovery = crate::secrets::slots::recovery_passphrase();
-    let cache = Cache::open(Pin::from_env());
-    let k = keys::create_encrypted(
-        path,
-        login,
-        login,
-        &pass,
-        &recovery,
-        KdfParams::default(),
-        &cache,
-    )?;
-    if k.cached_in.is_none() {
-        eprintln!(
-            "Note: {}.",
-            safe(
-                k.not_cached_why
-                    .as_deref()
-                    .unwrap_or("the key is not kept in an OS keyring")
-            )
-        );
-    }
-    Ok((k.db, recovery))
+    ))?)
+}
+
+/// The OS keyrings this login may cache a store key in.
+pub fn user_cache() -> Cache {
+    Cache::open(Pin::from_env())
 }
 
 /// Prints the recovery passphrase once, with what to do with it.

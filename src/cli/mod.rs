@@ -9,11 +9,12 @@ mod show;
 mod site;
 mod user;
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
 use crate::service::{Clock, Service, ServiceError};
+use crate::store::{Location, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,9 +28,10 @@ use crate::service::{Clock, Service, ServiceError};
                   changed the record first."
 )]
 pub struct Cli {
-    /// The store to use (default: CHARTROOM_DB, else chartroom.db in your data folder).
+    /// The store to use: a file path (default: CHARTROOM_DB, else chartroom.db in your data
+    /// folder).
     #[arg(long, global = true, env = "CHARTROOM_DB", value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    pub db: Option<String>,
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
@@ -77,9 +79,22 @@ pub enum Command {
 }
 
 impl Cli {
-    pub fn store_path(&self) -> PathBuf {
-        self.db.clone().unwrap_or_else(crate::config::default_store)
+    /// Where the store is: `--db`, else `CHARTROOM_DB`, else the data folder's file.
+    pub fn store(&self) -> Result<Location, ServiceError> {
+        match &self.db {
+            Some(s) => Ok(Location::parse(s)?),
+            None => Ok(Location::File(crate::config::default_store())),
+        }
     }
+}
+
+/// The file of a local store, for the commands that only work on one (init, demo, key).
+pub(crate) fn file(loc: &Location) -> Result<&Path, ServiceError> {
+    loc.as_file().ok_or_else(|| {
+        ServiceError::Usage(format!(
+            "this command works on a store file on this machine, not on a server ({loc})"
+        ))
+    })
 }
 
 /// What a command ended with: an exit code (0 when all went well).
@@ -87,12 +102,12 @@ pub type Outcome = Result<i32, ServiceError>;
 
 /// Runs a parsed command. `None` (no command) is handled by the caller (the screens).
 pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
-    let path = cli.store_path();
+    let path = cli.store()?;
     crate::secrets::passphrase::set_fd(cli.passphrase_fd);
     match cmd {
-        Command::Init(a) => demo::init(&path, a),
-        Command::Key(c) => key::run(&path, c),
-        Command::Demo(a) => demo::demo(&path, a).map(|_| 0),
+        Command::Init(a) => demo::init(file(&path)?, a),
+        Command::Key(c) => key::run(file(&path)?, c),
+        Command::Demo(a) => demo::demo(file(&path)?, a).map(|_| 0),
         Command::Patient(c) => patient::run(&path, c),
         Command::Find(a) => find::run(&path, a),
         Command::Show(a) => show::run(&path, a),
@@ -101,7 +116,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Audit(c) => audit::run(&path, c),
         Command::Alerts(a) => audit::alerts(&path, a),
         Command::Check => {
-            let svc = open(&path)?;
+            let mut svc = open(&path)?;
             let problems = svc.check()?;
             if problems.is_empty() {
                 println!("The store is sound: no problems found.");
@@ -117,8 +132,13 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
     }
 }
 
-pub(crate) fn open(path: &std::path::Path) -> Result<Service, ServiceError> {
-    Service::open(path, Clock::System)
+pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
+    if !loc.exists() {
+        return Err(
+            StoreError::NoStore(loc.as_file().unwrap_or(Path::new("")).to_path_buf()).into(),
+        );
+    }
+    Service::open(loc, Clock::System)
 }
 
 /// Prints text from the store on a terminal safely.

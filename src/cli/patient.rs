@@ -1,6 +1,6 @@
 //! `chartroom patient add`.
 
-use std::path::Path;
+use crate::store::Location;
 
 use clap::{Args, Subcommand};
 
@@ -46,7 +46,7 @@ pub struct AddArgs {
     pub json: bool,
 }
 
-pub fn run(path: &Path, c: &PatientCmd) -> Outcome {
+pub fn run(path: &Location, c: &PatientCmd) -> Outcome {
     let PatientCmd::Add(a) = c;
     let input = PatientInput {
         mrn: a.mrn.clone(),

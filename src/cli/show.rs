@@ -1,6 +1,6 @@
 //! `chartroom show`: one chart, on the shell.
 
-use std::path::Path;
+use crate::store::Location;
 
 use clap::Args;
 
@@ -26,7 +26,7 @@ pub struct ShowArgs {
     pub reveal_ssn: bool,
 }
 
-pub fn run(path: &Path, a: &ShowArgs) -> Outcome {
+pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
     let mut svc = open(path)?;
     let access = match &a.reason {
         Some(r) => Access::BreakGlass { reason: r.clone() },

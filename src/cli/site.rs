@@ -1,6 +1,6 @@
 //! `chartroom site show|set`: site policy in the store, administrators only.
 
-use std::path::Path;
+use crate::store::Location;
 
 use clap::Subcommand;
 
@@ -18,7 +18,7 @@ pub enum SiteCmd {
     Set { key: String, value: String },
 }
 
-pub fn run(path: &Path, c: &SiteCmd) -> Outcome {
+pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
     let mut svc = open(path)?;
     match c {
         SiteCmd::Show { json } => {

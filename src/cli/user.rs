@@ -1,9 +1,9 @@
 //! `chartroom user add|list|disable|enable|unlock|role|passwd|set-idle|link-patient`.
 
+use crate::store::Location;
 use std::io::Read;
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
-use std::path::Path;
 
 use clap::{Args, Subcommand};
 
@@ -130,7 +130,7 @@ impl SecretSource {
     }
 }
 
-pub fn run(path: &Path, c: &UserCmd) -> Outcome {
+pub fn run(path: &Location, c: &UserCmd) -> Outcome {
     let mut svc = open(path)?;
     match c {
         UserCmd::Add(a) => {

@@ -5,46 +5,16 @@ use std::sync::OnceLock;
 use chrono::{Duration, NaiveDate};
 
 use crate::domain::Sex;
+use crate::domain::bulk::{BulkDocument, BulkEncounter, CodeTitle};
 
-use super::SynthPatient;
 use super::names::CLINICIANS;
 use super::rng::Rng;
-
-#[derive(Debug, Clone)]
-pub struct SynthEncounter {
-    pub account: String,
-    pub kind: &'static str,
-    pub admit: String,
-    pub discharge: Option<String>,
-    pub attending: &'static str,
-    pub service: &'static str,
-    pub disposition: Option<&'static str>,
-    pub coded: bool,
-    /// (index into `demo_codes()`, POA indicator)
-    pub dx: Vec<(usize, Option<&'static str>)>,
-    pub px: Vec<usize>,
-    pub docs: Vec<SynthDoc>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SynthDoc {
-    pub doc_type: &'static str,
-    pub title: &'static str,
-    pub author: &'static str,
-    pub service_date: String,
-    pub status: &'static str,
-    pub signed_at: Option<String>,
-    pub body: String,
-    pub part2: bool,
-    pub psychotherapy: bool,
-}
-
-type CodeRow = (&'static str, &'static str, &'static str);
+use crate::domain::bulk::BulkPatient;
 
 /// (system, code, title) of the codes the demo uses, from `fixtures/demo_codes.tsv`;
 /// diagnoses first.
-pub fn demo_codes() -> &'static [CodeRow] {
-    static CODES: OnceLock<Vec<CodeRow>> = OnceLock::new();
+pub fn demo_codes() -> &'static [CodeTitle] {
+    static CODES: OnceLock<Vec<CodeTitle>> = OnceLock::new();
     CODES.get_or_init(|| {
         include_str!("../../fixtures/demo_codes.tsv")
             .lines()
@@ -91,9 +61,9 @@ fn window() -> (NaiveDate, i64) {
 
 pub(super) fn encounters(
     r: &mut Rng,
-    p: &SynthPatient,
+    p: &BulkPatient,
     next_account: &mut u64,
-) -> Vec<SynthEncounter> {
+) -> Vec<BulkEncounter> {
     let codes = code_counts();
     let mut roll = r.below(100);
     let mut n = 1;
@@ -167,7 +137,7 @@ pub(super) fn encounters(
             }
         }
         let docs = documents(r, kind, admit_day, discharge_day, attending, !px.is_empty());
-        out.push(SynthEncounter {
+        out.push(BulkEncounter {
             account: format!("A{}", *next_account),
             kind,
             admit,
@@ -176,8 +146,11 @@ pub(super) fn encounters(
             service,
             disposition: (kind == "inpatient").then(|| *r.pick(DISPOSITIONS)),
             coded,
-            dx,
-            px,
+            dx: dx
+                .into_iter()
+                .map(|(c, poa)| (demo_codes()[c].1, poa))
+                .collect(),
+            px: px.into_iter().map(|c| demo_codes()[c].1).collect(),
             docs,
         });
     }
@@ -227,7 +200,7 @@ fn documents(
     discharge: NaiveDate,
     attending: &'static str,
     operated: bool,
-) -> Vec<SynthDoc> {
+) -> Vec<BulkDocument> {
     let mut plan: Vec<(&'static str, &'static str, NaiveDate)> = Vec::new();
     match kind {
         "inpatient" | "observation" => {
@@ -264,7 +237,7 @@ fn documents(
                 r.pick(NOTE_LINES),
                 r.pick(NOTE_LINES)
             );
-            SynthDoc {
+            BulkDocument {
                 doc_type,
                 title,
                 author: attending,

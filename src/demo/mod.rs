@@ -13,33 +13,10 @@ use chrono::{Datelike, Duration, NaiveDate};
 use crate::domain::{PatientFlags, Sex};
 use crate::search::fold::patient_tokens;
 
-pub use clinical::{SynthDoc, SynthEncounter, demo_codes};
+use crate::domain::bulk::BulkPatient;
+pub use clinical::demo_codes;
 use names::*;
 use rng::Rng;
-
-/// One synthetic patient with everything on their chart.
-#[derive(Debug, Clone)]
-pub struct SynthPatient {
-    pub mrn: String,
-    pub family: String,
-    pub given: String,
-    pub middle: Option<String>,
-    pub suffix: Option<String>,
-    pub dob: NaiveDate,
-    pub sex: Sex,
-    pub ssn: Option<String>,
-    pub address: String,
-    pub city: &'static str,
-    pub state: &'static str,
-    pub postal_code: String,
-    pub phone: Option<String>,
-    pub flags: PatientFlags,
-    /// (kind, family, given): previous legal names and aliases.
-    pub previous: Vec<(&'static str, String, String)>,
-    pub encounters: Vec<SynthEncounter>,
-    /// The folded search tokens of every name the patient has had.
-    pub tokens: Vec<String>,
-}
 
 /// A line of the answer key: two MRNs that are (or are not) the same person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +34,7 @@ pub struct Generator {
     emitted: usize,
     next_mrn: u64,
     next_account: u64,
-    pending: VecDeque<SynthPatient>,
+    pending: VecDeque<BulkPatient>,
     pub key: Vec<KeyPair>,
 }
 
@@ -83,7 +60,7 @@ impl Generator {
         (self.next_mrn - 1).to_string()
     }
 
-    fn person(&mut self, r: &mut Rng) -> SynthPatient {
+    fn person(&mut self, r: &mut Rng) -> BulkPatient {
         let sex = match r.below(100) {
             0 => Sex::Unknown,
             1 => Sex::Other,
@@ -129,7 +106,7 @@ impl Generator {
                 given_list[r.below(given_list.len())].to_string(),
             ));
         }
-        let mut p = SynthPatient {
+        let mut p = BulkPatient {
             mrn: self.mrn(),
             family,
             given,
@@ -162,13 +139,13 @@ impl Generator {
         p
     }
 
-    fn clinical(&mut self, r: &mut Rng, p: &mut SynthPatient) {
+    fn clinical(&mut self, r: &mut Rng, p: &mut BulkPatient) {
         let start = self.next_account;
         p.encounters = clinical::encounters(r, p, &mut self.next_account);
         debug_assert!(self.next_account >= start);
     }
 
-    fn finish(mut p: SynthPatient) -> SynthPatient {
+    fn finish(mut p: BulkPatient) -> BulkPatient {
         let mut fields: Vec<&str> = vec![&p.family, &p.given];
         fields.extend(p.middle.as_deref());
         for (_, f, g) in &p.previous {
@@ -180,7 +157,7 @@ impl Generator {
     }
 
     /// A second registration of the same person, made with a clerk's typical mistake.
-    fn duplicate_of(&mut self, r: &mut Rng, p: &SynthPatient) -> (SynthPatient, &'static str) {
+    fn duplicate_of(&mut self, r: &mut Rng, p: &BulkPatient) -> (BulkPatient, &'static str) {
         let mut q = p.clone();
         q.mrn = self.mrn();
         q.previous.clear();
@@ -215,7 +192,7 @@ impl Generator {
     }
 
     /// Two different people who look alike: the cases a matcher must not merge.
-    fn look_alike(&mut self, r: &mut Rng, p: &mut SynthPatient) -> (SynthPatient, &'static str) {
+    fn look_alike(&mut self, r: &mut Rng, p: &mut BulkPatient) -> (BulkPatient, &'static str) {
         let mut q = self.person(r);
         let reason = match r.below(4) {
             0 => {
@@ -255,9 +232,9 @@ impl Generator {
 }
 
 impl Iterator for Generator {
-    type Item = SynthPatient;
+    type Item = BulkPatient;
 
-    fn next(&mut self) -> Option<SynthPatient> {
+    fn next(&mut self) -> Option<BulkPatient> {
         if self.emitted >= self.total {
             return None;
         }

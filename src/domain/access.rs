@@ -55,10 +55,20 @@ pub enum Permission {
     ManageUsers,
     /// Clear a lock left by five wrong passwords (a supervisor's job, as well as the admin's).
     UnlockUsers,
+    /// Open a restricted, employee or Part 2 record with a reason (break the glass).
+    BreakGlass,
+    /// Load code-set releases (ICD-10, the site's CPT file).
+    ImportCodes,
+    /// Final-code an encounter (it leaves the DNFC worklist).
+    FinalizeCoding,
+    /// Accept or deny a patient's request to amend their record (45 CFR 164.526).
+    DecideAmendments,
+    /// Sign documents as their author (42 CFR 482.24(c)(1)); the author check still applies.
+    SignDocuments,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 16] = [
         Permission::Search,
         Permission::ViewChart,
         Permission::ViewDocument,
@@ -70,7 +80,39 @@ impl Permission {
         Permission::ReadAudit,
         Permission::ManageUsers,
         Permission::UnlockUsers,
+        Permission::BreakGlass,
+        Permission::ImportCodes,
+        Permission::FinalizeCoding,
+        Permission::DecideAmendments,
+        Permission::SignDocuments,
     ];
+
+    /// The name kept in the store and typed at `chartroom site permissions`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Search => "search",
+            Permission::ViewChart => "view_chart",
+            Permission::ViewDocument => "view_document",
+            Permission::Edit => "edit",
+            Permission::Code => "code",
+            Permission::Release => "release",
+            Permission::Merge => "merge",
+            Permission::RevealSsn => "reveal_ssn",
+            Permission::ReadAudit => "read_audit",
+            Permission::ManageUsers => "manage_users",
+            Permission::UnlockUsers => "unlock_users",
+            Permission::BreakGlass => "break_glass",
+            Permission::ImportCodes => "import_codes",
+            Permission::FinalizeCoding => "finalize_coding",
+            Permission::DecideAmendments => "decide_amendments",
+            Permission::SignDocuments => "sign_documents",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Permission> {
+        let s = s.trim().replace('-', "_");
+        Permission::ALL.into_iter().find(|p| p.as_str() == s)
+    }
 }
 
 impl Permission {
@@ -87,17 +129,31 @@ impl Permission {
             Permission::ReadAudit => "read the audit trail",
             Permission::ManageUsers => "manage users and site settings",
             Permission::UnlockUsers => "unlock locked user accounts",
+            Permission::BreakGlass => "open restricted records with a reason",
+            Permission::ImportCodes => "import code sets",
+            Permission::FinalizeCoding => "final-code encounters",
+            Permission::DecideAmendments => "accept or deny amendment requests",
+            Permission::SignDocuments => "sign documents as their author",
         }
     }
 }
 
-/// The permission matrix (minimum necessary, 45 CFR 164.514(d): workforce access limited by role).
-pub fn allows(role: Role, p: Permission) -> bool {
+/// The default permission matrix (minimum necessary, 45 CFR 164.514(d): workforce access
+/// limited by role). It seeds the store's `role_permissions` table, which a site edits with
+/// `chartroom site permissions`; decisions are always made from the store's table, read at
+/// each access, never from this function.
+pub fn default_allows(role: Role, p: Permission) -> bool {
     use Permission::*;
     match role {
-        Role::Technician => matches!(p, Search | ViewChart | ViewDocument | Edit),
-        Role::Coder => matches!(p, Search | ViewChart | ViewDocument | Code),
-        Role::RoiSpecialist => matches!(p, Search | ViewChart | ViewDocument | Release | RevealSsn),
+        Role::Technician => matches!(p, Search | ViewChart | ViewDocument | Edit | BreakGlass),
+        Role::Coder => matches!(
+            p,
+            Search | ViewChart | ViewDocument | Code | FinalizeCoding | BreakGlass
+        ),
+        Role::RoiSpecialist => matches!(
+            p,
+            Search | ViewChart | ViewDocument | Release | RevealSsn | BreakGlass
+        ),
         Role::Supervisor => matches!(
             p,
             Search
@@ -109,10 +165,21 @@ pub fn allows(role: Role, p: Permission) -> bool {
                 | Merge
                 | RevealSsn
                 | UnlockUsers
+                | BreakGlass
+                | ImportCodes
+                | FinalizeCoding
+                | DecideAmendments
         ),
-        Role::PrivacyOfficer => {
-            matches!(p, Search | ViewChart | ViewDocument | RevealSsn | ReadAudit)
-        }
+        Role::PrivacyOfficer => matches!(
+            p,
+            Search
+                | ViewChart
+                | ViewDocument
+                | RevealSsn
+                | ReadAudit
+                | BreakGlass
+                | DecideAmendments
+        ),
         Role::Auditor => matches!(p, Search | ReadAudit),
         // The site's administrator holds every permission; every use is still audited.
         Role::Admin => true,

@@ -1,12 +1,15 @@
 //! Pure types and rules of the records department. No I/O, no SQL, no terminal.
 
 pub mod access;
+pub mod audit;
+pub mod bulk;
 pub mod date;
 pub mod ident;
 pub mod patient;
 pub mod policy;
 
 pub use access::{Permission, Role};
+pub use audit::{Action, Object, Outcome};
 pub use date::{DateQuery, parse_date, parse_date_query};
 pub use ident::{Mrn, Phone, Sex, Ssn};
 pub use patient::{

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::sync_channel;
 
-use crate::demo::{Generator, KeyPair};
-use crate::domain::Role;
-use crate::store::{self, OpenMode, SqliteDb, StoreError, bulk};
+use crate::demo::{Generator, KeyPair, demo_codes};
+use crate::domain::{Action, Outcome, Role};
+use crate::store::{self, OpenMode, StoreError, bulk};
 
 use super::{Clock, Result, ServiceError};
 
@@ -102,9 +102,9 @@ fn build_into(
     stop: &AtomicBool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(DemoReport, Vec<KeyPair>)> {
-    let db = SqliteDb::open(tmp, OpenMode::Create)?;
+    let db = store::open_file(tmp, OpenMode::Create, None)?;
     let now = store::iso_utc(clock.now());
-    let (tx, rx) = sync_channel::<Vec<crate::demo::SynthPatient>>(8);
+    let (tx, rx) = sync_channel::<Vec<crate::domain::bulk::BulkPatient>>(8);
     let producer = std::thread::spawn(move || {
         let mut g = Generator::new(patients, seed);
         loop {
@@ -116,7 +116,7 @@ fn build_into(
         g.key
     });
     let indexes = bulk::begin(&db)?;
-    let loaded = bulk::load(&db, rx, &now, stop, progress);
+    let loaded = bulk::load(&db, rx, demo_codes(), &now, stop, progress);
     let key = producer.join().unwrap_or_default();
     let stats = loaded.map_err(|e| match e {
         bulk::BulkError::Interrupted => ServiceError::Interrupted,
@@ -143,15 +143,12 @@ fn build_into(
     store::audit::append(
         &db,
         &store::audit::AuditEvent {
-            at: now.clone(),
             user_id: Some(admin_id),
             username: os_login.to_string(),
             os_login: Some(os_login.to_string()),
             origin: Some(super::identity::origin()),
-            action: "demo_import",
-            outcome: "ok",
             detail: Some(format!("patients={} seed={seed}", stats.patients)),
-            ..Default::default()
+            ..store::audit::AuditEvent::new(now.clone(), Action::DemoImport, Outcome::Ok)
         },
     )?;
     bulk::finish(&db, &indexes)?;

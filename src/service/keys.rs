@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
-use crate::domain::Permission;
+use crate::domain::{Action, Object, Permission};
 use crate::secrets::keyring::{Cache, Kind, Pin, account_for};
 use crate::secrets::slots::{KdfParams, KeyFile, Slot, SlotKind, normalise_recovery};
 use crate::secrets::{DataKey, SecretError, is_encrypted, key_file_path, passphrase};
-use crate::store::{self, OpenMode, Sql, SqliteDb, StoreError};
+use crate::store::{self, OpenMode, SqliteDb, StoreError, Tx};
 use zeroize::Zeroizing;
 
+use super::entry::Op;
 use super::{Clock, Result, Service, ServiceError, identity};
 
 /// Where the key of an opened store came from.
@@ -35,12 +36,16 @@ pub struct KeyedDb {
 
 /// The site's `credential_store` setting; a missing row is `auto`, an unknown value or an
 /// unreadable table `prompt` (fail closed). `site set` can validate values with [`Pin::parse`].
-pub fn site_pin(db: &dyn Sql) -> Pin {
+pub fn site_pin(db: &dyn Tx) -> Pin {
     match db.query_row(
         "SELECT value FROM site_settings WHERE key = 'credential_store'",
         &[],
     ) {
-        Ok(Some(r)) => Pin::parse(&r.text(0)).unwrap_or(Pin::Prompt),
+        Ok(Some(r)) => r
+            .text(0)
+            .ok()
+            .and_then(|v| Pin::parse(&v))
+            .unwrap_or(Pin::Prompt),
         Ok(None) => Pin::Auto,
         Err(_) => Pin::Prompt,
     }
@@ -76,7 +81,7 @@ fn open_inner(path: &Path, cache: &Cache, ask: bool, asker: Asker<'_>) -> Result
     }
     let account = account_for(path);
     if !ask && let Some((kind, k)) = cache.lookup(&account) {
-        match SqliteDb::open_keyed(path, OpenMode::Existing, &k) {
+        match store::open_file(path, OpenMode::Existing, Some(&k)) {
             Ok(db) => return Ok(settle(db, k, KeySource::Cache(kind), cache, &account)),
             // A stale cache entry (the store was re-keyed elsewhere): drop it and ask.
             Err(StoreError::Encrypted(_)) => {
@@ -100,7 +105,7 @@ fn open_inner(path: &Path, cache: &Cache, ask: bool, asker: Asker<'_>) -> Result
         other => other?,
     };
     for k in keys {
-        match SqliteDb::open_keyed(path, OpenMode::Existing, &k) {
+        match store::open_file(path, OpenMode::Existing, Some(&k)) {
             Ok(db) => {
                 let mut kf = kf;
                 if kf.settle_pending(&k) {
@@ -187,7 +192,7 @@ pub fn create_encrypted(
         &key,
     )?);
     kf.save(&kpath)?;
-    let db = match SqliteDb::open_keyed(path, OpenMode::Create, &key) {
+    let db = match store::open_file(path, OpenMode::Create, Some(&key)) {
         Ok(db) => db,
         Err(e) => {
             for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -219,14 +224,11 @@ pub fn open_service(path: &Path, clock: Clock) -> Result<(Service, Option<KeyedI
             cached_in: k.cached_in,
             not_cached_why: k.not_cached_why,
         };
-        let svc = Service::with_db(Box::new(k.db), clock, &login, path.display().to_string())?;
+        let svc = Service::with_db(Box::new(k.db), clock, &login)?;
         Ok((svc, Some(info)))
     } else {
-        let db = SqliteDb::open(path, OpenMode::Existing)?;
-        Ok((
-            Service::with_db(Box::new(db), clock, &login, path.display().to_string())?,
-            None,
-        ))
+        let db = store::open_file(path, OpenMode::Existing, None)?;
+        Ok((Service::with_db(Box::new(db), clock, &login)?, None))
     }
 }
 
@@ -244,72 +246,64 @@ pub fn lock(path: &Path) -> usize {
 }
 
 impl Service {
-    fn key_audit(
-        &self,
-        action: &'static str,
-        object: Option<String>,
-        detail: Option<String>,
-    ) -> Result<()> {
-        let mut e = self.event(action, None, "ok");
-        e.object = object;
-        e.detail = detail;
-        self.audit(&e)
-    }
-
-    /// Adds (or replaces) `username`'s key slot, opened by `pass`. Administrators only.
+    /// Adds (or replaces) `username`'s key slot, opened by `pass`. Administrators only; the
+    /// key file is rewritten outside the store, so a `started` row comes first.
     pub fn add_key_slot(
-        &self,
+        &mut self,
         store_path: &Path,
         key: &DataKey,
         username: &str,
         pass: &str,
         params: KdfParams,
     ) -> Result<()> {
-        self.require(Permission::ManageUsers, "key_slot_add", None)?;
         let user = store::users::by_username(self.db(), username)?
             .ok_or_else(|| ServiceError::NotFound(format!("the chartroom user \"{username}\"")))?;
-        let kpath = key_file_path(store_path);
-        let mut kf = KeyFile::load(&kpath)?;
-        let slot = Slot::create(
-            &kf.store_id,
-            SlotKind::User,
-            Some(&user.username),
-            user.os_login.as_deref(),
-            pass.as_bytes(),
-            params,
-            key,
-        )?;
-        kf.slots.retain(|s| s.id != slot.id);
-        let id = slot.id.clone();
-        kf.slots.push(slot);
-        kf.save(&kpath)?;
-        self.key_audit("key_slot_add", Some(format!("key_slot:{id}")), None)
+        let object = Some(Object::KeySlot(format!("user:{}", user.username)));
+        self.run_outside(Action::KeySlotAdd, Permission::ManageUsers, object, |_| {
+            let kpath = key_file_path(store_path);
+            let mut kf = KeyFile::load(&kpath)?;
+            let slot = Slot::create(
+                &kf.store_id,
+                SlotKind::User,
+                Some(&user.username),
+                user.os_login.as_deref(),
+                pass.as_bytes(),
+                params,
+                key,
+            )?;
+            kf.slots.retain(|s| s.id != slot.id);
+            kf.slots.push(slot);
+            kf.save(&kpath)?;
+            Ok(())
+        })
     }
 
     /// Removes `username`'s key slot. The recovery slot and the last user slot stay.
-    pub fn remove_key_slot(&self, store_path: &Path, username: &str) -> Result<()> {
-        self.require(Permission::ManageUsers, "key_slot_remove", None)?;
-        let kpath = key_file_path(store_path);
-        let mut kf = KeyFile::load(&kpath)?;
+    /// Afterwards run `chartroom key rotate` so a copy of the old key cannot open the store.
+    pub fn remove_key_slot(&mut self, store_path: &Path, username: &str) -> Result<()> {
         let id = format!("user:{username}");
-        if !kf.slots.iter().any(|s| s.id == id) {
-            return Err(ServiceError::NotFound(format!(
-                "a key slot for \"{username}\""
-            )));
-        }
-        if kf.slots.iter().filter(|s| s.kind == SlotKind::User).count() < 2 {
-            return Err(ServiceError::Usage(
-                "that is the last user key slot; add another first".into(),
-            ));
-        }
-        kf.slots.retain(|s| s.id != id);
-        kf.save(&kpath)?;
-        self.key_audit(
-            "key_slot_remove",
-            Some(format!("key_slot:{id}")),
-            Some(
-                "run `chartroom key rotate` so a copy of the old key cannot open the store".into(),
-            ),
+        let object = Some(Object::KeySlot(id.clone()));
+        self.run_outside(
+            Action::KeySlotRemove,
+            Permission::ManageUsers,
+            object,
+            |_| {
+                let kpath = key_file_path(store_path);
+                let mut kf = KeyFile::load(&kpath)?;
+                if !kf.slots.iter().any(|s| s.id == id) {
+                    return Err(ServiceError::NotFound(format!(
+                        "a key slot for \"{username}\""
+                    )));
+                }
+                if kf.slots.iter().filter(|s| s.kind == SlotKind::User).count() < 2 {
+                    return Err(ServiceError::Usage(
+                        "that is the last user key slot; add another first".into(),
+                    ));
+                }
+                kf.slots.retain(|s| s.id != id);
+                kf.save(&kpath)?;
+                Ok(())
+            },
         )
     }
 
@@ -317,50 +311,60 @@ impl Service {
     /// passphrase needed: slots are sealed to their public halves). The next slots are
     /// written beside the current ones first, so a crash half-way leaves a store that opens.
     /// `cache` is where to replace the cached key (narrowed here by the site's pin).
-    pub fn rotate_key(&self, store_path: &Path, old: &DataKey, cache: &Cache) -> Result<DataKey> {
-        self.require(Permission::ManageUsers, "key_rotate", None)?;
-        let kpath = key_file_path(store_path);
-        let mut kf = KeyFile::load(&kpath)?;
-        let new = DataKey::random();
-        kf.pending = kf
-            .slots
-            .iter()
-            .map(|s| s.reseal(&kf.store_id, &new))
-            .collect::<std::result::Result<_, _>>()?;
-        kf.pending_check = Some(kf.key_check(&new));
-        kf.save(&kpath)?;
-        if let Err(e) = store::rekey(self.db(), &new) {
-            kf.pending.clear();
-            kf.pending_check = None;
+    pub fn rotate_key(
+        &mut self,
+        store_path: &Path,
+        old: &DataKey,
+        cache: &Cache,
+    ) -> Result<DataKey> {
+        self.run_outside(Action::KeyRotate, Permission::ManageUsers, None, |svc| {
+            let kpath = key_file_path(store_path);
+            let mut kf = KeyFile::load(&kpath)?;
+            let new = DataKey::random();
+            kf.pending = kf
+                .slots
+                .iter()
+                .map(|s| s.reseal(&kf.store_id, &new))
+                .collect::<std::result::Result<_, _>>()?;
+            kf.pending_check = Some(kf.key_check(&new));
             kf.save(&kpath)?;
-            return Err(e.into());
-        }
-        // The new key must open the file and the old one must not, before the old slots go.
-        SqliteDb::open_keyed(store_path, OpenMode::Existing, &new)?;
-        if SqliteDb::open_keyed(store_path, OpenMode::Existing, old).is_ok() {
-            return Err(StoreError::Other(
-                "the old key still opens the store after re-keying".into(),
-            )
-            .into());
-        }
-        kf.settle_pending(&new);
-        kf.save(&kpath)?;
-        let n = kf.slots.len();
-        self.key_audit("key_rotate", None, Some(format!("slots={n}")))?;
-        let account = account_for(store_path);
-        cache.forget(&account);
-        let _ = cache.split(site_pin(self.db()), true).put(&account, &new);
-        Ok(new)
+            if let Err(e) = svc.db().rekey(&new) {
+                kf.pending.clear();
+                kf.pending_check = None;
+                kf.save(&kpath)?;
+                return Err(e.into());
+            }
+            // The new key must open the file and the old one must not, before the old slots go.
+            SqliteDb::connect(store_path, OpenMode::Existing, Some(&new))?;
+            if SqliteDb::connect(store_path, OpenMode::Existing, Some(old)).is_ok() {
+                return Err(StoreError::Other(
+                    "the old key still opens the store after re-keying".into(),
+                )
+                .into());
+            }
+            kf.settle_pending(&new);
+            kf.save(&kpath)?;
+            let account = account_for(store_path);
+            cache.forget(&account);
+            let _ = cache.split(site_pin(svc.db()), true).put(&account, &new);
+            Ok(new)
+        })
     }
 
-    /// The slots of the store: (id, user, kind).
-    pub fn key_slots(&self, store_path: &Path) -> Result<Vec<(String, Option<String>, SlotKind)>> {
-        self.require(Permission::ManageUsers, "key_slots", None)?;
-        let kf = KeyFile::load(&key_file_path(store_path))?;
-        Ok(kf
-            .slots
-            .into_iter()
-            .map(|s| (s.id, s.user, s.kind))
-            .collect())
+    /// The slots of the store: (id, user, kind). Administrators; audited.
+    pub fn key_slots(
+        &mut self,
+        store_path: &Path,
+    ) -> Result<Vec<(String, Option<String>, SlotKind)>> {
+        let op = Op::read(Action::KeySlots, Permission::ManageUsers);
+        self.run(op, |cx| {
+            let kf = KeyFile::load(&key_file_path(store_path))?;
+            cx.note.detail = Some(format!("slots={}", kf.slots.len()));
+            Ok(kf
+                .slots
+                .into_iter()
+                .map(|s| (s.id, s.user, s.kind))
+                .collect())
+        })
     }
 }

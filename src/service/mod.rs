@@ -1,30 +1,34 @@
 //! Use-cases shared by the shell commands and the TUI. The only place that pairs an action
-//! with its permission check and its audit row, written in the same transaction as the work.
+//! with its permission check and its audit row: every use case goes through the one audited
+//! entry point in `entry.rs`.
 
 pub mod audit;
 pub mod clock;
 pub mod demo;
+mod entry;
 pub mod identity;
 pub mod keys;
 mod patients;
 mod restricted;
+mod rights;
 mod session;
+mod setup;
 mod site;
 mod users;
 
-pub use audit::{AuditReport, action};
+pub use audit::AuditReport;
 pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
 pub use restricted::{Access, PrivacyAlert};
+pub use rights::Grant;
 pub use session::LoginInfo;
+pub use setup::{Created, NewStoreKey, create_store, probe as setup_probe};
 pub use site::SiteSetting;
 pub use users::NewUser;
 
-use std::path::Path;
-
-use crate::domain::{DomainError, Permission, access};
+use crate::domain::{Action, DomainError, Outcome, Permission};
 use crate::search::SearchIndex;
-use crate::store::{self, OpenMode, Sql, SqliteDb, StoreError, audit::AuditEvent, users::User};
+use crate::store::{self, Location, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
 /// What went wrong, said for a records clerk; each maps to one exit code.
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +83,9 @@ impl ServiceError {
     pub fn exit_code(&self) -> i32 {
         match self {
             ServiceError::NotFound(_) | ServiceError::Store(StoreError::NotFound(_)) => 1,
-            ServiceError::Invalid(_) | ServiceError::Usage(_) => 2,
+            ServiceError::Invalid(_)
+            | ServiceError::Usage(_)
+            | ServiceError::Store(StoreError::BadLocation(_)) => 2,
             ServiceError::Interrupted => 130,
             ServiceError::Store(StoreError::Conflict) => 5,
             ServiceError::Store(StoreError::Duplicate(_)) => 5,
@@ -102,7 +108,8 @@ impl ServiceError {
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
-/// The person acting: their chartroom user, OS login and origin.
+/// The person acting: their chartroom user (as of the last access; rights are read again at
+/// every access), OS login and origin.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub user: User,
@@ -112,38 +119,35 @@ pub struct Actor {
 
 /// An open store with the person using it. One per thread that touches the store.
 pub struct Service {
-    db: Box<dyn Sql + Send>,
+    db: Box<dyn Store>,
     actor: Actor,
     clock: Clock,
     index: Option<SearchIndex>,
-    store_label: String,
     /// Locked after idle time (or at start when the site asks for a password): every
     /// permission check fails until `unlock` succeeds.
     session_locked: bool,
     /// Restricted patients this session has broken the glass for (a reason was given).
     glass: std::collections::HashSet<i64>,
+    /// The typing burst of live searches in progress (see `patients.rs`).
+    burst: Option<patients::Burst>,
 }
 
 impl Service {
-    /// Opens an existing store as the OS login running this process.
-    pub fn open(path: &Path, clock: Clock) -> Result<Self> {
-        // An encrypted store opens with its cached key, else a passphrase (see `keys`).
-        let db = if crate::secrets::is_encrypted(path) {
-            keys::open_encrypted(path)?.db
-        } else {
-            SqliteDb::open(path, OpenMode::Existing)?
+    /// Opens an existing store as the OS login running this process. An encrypted file
+    /// opens with its cached key, else a passphrase (see `keys`).
+    pub fn open(loc: &Location, clock: Clock) -> Result<Self> {
+        let db: Box<dyn Store> = match loc {
+            Location::File(path) if crate::secrets::is_encrypted(path) => {
+                Box::new(keys::open_encrypted(path)?.db)
+            }
+            _ => store::open(loc, OpenMode::Existing)?,
         };
         let login = identity::os_login().ok_or_else(|| ServiceError::UnknownLogin("?".into()))?;
-        Self::with_db(Box::new(db), clock, &login, path.display().to_string())
+        Self::with_db(db, clock, &login)
     }
 
     /// A service over any backend, acting as `os_login`.
-    pub fn with_db(
-        db: Box<dyn Sql + Send>,
-        clock: Clock,
-        os_login: &str,
-        label: String,
-    ) -> Result<Self> {
+    pub fn with_db(db: Box<dyn Store>, clock: Clock, os_login: &str) -> Result<Self> {
         let Some(user) = store::users::by_os_login(db.as_ref(), os_login)? else {
             session::audit_refusal(db.as_ref(), &clock, os_login, None, "unknown_login");
             return Err(ServiceError::UnknownLogin(os_login.to_string()));
@@ -165,9 +169,9 @@ impl Service {
             },
             clock,
             index: None,
-            store_label: label,
             session_locked: false,
             glass: Default::default(),
+            burst: None,
         })
     }
 
@@ -180,67 +184,43 @@ impl Service {
     }
 
     /// The store's path or address, for the status bar.
-    pub fn store_label(&self) -> &str {
-        &self.store_label
+    pub fn store_label(&self) -> String {
+        self.db.location().to_string()
     }
 
-    pub(crate) fn db(&self) -> &dyn Sql {
+    pub fn location(&self) -> &Location {
+        self.db.location()
+    }
+
+    pub(crate) fn db(&self) -> &dyn Store {
         self.db.as_ref()
     }
 
-    fn event(
-        &self,
-        action: &'static str,
-        patient_id: Option<i64>,
-        outcome: &'static str,
-    ) -> AuditEvent {
+    /// What the signed-in user may do now (read from the store, like every check).
+    pub fn permissions(&self) -> Result<Vec<Permission>> {
+        Ok(self.rights()?.permissions)
+    }
+
+    /// An audit event by the acting user, now.
+    fn event(&self, action: Action, patient_id: Option<i64>, outcome: Outcome) -> AuditEvent {
         AuditEvent {
-            at: store::iso_utc(self.clock.now()),
             user_id: Some(self.actor.user.id),
             username: self.actor.user.username.clone(),
             os_login: Some(self.actor.os_login.clone()),
             origin: Some(self.actor.origin.clone()),
-            action,
             patient_id,
-            object: None,
-            outcome,
-            detail: None,
+            ..AuditEvent::new(store::iso_utc(self.clock.now()), action, outcome)
         }
-    }
-
-    /// Checks a permission; a denial is refused and audited.
-    fn require(&self, p: Permission, action: &'static str, patient_id: Option<i64>) -> Result<()> {
-        if self.session_locked {
-            return Err(ServiceError::SessionLocked);
-        }
-        if access::allows(self.actor.user.role, p) {
-            return Ok(());
-        }
-        let mut e = self.event(action, patient_id, "denied");
-        e.detail = Some(format!("needs {p:?}"));
-        store::write_tx(self.db(), |db| store::audit::append(db, &e).map(|_| ()))?;
-        Err(ServiceError::Denied {
-            role: self.actor.user.role.as_str(),
-            what: p.describe(),
-        })
-    }
-
-    /// Writes one audit row in its own transaction. A PHI read whose row cannot be written is
-    /// refused: callers return this error instead of the data (fail closed).
-    fn audit(&self, e: &AuditEvent) -> Result<()> {
-        store::write_tx(self.db(), |db| store::audit::append(db, e).map(|_| ()))
-            .map_err(ServiceError::AuditFailed)
     }
 
     /// SQLite's integrity check plus chartroom's own invariants; empty when all is well.
-    pub fn check(&self) -> Result<Vec<String>> {
-        self.require(Permission::Search, "check", None)?;
-        let mut problems = Vec::new();
-        problems.extend(store::integrity_problems(self.db())?);
-        problems.extend(patients::invariant_problems(self.db())?);
-        let mut e = self.event("check", None, "ok");
-        e.detail = Some(format!("problems={}", problems.len()));
-        self.audit(&e)?;
-        Ok(problems)
+    pub fn check(&mut self) -> Result<Vec<String>> {
+        let op = entry::Op::read(Action::Check, Permission::Search);
+        self.run(op, |cx| {
+            let mut problems = cx.store.integrity_problems()?;
+            problems.extend(patients::invariant_problems(cx.tx)?);
+            cx.note.detail = Some(format!("problems={}", problems.len()));
+            Ok(problems)
+        })
     }
 }

@@ -3,11 +3,11 @@
 use chrono::Datelike;
 use serde::Serialize;
 
-use crate::domain::{Chart, Document, Mrn, NewPatient, PatientInput, Permission};
+use crate::domain::{Action, Chart, Document, Mrn, NewPatient, Object, PatientInput, Permission};
 use crate::search::{SearchIndex, fold};
-use crate::store::{self, Sql, StoreError, patients::PatientRow};
+use crate::store::{self, Tx, patients::PatientRow};
 
-use super::restricted::sensitive_kinds;
+use super::entry::{Op, Subject};
 use super::{Access, Result, Service, ServiceError};
 
 /// One ranked search result.
@@ -25,6 +25,14 @@ pub struct AddOutcome {
     pub likely_duplicates: Vec<PatientRow>,
 }
 
+/// A typing burst of live searches in the screens: one audit row before the first results
+/// are shown, one when the burst ends with how many searches and results it had.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Burst {
+    searches: u64,
+    results: u64,
+}
+
 impl Service {
     fn index(&mut self) -> Result<&SearchIndex> {
         match &mut self.index {
@@ -37,20 +45,55 @@ impl Service {
     /// Ranked patients for a typed query. Audited as the fact and the result count; the query
     /// text is never stored.
     pub fn find(&mut self, query: &str, limit: usize) -> Result<Vec<Found>> {
-        self.require(Permission::Search, "search", None)?;
+        self.search(query, limit, Action::Search, false)
+    }
+
+    /// A search typed live in the screens: the first of a burst writes a `search_burst_open`
+    /// row before its results are returned; the rest write nothing until [`Service::end_burst`]
+    /// (Enter, opening a chart, leaving the box, the lock, a pause) writes the closing row.
+    /// Rights are checked at every call all the same.
+    pub fn find_live(&mut self, query: &str, limit: usize) -> Result<Vec<Found>> {
+        let open = self.burst.is_some();
+        let found = self.search(query, limit, Action::SearchBurstOpen, open)?;
+        let b = self.burst.get_or_insert_with(Burst::default);
+        b.searches += 1;
+        b.results += found.len() as u64;
+        Ok(found)
+    }
+
+    /// Ends the typing burst, if one is open: writes its closing row (searches, results).
+    pub fn end_burst(&mut self) -> Result<()> {
+        let Some(b) = self.burst.take() else {
+            return Ok(());
+        };
+        let mut e = self.event(Action::SearchBurstClose, None, crate::domain::Outcome::Ok);
+        e.detail = Some(format!("searches={} results={}", b.searches, b.results));
+        self.append(store::Durability::Relaxed, &e)
+            .map_err(ServiceError::AuditFailed)?;
+        Ok(())
+    }
+
+    fn search(
+        &mut self,
+        query: &str,
+        limit: usize,
+        action: Action,
+        quiet: bool,
+    ) -> Result<Vec<Found>> {
         self.index()?;
-        let ix = self.index.as_ref().expect("loaded");
-        let db = self.db.as_ref();
-        let found = store::read_tx(db, |db| {
-            Ok(crate::search::rank::find(ix, db, query, limit)?
+        let ix = self.index.take().expect("loaded");
+        let mut op = Op::read(action, Permission::Search);
+        op.quiet = quiet;
+        let r = self.run(op, |cx| {
+            let found = crate::search::rank::find(&ix, cx.tx, query, limit)?
                 .into_iter()
                 .map(|(row, score)| Found { row, score })
-                .collect::<Vec<_>>())
-        })?;
-        let mut e = self.event("search", None, "ok");
-        e.detail = Some(format!("results={}", found.len()));
-        self.audit_read(&e)?;
-        Ok(found)
+                .collect::<Vec<_>>();
+            cx.note.detail = Some(format!("results={}", found.len()));
+            Ok(found)
+        });
+        self.index = Some(ix);
+        r
     }
 
     /// The whole chart of one patient; audited as a chart open. A restricted, employee or
@@ -63,29 +106,26 @@ impl Service {
     /// `service/restricted.rs`). The user's own record is always refused.
     pub fn show_with(&mut self, mrn: &str, access: &Access) -> Result<Chart> {
         let mrn = Mrn::parse(mrn)?;
-        let (patient, encounters, documents) = store::read_tx(self.db(), |db| {
-            let p = store::patients::by_mrn(db, &mrn)?
-                .ok_or_else(|| StoreError::NotFound(format!("the MRN {mrn}")))?;
-            let enc = store::chart::encounters(db, p.id)?;
-            let docs = store::chart::documents(db, p.id)?;
-            Ok((p, enc, docs))
-        })
-        .map_err(not_found)?;
-        self.require(Permission::ViewChart, "chart_open", Some(patient.id))?;
-        let kinds = sensitive_kinds(&patient.flags, false);
-        self.gate(
-            patient.id,
-            &kinds,
-            "chart_open",
-            format!("patient:{}", patient.mrn),
-            access,
-        )?;
-        let ssn_shown = patient.ssn.as_ref().map(|s| s.masked());
-        Ok(Chart {
-            patient,
-            ssn_shown,
-            encounters,
-            documents,
+        self.end_burst()?;
+        let op = Op::read(Action::ChartOpen, Permission::ViewChart)
+            .subject(Subject::Mrn {
+                mrn: &mrn,
+                gate: true,
+            })
+            .access(access);
+        self.run(op, |cx| {
+            cx.note.object = Some(Object::Patient(mrn.clone()));
+            let patient = store::patients::by_mrn(cx.tx, &mrn)?
+                .ok_or_else(|| ServiceError::NotFound(format!("the MRN {mrn}")))?;
+            let encounters = store::chart::encounters(cx.tx, patient.id)?;
+            let documents = store::chart::documents(cx.tx, patient.id)?;
+            let ssn_shown = patient.ssn.as_ref().map(|s| s.masked());
+            Ok(Chart {
+                patient,
+                ssn_shown,
+                encounters,
+                documents,
+            })
         })
     }
 
@@ -97,25 +137,23 @@ impl Service {
     /// One document, with a break-the-glass reason when the patient or the document is
     /// restricted (not needed again once the glass is broken for that patient this session).
     pub fn open_document_with(&mut self, doc_id: i64, access: &Access) -> Result<Document> {
-        let (patient_id, doc) = store::chart::document(self.db(), doc_id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("document {doc_id}")))?;
-        self.require(Permission::ViewDocument, "document_open", Some(patient_id))?;
-        let flags = self.patient_flags(patient_id)?;
-        let kinds = sensitive_kinds(&flags, doc.summary.part2);
-        self.gate(
-            patient_id,
-            &kinds,
-            "document_open",
-            format!("document:{doc_id}"),
-            access,
-        )?;
-        Ok(doc)
+        let op = Op::read(Action::DocumentOpen, Permission::ViewDocument)
+            .subject(Subject::Document(doc_id))
+            .access(access);
+        self.run(op, |cx| {
+            cx.note.object = Some(Object::Document(doc_id));
+            let (_, doc) = store::chart::document(cx.tx, doc_id)?
+                .ok_or_else(|| ServiceError::NotFound(format!("document {doc_id}")))?;
+            Ok(doc)
+        })
     }
 
     /// Registers a patient. A likely duplicate is reported, not refused: the clerk decides.
     pub fn add_patient(&mut self, input: &PatientInput) -> Result<AddOutcome> {
-        self.require(Permission::Edit, "patient_create", None)?;
         let p = NewPatient::from_input(input, self.clock.today())?;
+        if !self.rights()?.allows(Permission::Edit) {
+            return Err(self.deny(Action::PatientCreate, None, Permission::Edit));
+        }
         // The same names (typos and swapped order allowed) with the same date of birth, or
         // with its day and month transposed: the registration errors that make duplicates.
         let mut dates = vec![p.dob];
@@ -141,25 +179,23 @@ impl Service {
                 }
             }
         }
-        let now = store::iso_utc(self.clock.now());
-        let mut e = self.event("patient_create", None, "ok");
-        let mrn = store::write_tx(self.db(), |db| {
+        let op = Op::write(Action::PatientCreate, Permission::Edit);
+        let mrn = self.run(op, |cx| {
             let mrn = match &p.mrn {
                 Some(m) => m.clone(),
-                None => store::patients::next_mrn(db)?,
+                None => store::patients::next_mrn(cx.tx)?,
             };
-            let id = store::patients::insert(db, &p, &mrn, &now)?;
+            let id = store::patients::insert(cx.tx, &p, &mrn, cx.now)?;
             let mut fields = vec![p.family.as_str(), p.given.as_str()];
             fields.extend(p.middle.as_deref());
-            store::search_index::add(db, id, &fold::patient_tokens(fields))?;
-            e.patient_id = Some(id);
-            e.object = Some(format!("patient:{mrn}"));
-            e.detail = Some(
+            store::search_index::add(cx.tx, id, &fold::patient_tokens(fields))?;
+            cx.note.patient_id = Some(id);
+            cx.note.object = Some(Object::Patient(mrn.clone()));
+            cx.note.detail = Some(
                 serde_json::json!({"after": {"mrn": mrn.as_str(), "dob": p.dob.to_string(),
                     "sex": p.sex.code(), "ssn": p.ssn.is_some(), "phone": p.phone.is_some()}})
                 .to_string(),
             );
-            store::audit::append(db, &e)?;
             Ok(mrn)
         })?;
         Ok(AddOutcome {
@@ -169,7 +205,7 @@ impl Service {
     }
 }
 
-fn same_ssn(db: &dyn Sql, digits: &str) -> Result<Vec<i64>> {
+fn same_ssn(db: &dyn Tx, digits: &str) -> Result<Vec<i64>> {
     Ok(db
         .query(
             "SELECT id FROM patients WHERE ssn_last4 = ? AND ssn = ? AND merged_into IS NULL",
@@ -177,18 +213,11 @@ fn same_ssn(db: &dyn Sql, digits: &str) -> Result<Vec<i64>> {
         )?
         .iter()
         .map(|r| r.int(0))
-        .collect())
-}
-
-fn not_found(e: StoreError) -> ServiceError {
-    match e {
-        StoreError::NotFound(w) => ServiceError::NotFound(w),
-        other => ServiceError::Store(other),
-    }
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 /// chartroom's own invariants, beyond SQLite's integrity check.
-pub(super) fn invariant_problems(db: &dyn Sql) -> Result<Vec<String>> {
+pub(super) fn invariant_problems(db: &dyn Tx) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let checks: [(&str, &str); 6] = [
         (
@@ -217,7 +246,7 @@ pub(super) fn invariant_problems(db: &dyn Sql) -> Result<Vec<String>> {
         ),
     ];
     for (sql, what) in checks {
-        let n = db.query_row(sql, &[])?.map(|r| r.int(0)).unwrap_or(0);
+        let n = db.count(sql, &[])?;
         if n > 0 {
             out.push(format!("{n} {what}"));
         }

@@ -2,18 +2,20 @@
 //!
 //! VistA's rule, which records staff expect: a restricted record shows a banner and
 //! "Continue?" defaulting to No; going on needs a reason, every access is logged and the
-//! privacy officer is told. The screens ask; this module enforces: without
-//! `Access::BreakGlass { reason }` the service refuses with `ServiceError::Restricted`, and
-//! with it writes a `break_glass` audit row and a `privacy_alerts` row in the same
-//! transaction as the access itself. A user may never open their own record here.
+//! privacy officer is told. The screens ask; this module enforces, from the entry point
+//! (`entry.rs`): without `Access::BreakGlass { reason }` the service refuses with
+//! `ServiceError::Restricted`; with it (and the break-the-glass grant) it writes a
+//! `break_glass` audit row and a `privacy_alerts` row in the same transaction as the access
+//! row. A user may never open their own record here.
 
 use serde::Serialize;
 
-use crate::domain::{Mrn, PatientFlags, Permission, clean_text};
+use crate::domain::{Action, Mrn, Object, Outcome, PatientFlags, Permission, clean_text};
 use crate::params;
-use crate::store::{self, StoreError};
+use crate::store::{self, Durability, StoreError, Tx, rights::Rights};
 
-use super::{Result, Service, ServiceError, action};
+use super::entry::{Op, Patient, Subject};
+use super::{Result, Service, ServiceError};
 
 /// How a record is being opened.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -55,48 +57,68 @@ pub(crate) fn sensitive_kinds(f: &PatientFlags, part2_document: bool) -> Vec<&'s
     k
 }
 
-impl Service {
-    pub(crate) fn patient_flags(&self, patient_id: i64) -> Result<PatientFlags> {
-        let r = self
-            .db()
-            .query_row(
-                "SELECT restricted, employee, part2, deceased FROM patients WHERE id = ?",
-                params![patient_id],
-            )?
-            .ok_or_else(|| ServiceError::NotFound("the patient".into()))?;
-        Ok(PatientFlags {
-            restricted: r.flag(0),
-            employee: r.flag(1),
-            part2: r.flag(2),
-            deceased: r.flag(3),
-        })
-    }
-
-    /// The last gate before PHI of one patient leaves the service, after the permission
-    /// check: refuses the user's own record, asks for a reason on a restricted one, and
-    /// writes the access's audit row (with the break-the-glass row and alert when needed) in
-    /// one transaction. Fails closed: if the rows cannot be written, nothing is returned.
-    pub(crate) fn gate(
-        &mut self,
+/// What the gate decided for an access that may go on.
+#[derive(Debug, Clone)]
+pub(crate) enum Gate {
+    /// Not a restricted record.
+    Open,
+    /// Restricted, and this session already broke the glass for it.
+    Again,
+    /// Restricted, opened now with a reason: the break-the-glass row and the alert are
+    /// written with the access row.
+    Broken {
         patient_id: i64,
-        kinds: &[&'static str],
-        what: &'static str,
-        object: String,
-        access: &Access,
-    ) -> Result<()> {
-        let mut e = self.event(what, Some(patient_id), "ok");
-        e.object = Some(object);
-        if self.actor.user.patient_id == Some(patient_id) {
-            e.outcome = "denied";
-            e.detail = Some("reason=own_record".into());
-            self.audit(&e)?;
-            return Err(ServiceError::OwnRecord);
+        mrn: Mrn,
+        kinds: String,
+        opening: Action,
+        reason: String,
+    },
+}
+
+impl Gate {
+    /// What the access row's detail says about the gate.
+    pub(crate) fn detail(&self) -> Option<String> {
+        match self {
+            Gate::Open => None,
+            Gate::Again => Some("glass_broken_this_session".into()),
+            Gate::Broken { .. } => Some("break_glass".into()),
         }
-        if kinds.is_empty() || self.glass.contains(&patient_id) {
-            if !kinds.is_empty() {
-                e.detail = Some("glass_broken_this_session".into());
+    }
+}
+
+impl Service {
+    /// The last gate before PHI of one patient leaves the service, after the permission
+    /// check: refuses the user's own record and asks for a reason on a restricted one (both
+    /// refusals audited). Fails closed: a refusal whose row cannot be written is refused.
+    pub(crate) fn gate(
+        &self,
+        rights: &Rights,
+        action: Action,
+        p: &Patient,
+        kinds: &[&'static str],
+        access: &Access,
+    ) -> Result<Gate> {
+        let refuse = |outcome: Outcome, detail: String, err: ServiceError| -> ServiceError {
+            let mut e = self.event(action, Some(p.id), outcome);
+            e.object = Some(Object::Patient(p.mrn.clone()));
+            e.detail = Some(detail);
+            match self.append(Durability::Full, &e) {
+                Ok(_) => err,
+                Err(x) => ServiceError::AuditFailed(x),
             }
-            return self.audit_read(&e);
+        };
+        if rights.user.patient_id == Some(p.id) {
+            return Err(refuse(
+                Outcome::Denied,
+                "reason=own_record".into(),
+                ServiceError::OwnRecord,
+            ));
+        }
+        if kinds.is_empty() {
+            return Ok(Gate::Open);
+        }
+        if self.glass.contains(&p.id) {
+            return Ok(Gate::Again);
         }
         let kinds_s = kinds.join(",");
         let reason = match access {
@@ -109,29 +131,56 @@ impl Service {
             Access::Normal => None,
         };
         let Some(reason) = reason else {
-            e.outcome = "reason_required";
-            e.detail = Some(format!("kinds={kinds_s}"));
-            self.audit(&e)?;
-            return Err(ServiceError::Restricted { kinds: kinds_s });
+            return Err(refuse(
+                Outcome::ReasonRequired,
+                format!("kinds={kinds_s}"),
+                ServiceError::Restricted { kinds: kinds_s },
+            ));
         };
-        let mut glass = self.event(action::BREAK_GLASS, Some(patient_id), "ok");
-        glass.object = e.object.clone();
-        glass.detail = Some(
-            serde_json::json!({"kinds": kinds_s, "opening": what, "reason": reason}).to_string(),
-        );
-        e.detail = Some("break_glass".into());
-        let (uid, uname) = (self.actor.user.id, self.actor.user.username.clone());
-        store::write_tx(self.db(), |db| {
-            let audit_id = store::audit::append(db, &glass)?;
-            db.execute(
-                "INSERT INTO privacy_alerts (at, user_id, username, patient_id, kinds, action, reason, audit_id) \
-                 VALUES (?,?,?,?,?,?,?,?)",
-                params![glass.at.as_str(), uid, uname.as_str(), patient_id, kinds_s.as_str(), what, reason.as_str(), audit_id],
-            )?;
-            store::audit::append(db, &e).map(|_| ())
+        if !rights.allows(Permission::BreakGlass) {
+            return Err(self.deny(action, Some(p.id), Permission::BreakGlass));
+        }
+        Ok(Gate::Broken {
+            patient_id: p.id,
+            mrn: p.mrn.clone(),
+            kinds: kinds_s,
+            opening: action,
+            reason,
         })
-        .map_err(ServiceError::AuditFailed)?;
-        self.glass.insert(patient_id);
+    }
+
+    /// The break-the-glass row and the privacy officer's alert, inside the access's
+    /// transaction (nothing for an ordinary access).
+    pub(crate) fn write_gate_rows(
+        &self,
+        tx: &dyn Tx,
+        gate: &Gate,
+        now: &str,
+    ) -> std::result::Result<(), StoreError> {
+        let Gate::Broken {
+            patient_id,
+            mrn,
+            kinds,
+            opening,
+            reason,
+        } = gate
+        else {
+            return Ok(());
+        };
+        let mut glass = self.event(Action::BreakGlass, Some(*patient_id), Outcome::Ok);
+        glass.at = now.to_string();
+        glass.object = Some(Object::Patient(mrn.clone()));
+        glass.detail = Some(
+            serde_json::json!({"kinds": kinds, "opening": opening.as_str(), "reason": reason})
+                .to_string(),
+        );
+        let audit_id = store::audit::append(tx, &glass)?;
+        let u = &self.actor.user;
+        tx.execute(
+            "INSERT INTO privacy_alerts (at, user_id, username, patient_id, kinds, action, reason, audit_id) \
+             VALUES (?,?,?,?,?,?,?,?)",
+            params![now, u.id, u.username.as_str(), *patient_id, kinds.as_str(), opening.as_str(), reason.as_str(), audit_id],
+        )?;
         Ok(())
     }
 
@@ -149,77 +198,74 @@ impl Service {
 
     pub fn reveal_ssn_with(&mut self, mrn: &str, access: &Access) -> Result<Option<String>> {
         let mrn = Mrn::parse(mrn)?;
-        let p = store::patients::by_mrn(self.db(), &mrn)?
-            .ok_or_else(|| ServiceError::NotFound("that MRN".into()))?;
-        self.require(Permission::RevealSsn, action::SSN_REVEAL, Some(p.id))?;
-        let kinds = sensitive_kinds(&p.flags, false);
-        self.gate(
-            p.id,
-            &kinds,
-            action::SSN_REVEAL,
-            format!("patient:{mrn}"),
-            access,
-        )?;
-        Ok(p.ssn.as_ref().map(|s| s.formatted()))
+        let op = Op::read(Action::SsnReveal, Permission::RevealSsn)
+            .subject(Subject::Mrn {
+                mrn: &mrn,
+                gate: true,
+            })
+            .access(access);
+        self.run(op, |cx| {
+            cx.note.object = Some(Object::Patient(mrn.clone()));
+            let p = store::patients::by_mrn(cx.tx, &mrn)?
+                .ok_or_else(|| ServiceError::NotFound("that MRN".into()))?;
+            Ok(p.ssn.as_ref().map(|s| s.formatted()))
+        })
     }
 
     /// The privacy officer's queue: break-the-glass accesses, newest first (`open_only`: not
     /// yet reviewed). Reading it is audited.
     pub fn privacy_alerts(&mut self, open_only: bool) -> Result<Vec<PrivacyAlert>> {
-        self.require(Permission::ReadAudit, action::ALERTS_READ, None)?;
-        let sql = format!(
-            "SELECT a.id, a.at, a.username, p.mrn, a.kinds, a.action, a.reason, a.audit_id, a.reviewed_at, \
-             a.reviewed_by FROM privacy_alerts a JOIN patients p ON p.id = a.patient_id {} ORDER BY a.id DESC",
-            if open_only {
-                "WHERE a.reviewed_at IS NULL"
-            } else {
-                ""
-            }
-        );
-        let alerts: Vec<PrivacyAlert> = self
-            .db()
-            .query(&sql, &[])?
-            .into_iter()
-            .map(|r| PrivacyAlert {
-                id: r.int(0),
-                at: r.text(1),
-                username: r.text(2),
-                mrn: r.text(3),
-                kinds: r.text(4),
-                action: r.text(5),
-                reason: r.text(6),
-                audit_id: r.int(7),
-                reviewed_at: r.opt_text(8),
-                reviewed_by: r.opt_text(9),
-            })
-            .collect();
-        let mut e = self.event(action::ALERTS_READ, None, "ok");
-        e.detail = Some(format!("results={}", alerts.len()));
-        self.audit(&e)?;
-        Ok(alerts)
+        let op = Op::read(Action::AlertsRead, Permission::ReadAudit);
+        self.run(op, |cx| {
+            let sql = format!(
+                "SELECT a.id, a.at, a.username, p.mrn, a.kinds, a.action, a.reason, a.audit_id, \
+                 a.reviewed_at, a.reviewed_by FROM privacy_alerts a JOIN patients p ON p.id = a.patient_id \
+                 {} ORDER BY a.id DESC",
+                if open_only {
+                    "WHERE a.reviewed_at IS NULL"
+                } else {
+                    ""
+                }
+            );
+            let alerts = cx
+                .tx
+                .query(&sql, &[])?
+                .into_iter()
+                .map(|r| {
+                    Ok(PrivacyAlert {
+                        id: r.int(0)?,
+                        at: r.text(1)?,
+                        username: r.text(2)?,
+                        mrn: r.text(3)?,
+                        kinds: r.text(4)?,
+                        action: r.text(5)?,
+                        reason: r.text(6)?,
+                        audit_id: r.int(7)?,
+                        reviewed_at: r.opt_text(8)?,
+                        reviewed_by: r.opt_text(9)?,
+                    })
+                })
+                .collect::<std::result::Result<Vec<_>, StoreError>>()?;
+            cx.note.detail = Some(format!("results={}", alerts.len()));
+            Ok(alerts)
+        })
     }
 
     /// Marks an alert reviewed (audited).
     pub fn review_alert(&mut self, id: i64) -> Result<()> {
-        self.require(Permission::ReadAudit, action::ALERT_REVIEW, None)?;
-        let now = store::iso_utc(self.clock.now());
-        let mut e = self.event(action::ALERT_REVIEW, None, "ok");
-        e.object = Some(format!("alert:{id}"));
+        let op = Op::write(Action::AlertReview, Permission::ReadAudit);
         let name = self.actor.user.username.clone();
-        store::write_tx(self.db(), |db| {
-            let n = db.execute(
+        self.run(op, |cx| {
+            cx.note.object = Some(Object::Alert(id));
+            let n = cx.tx.execute(
                 "UPDATE privacy_alerts SET reviewed_at = ?, reviewed_by = ?, version = version + 1 \
                  WHERE id = ? AND reviewed_at IS NULL",
-                params![now.as_str(), name.as_str(), id],
+                params![cx.now, name.as_str(), id],
             )?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("an open alert {id}")));
+            if n.rows == 0 {
+                return Err(ServiceError::NotFound(format!("an open alert {id}")));
             }
-            store::audit::append(db, &e).map(|_| ())
-        })
-        .map_err(|e| match e {
-            StoreError::NotFound(w) => ServiceError::NotFound(w),
-            o => ServiceError::Store(o),
+            Ok(())
         })
     }
 }

@@ -8,9 +8,11 @@
 use serde::Serialize;
 
 use crate::domain::policy::{self, MAX_FAILED_UNLOCKS, SiteKey};
-use crate::store::{self, Sql, audit::AuditEvent, users::Change, users::User};
+use crate::domain::{Action, Object, Outcome};
+use crate::store::{self, Durability, Store, audit::AuditEvent, users::Change, users::User};
 
-use super::{Clock, Result, Service, ServiceError, action, identity, users::verify_password};
+use super::entry::{Kind, Need, Op};
+use super::{Clock, Result, Service, ServiceError, identity, users::verify_password};
 
 /// What the screens need to know when a session starts.
 #[derive(Debug, Clone, Serialize)]
@@ -27,36 +29,39 @@ pub struct LoginInfo {
 /// Records a refused login (unmapped, disabled or locked OS login) if the store lets us;
 /// a failure to write it never hides the refusal itself.
 pub(super) fn audit_refusal(
-    db: &dyn Sql,
+    db: &dyn Store,
     clock: &Clock,
     os_login: &str,
     user: Option<&User>,
     why: &'static str,
 ) {
     let e = AuditEvent {
-        at: store::iso_utc(clock.now()),
         user_id: user.map(|u| u.id),
         username: user
             .map(|u| u.username.clone())
             .unwrap_or_else(|| "(unmapped)".into()),
         os_login: Some(os_login.to_string()),
         origin: Some(identity::origin()),
-        action: action::LOGIN_REFUSED,
-        outcome: "denied",
         detail: Some(format!("reason={why}")),
-        ..Default::default()
+        ..AuditEvent::new(
+            store::iso_utc(clock.now()),
+            Action::LoginRefused,
+            Outcome::Denied,
+        )
     };
-    let _ = store::write_tx(db, |db| store::audit::append(db, &e).map(|_| ()));
+    let _ = store::write_tx(db, Durability::Full, |tx| store::audit::append(tx, &e));
 }
 
 impl Service {
     /// Starts a screens session: writes the `login` row and applies the site's
     /// `require_password_at_start` (the session starts locked; call [`Service::unlock`]).
     pub fn login(&mut self) -> Result<LoginInfo> {
-        let must_unlock = self.site_flag(SiteKey::RequirePasswordAtStart)?;
-        let mut e = self.event(action::LOGIN, None, "ok");
-        e.detail = Some(format!("password_at_start={must_unlock}"));
-        self.audit(&e)?;
+        let op = Op::new(Action::Login, Need::Session, Kind::Write);
+        let must_unlock = self.run(op, |cx| {
+            let must = super::site::flag(cx.tx, SiteKey::RequirePasswordAtStart)?;
+            cx.note.detail = Some(format!("password_at_start={must}"));
+            Ok(must)
+        })?;
         self.session_locked = must_unlock;
         Ok(LoginInfo {
             must_unlock,
@@ -65,18 +70,28 @@ impl Service {
         })
     }
 
-    /// Ends a screens session (audited).
+    /// Ends a screens session (audited, locked or not), closing any typing burst first.
     pub fn logout(&mut self) -> Result<()> {
+        let _ = self.end_burst();
         self.glass.clear();
-        self.audit(&self.event(action::LOGOUT, None, "ok"))
+        self.session_event(Action::Logout)
     }
 
     /// Locks the session (idle timeout or the user's own lock key). Forgets every broken
     /// glass: after unlocking, a restricted record needs a reason again.
     pub fn lock(&mut self) -> Result<()> {
+        let _ = self.end_burst();
         self.session_locked = true;
         self.glass.clear();
-        self.audit(&self.event(action::LOCK, None, "ok"))
+        self.session_event(Action::Lock)
+    }
+
+    /// A row for an event of the session itself (it needs no permission, and is written
+    /// even while the screens are locked).
+    fn session_event(&self, action: Action) -> Result<()> {
+        self.append(Durability::Full, &self.event(action, None, Outcome::Ok))
+            .map(|_| ())
+            .map_err(ServiceError::AuditFailed)
     }
 
     pub fn is_locked(&self) -> bool {
@@ -93,21 +108,22 @@ impl Service {
             return Err(ServiceError::Disabled(user.username));
         }
         if user.locked {
-            let mut e = self.event(action::FAILED_UNLOCK, None, "denied");
+            let mut e = self.event(Action::FailedUnlock, None, Outcome::Denied);
             e.detail = Some("reason=account_locked".into());
-            self.audit(&e)?;
+            self.append(Durability::Full, &e)
+                .map_err(ServiceError::AuditFailed)?;
             return Err(ServiceError::Locked(user.username));
         }
         let Some(hash) = store::users::password_hash(self.db(), id)? else {
             return Err(ServiceError::NoPassword(user.username));
         };
         if verify_password(&hash, password) {
-            let e = self.event(action::UNLOCK, None, "ok");
-            store::write_tx(self.db(), |db| {
+            let e = self.event(Action::Unlock, None, Outcome::Ok);
+            store::write_tx(self.db(), Durability::Full, |tx| {
                 if user.failed_unlocks > 0 {
-                    store::users::update(db, &user, Change::GoodUnlock)?;
+                    store::users::update(tx, &user, Change::GoodUnlock)?;
                 }
-                store::audit::append(db, &e).map(|_| ())
+                store::audit::append(tx, &e)
             })
             .map_err(ServiceError::AuditFailed)?;
             self.session_locked = false;
@@ -122,18 +138,18 @@ impl Service {
     /// changing your own); the fifth in a row locks the account. Returns the error to show.
     pub(crate) fn wrong_password(&self, user: &User) -> Result<ServiceError> {
         let failed = user.failed_unlocks + 1;
-        let mut e = self.event(action::FAILED_UNLOCK, None, "denied");
-        e.object = Some(format!("user:{}", user.username));
+        let mut e = self.event(Action::FailedUnlock, None, Outcome::Denied);
+        e.object = Some(Object::User(user.username.clone()));
         e.detail = Some(format!("failures={failed}"));
-        let mut locked = self.event(action::ACCOUNT_LOCKED, None, "ok");
+        let mut locked = self.event(Action::AccountLocked, None, Outcome::Ok);
         locked.object = e.object.clone();
         locked.detail = Some(format!("after={MAX_FAILED_UNLOCKS} failed unlocks"));
-        store::write_tx(self.db(), |db| {
+        store::write_tx(self.db(), Durability::Full, |tx| {
             let lock_at = MAX_FAILED_UNLOCKS;
-            store::users::update(db, user, Change::FailedUnlock { lock_at })?;
-            store::audit::append(db, &e)?;
+            store::users::update(tx, user, Change::FailedUnlock { lock_at })?;
+            store::audit::append(tx, &e)?;
             if failed >= MAX_FAILED_UNLOCKS {
-                store::audit::append(db, &locked)?;
+                store::audit::append(tx, &locked)?;
             }
             Ok(())
         })?;
@@ -156,7 +172,7 @@ impl Service {
                 *policy::IDLE_TIMEOUT_RANGE.end(),
             ) as u64);
         }
-        let v = self.site_value(SiteKey::IdleTimeoutS)?;
+        let v = super::site::value(self.db(), SiteKey::IdleTimeoutS)?;
         Ok(v.and_then(|v| v.parse::<i64>().ok())
             .filter(|n| policy::IDLE_TIMEOUT_RANGE.contains(n))
             .unwrap_or(policy::DEFAULT_IDLE_TIMEOUT_S) as u64)
@@ -164,6 +180,6 @@ impl Service {
 
     /// Whether the site asks for the password when the screens start.
     pub fn password_required_at_start(&self) -> Result<bool> {
-        self.site_flag(SiteKey::RequirePasswordAtStart)
+        super::site::flag(self.db(), SiteKey::RequirePasswordAtStart)
     }
 }

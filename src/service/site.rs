@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use crate::domain::Permission;
 use crate::domain::policy::{self, SiteKey};
-use crate::store;
+use crate::domain::{Action, Object, Permission};
+use crate::store::{self, Tx};
 
-use super::{Result, Service, ServiceError, action};
+use super::entry::Op;
+use super::{Result, Service, ServiceError};
 
 /// One site setting as shown to the administrator.
 #[derive(Debug, Clone, Serialize)]
@@ -19,39 +20,38 @@ pub struct SiteSetting {
     pub description: &'static str,
 }
 
+/// The stored value, or the default; no permission needed (policy is not PHI).
+pub(crate) fn value(db: &dyn Tx, key: SiteKey) -> Result<Option<String>> {
+    Ok(store::site::get(db, key.as_str())?.or_else(|| key.default_value().map(str::to_string)))
+}
+
+pub(crate) fn flag(db: &dyn Tx, key: SiteKey) -> Result<bool> {
+    Ok(value(db, key)?
+        .and_then(|v| policy::parse_bool(&v))
+        .unwrap_or(false))
+}
+
 impl Service {
-    /// The stored value, or the default; no permission needed (policy is not PHI).
-    pub(crate) fn site_value(&self, key: SiteKey) -> Result<Option<String>> {
-        Ok(store::site::get(self.db(), key.as_str())?
-            .or_else(|| key.default_value().map(str::to_string)))
-    }
-
-    pub(crate) fn site_flag(&self, key: SiteKey) -> Result<bool> {
-        Ok(self
-            .site_value(key)?
-            .and_then(|v| policy::parse_bool(&v))
-            .unwrap_or(false))
-    }
-
-    /// Every known setting with the value in force.
-    pub fn site_show(&self) -> Result<Vec<SiteSetting>> {
-        self.require(Permission::ManageUsers, action::SITE_SHOW, None)?;
-        let mut out = Vec::new();
-        for key in SiteKey::ALL {
-            let stored = store::site::get(self.db(), key.as_str())?;
-            out.push(SiteSetting {
-                key: key.as_str(),
-                is_default: stored.is_none(),
-                value: stored.or_else(|| key.default_value().map(str::to_string)),
-                description: key.describe(),
-            });
-        }
-        Ok(out)
+    /// Every known setting with the value in force (administrators; audited).
+    pub fn site_show(&mut self) -> Result<Vec<SiteSetting>> {
+        let op = Op::read(Action::SiteShow, Permission::ManageUsers);
+        self.run(op, |cx| {
+            let mut out = Vec::new();
+            for key in SiteKey::ALL {
+                let stored = store::site::get(cx.tx, key.as_str())?;
+                out.push(SiteSetting {
+                    key: key.as_str(),
+                    is_default: stored.is_none(),
+                    value: stored.or_else(|| key.default_value().map(str::to_string)),
+                    description: key.describe(),
+                });
+            }
+            Ok(out)
+        })
     }
 
     /// Sets one key after checking its value; audited with before and after.
     pub fn site_set(&mut self, key: &str, value: &str) -> Result<SiteSetting> {
-        self.require(Permission::ManageUsers, action::SITE_SETTING_CHANGE, None)?;
         let k = SiteKey::parse(key).ok_or_else(|| {
             let known: Vec<&str> = SiteKey::ALL.iter().map(|k| k.as_str()).collect();
             ServiceError::Usage(format!(
@@ -61,13 +61,13 @@ impl Service {
             ))
         })?;
         let v = k.validate(value).map_err(ServiceError::Usage)?;
-        let mut e = self.event(action::SITE_SETTING_CHANGE, None, "ok");
-        e.object = Some(format!("site:{}", k.as_str()));
-        store::write_tx(self.db(), |db| {
-            let before = store::site::get(db, k.as_str())?;
-            store::site::set(db, k.as_str(), &v)?;
-            e.detail = Some(serde_json::json!({"before": before, "after": v}).to_string());
-            store::audit::append(db, &e).map(|_| ())
+        let op = Op::write(Action::SiteSettingChange, Permission::ManageUsers);
+        self.run(op, |cx| {
+            let before = store::site::get(cx.tx, k.as_str())?;
+            store::site::set(cx.tx, k.as_str(), &v)?;
+            cx.note.object = Some(Object::Site(k.as_str()));
+            cx.note.detail = Some(serde_json::json!({"before": before, "after": v}).to_string());
+            Ok(())
         })?;
         Ok(SiteSetting {
             key: k.as_str(),

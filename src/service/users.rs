@@ -6,10 +6,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use password_hash::rand_core::OsRng;
 
 use crate::domain::policy::{self, MIN_PASSWORD_CHARS};
-use crate::domain::{Mrn, Permission, Role, clean_text};
-use crate::store::{self, users::Change, users::User};
+use crate::domain::{Action, Mrn, Object, Permission, Role, clean_text};
+use crate::store::{self, Tx, users::Change, users::User};
 
-use super::{Result, Service, ServiceError, action};
+use super::entry::{Kind, Need, Op};
+use super::{Result, Service, ServiceError};
 
 /// A user to add.
 #[derive(Debug, Clone)]
@@ -73,28 +74,32 @@ fn user_json(u: &User) -> serde_json::Value {
 }
 
 impl Service {
-    fn user_named(&self, name: &str) -> Result<User> {
-        store::users::by_username(self.db(), name.trim())?
+    fn user_named(db: &dyn Tx, name: &str) -> Result<User> {
+        store::users::by_username(db, name.trim())?
             .ok_or_else(|| ServiceError::NotFound(format!("the user \"{}\"", name.trim())))
     }
 
-    /// Applies one change to a user and writes its audit row (before/after) in one transaction.
+    /// Applies one change to the user named `name` and writes its audit row (before and
+    /// after) in one transaction; `check` may refuse the change given the user as stored.
     fn change_user(
         &mut self,
-        u: &User,
-        c: Change<'_>,
-        what: &'static str,
-        outcome: &'static str,
+        name: &str,
+        action: Action,
+        need: Permission,
+        check: impl Fn(&dyn Tx, &User) -> Result<()>,
+        change: impl Fn(&User) -> Change<'_>,
     ) -> Result<User> {
-        let mut e = self.event(what, None, outcome);
-        e.object = Some(format!("user:{}", u.username));
-        let after = store::write_tx(self.db(), |db| {
-            store::users::update(db, u, c)?;
-            let after = store::users::by_id(db, u.id)?.ok_or(store::StoreError::Conflict)?;
-            e.detail = Some(
-                serde_json::json!({"before": user_json(u), "after": user_json(&after)}).to_string(),
+        let op = Op::write(action, need);
+        let after = self.run(op, |cx| {
+            let u = Self::user_named(cx.tx, name)?;
+            check(cx.tx, &u)?;
+            store::users::update(cx.tx, &u, change(&u))?;
+            let after = store::users::by_id(cx.tx, u.id)?.ok_or(store::StoreError::Conflict)?;
+            cx.note.object = Some(Object::User(u.username.clone()));
+            cx.note.detail = Some(
+                serde_json::json!({"before": user_json(&u), "after": user_json(&after)})
+                    .to_string(),
             );
-            store::audit::append(db, &e)?;
             Ok(after)
         })?;
         if after.id == self.actor.user.id {
@@ -103,26 +108,7 @@ impl Service {
         Ok(after)
     }
 
-    /// The last enabled administrator may not be demoted or disabled (nobody could manage
-    /// users afterwards).
-    fn keep_an_admin(&self, u: &User) -> Result<()> {
-        if u.role != Role::Admin || u.disabled {
-            return Ok(());
-        }
-        let admins = store::users::list(self.db())?
-            .iter()
-            .filter(|x| x.role == Role::Admin && !x.disabled)
-            .count();
-        if admins <= 1 {
-            return Err(ServiceError::Usage(
-                "this is the only administrator; add another administrator first".into(),
-            ));
-        }
-        Ok(())
-    }
-
     pub fn add_user(&mut self, n: &NewUser) -> Result<User> {
-        self.require(Permission::ManageUsers, action::USER_CREATE, None)?;
         let username = check_name("user name", &n.username)?;
         let login = n
             .os_login
@@ -130,67 +116,86 @@ impl Service {
             .map(|l| check_name("OS login", l))
             .transpose()?;
         let full = clean_text("full name", &n.full_name, 120, true)?.unwrap_or_default();
-        let now = store::iso_utc(self.clock.now());
-        let mut e = self.event(action::USER_CREATE, None, "ok");
-        e.object = Some(format!("user:{username}"));
-        let u = store::write_tx(self.db(), |db| {
-            if store::users::by_username(db, &username)?.is_some() {
+        let op = Op::write(Action::UserCreate, Permission::ManageUsers);
+        self.run(op, |cx| {
+            if store::users::by_username(cx.tx, &username)?.is_some() {
                 return Err(store::StoreError::Duplicate(format!(
                     "a user named \"{username}\" already exists"
-                )));
+                ))
+                .into());
             }
             if let Some(l) = &login
-                && store::users::by_os_login(db, l)?.is_some()
+                && store::users::by_os_login(cx.tx, l)?.is_some()
             {
                 return Err(store::StoreError::Duplicate(format!(
                     "the OS login \"{l}\" is already mapped to a user"
-                )));
+                ))
+                .into());
             }
-            let id = store::users::insert(db, &username, &full, n.role, login.as_deref(), &now)?;
-            let u = store::users::by_id(db, id)?.ok_or(store::StoreError::Conflict)?;
-            e.detail =
+            let id =
+                store::users::insert(cx.tx, &username, &full, n.role, login.as_deref(), cx.now)?;
+            let u = store::users::by_id(cx.tx, id)?.ok_or(store::StoreError::Conflict)?;
+            cx.note.object = Some(Object::User(username.clone()));
+            cx.note.detail =
                 Some(serde_json::json!({"before": null, "after": user_json(&u)}).to_string());
-            store::audit::append(db, &e)?;
             Ok(u)
-        })?;
-        Ok(u)
+        })
     }
 
     /// Every user (supervisors see who is locked; administrators manage them).
     pub fn list_users(&mut self) -> Result<Vec<User>> {
-        self.require(Permission::UnlockUsers, action::USER_LIST, None)?;
-        let users = store::users::list(self.db())?;
-        let mut e = self.event(action::USER_LIST, None, "ok");
-        e.detail = Some(format!("results={}", users.len()));
-        self.audit(&e)?;
-        Ok(users)
+        let op = Op::read(Action::UserList, Permission::UnlockUsers);
+        self.run(op, |cx| {
+            let users = store::users::list(cx.tx)?;
+            cx.note.detail = Some(format!("results={}", users.len()));
+            Ok(users)
+        })
     }
 
-    /// Disables (or re-enables) a user: their OS login is refused from then on.
+    /// Disables (or re-enables) a user: their OS login is refused from then on, and a
+    /// session they have open is refused at its next action.
     pub fn set_user_disabled(&mut self, name: &str, disabled: bool) -> Result<User> {
-        self.require(Permission::ManageUsers, action::USER_UPDATE, None)?;
-        let u = self.user_named(name)?;
-        if disabled {
-            self.keep_an_admin(&u)?;
-        }
-        self.change_user(&u, Change::Disabled(disabled), action::USER_UPDATE, "ok")
+        self.change_user(
+            name,
+            Action::UserUpdate,
+            Permission::ManageUsers,
+            |tx, u| {
+                if disabled {
+                    keep_an_admin(tx, u)
+                } else {
+                    Ok(())
+                }
+            },
+            |_| Change::Disabled(disabled),
+        )
     }
 
     /// Clears a lock left by five wrong passwords (supervisors and administrators).
     pub fn unlock_user(&mut self, name: &str) -> Result<User> {
-        self.require(Permission::UnlockUsers, action::USER_UNLOCK, None)?;
-        let u = self.user_named(name)?;
-        self.change_user(&u, Change::Unlocked, action::USER_UNLOCK, "ok")
+        self.change_user(
+            name,
+            Action::UserUnlock,
+            Permission::UnlockUsers,
+            |_, _| Ok(()),
+            |_| Change::Unlocked,
+        )
     }
 
     /// Changes a user's role; audited as `role_change` with before and after.
     pub fn set_role(&mut self, name: &str, role: Role) -> Result<User> {
-        self.require(Permission::ManageUsers, action::ROLE_CHANGE, None)?;
-        let u = self.user_named(name)?;
-        if role != Role::Admin {
-            self.keep_an_admin(&u)?;
-        }
-        self.change_user(&u, Change::Role(role), action::ROLE_CHANGE, "ok")
+        self.change_user(
+            name,
+            Action::RoleChange,
+            Permission::ManageUsers,
+            |tx, u| {
+                if role != Role::Admin {
+                    keep_an_admin(tx, u)
+                } else {
+                    Ok(())
+                }
+            },
+            |_| Change::Role(role),
+        )
     }
 
     /// Sets a password. Your own needs your current one (when you have one); anyone else's
@@ -202,34 +207,46 @@ impl Service {
         new: &str,
     ) -> Result<()> {
         let own = name.is_none_or(|n| n.trim() == self.actor.user.username);
-        if !own {
-            self.require(Permission::ManageUsers, action::PASSWORD_CHANGE, None)?;
-        } else if self.session_locked {
+        if self.session_locked {
             return Err(ServiceError::SessionLocked);
         }
-        let u = match name {
-            Some(n) if !own => self.user_named(n)?,
-            _ => store::users::by_id(self.db(), self.actor.user.id)?
-                .ok_or_else(|| ServiceError::NotFound("your user".into()))?,
-        };
-        if own && let Some(hash) = store::users::password_hash(self.db(), u.id)? {
-            if u.locked {
-                return Err(ServiceError::Locked(u.username));
+        let rights = self.rights()?;
+        if own {
+            if let Some(hash) = store::users::password_hash(self.db(), rights.user.id)? {
+                // A wrong current password counts as a failed unlock, so this is no way
+                // around the lockout.
+                if !current.is_some_and(|c| verify_password(&hash, c)) {
+                    return Err(self.wrong_password(&rights.user)?);
+                }
             }
-            // A wrong current password counts as a failed unlock, so this is no way around
-            // the lockout.
-            if !current.is_some_and(|c| verify_password(&hash, c)) {
-                return Err(self.wrong_password(&u)?);
-            }
+        } else if !rights.allows(Permission::ManageUsers) {
+            return Err(self.deny(Action::PasswordChange, None, Permission::ManageUsers));
         }
         check_new_password(new)?;
         let hash = hash_password(new)?;
-        self.change_user(
-            &u,
-            Change::PasswordHash(&hash),
-            action::PASSWORD_CHANGE,
-            "ok",
-        )?;
+        let target = match name {
+            Some(n) if !own => n.to_string(),
+            _ => self.actor.user.username.clone(),
+        };
+        let op = if own {
+            Op::new(Action::PasswordChange, Need::Session, Kind::Write)
+        } else {
+            Op::write(Action::PasswordChange, Permission::ManageUsers)
+        };
+        let after = self.run(op, |cx| {
+            let u = Self::user_named(cx.tx, &target)?;
+            store::users::update(cx.tx, &u, Change::PasswordHash(&hash))?;
+            let after = store::users::by_id(cx.tx, u.id)?.ok_or(store::StoreError::Conflict)?;
+            cx.note.object = Some(Object::User(u.username.clone()));
+            cx.note.detail = Some(
+                serde_json::json!({"before": user_json(&u), "after": user_json(&after)})
+                    .to_string(),
+            );
+            Ok(after)
+        })?;
+        if after.id == self.actor.user.id {
+            self.actor.user = after;
+        }
         Ok(())
     }
 
@@ -240,31 +257,55 @@ impl Service {
 
     /// A user's own idle timeout (`None`: the site's).
     pub fn set_user_idle(&mut self, name: &str, secs: Option<i64>) -> Result<User> {
-        self.require(Permission::ManageUsers, action::USER_UPDATE, None)?;
         if let Some(s) = secs {
             policy::validate_idle_timeout(s).map_err(ServiceError::Usage)?;
         }
-        let u = self.user_named(name)?;
-        self.change_user(&u, Change::IdleTimeout(secs), action::USER_UPDATE, "ok")
+        self.change_user(
+            name,
+            Action::UserUpdate,
+            Permission::ManageUsers,
+            |_, _| Ok(()),
+            |_| Change::IdleTimeout(secs),
+        )
     }
 
     /// Links a user to their own patient record (so they cannot open it), or unlinks.
     pub fn link_user_patient(&mut self, name: &str, mrn: Option<&str>) -> Result<User> {
-        self.require(Permission::ManageUsers, action::USER_UPDATE, None)?;
-        let u = self.user_named(name)?;
-        let pid = match mrn {
+        let m = mrn.map(Mrn::parse).transpose()?;
+        let pid = match &m {
             None => None,
-            Some(m) => {
-                let m = Mrn::parse(m)?;
-                Some(
-                    store::patients::by_mrn(self.db(), &m)?
-                        .ok_or_else(|| ServiceError::NotFound("that MRN".into()))?
-                        .id,
-                )
-            }
+            Some(m) => Some(
+                store::patients::by_mrn(self.db(), m)?
+                    .ok_or_else(|| ServiceError::NotFound("that MRN".into()))?
+                    .id,
+            ),
         };
-        self.change_user(&u, Change::PatientLink(pid), action::USER_UPDATE, "ok")
+        self.change_user(
+            name,
+            Action::UserUpdate,
+            Permission::ManageUsers,
+            |_, _| Ok(()),
+            |_| Change::PatientLink(pid),
+        )
     }
+}
+
+/// The last enabled administrator may not be demoted or disabled (nobody could manage
+/// users afterwards).
+fn keep_an_admin(db: &dyn Tx, u: &User) -> Result<()> {
+    if u.role != Role::Admin || u.disabled {
+        return Ok(());
+    }
+    let admins = store::users::list(db)?
+        .iter()
+        .filter(|x| x.role == Role::Admin && !x.disabled)
+        .count();
+    if admins <= 1 {
+        return Err(ServiceError::Usage(
+            "this is the only administrator; add another administrator first".into(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

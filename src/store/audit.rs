@@ -9,22 +9,41 @@
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
-use super::sql::{Row, Sql, Value};
+use super::sql::{Row, Tx, Value};
+use crate::domain::{Action, Object, Outcome};
 use crate::params;
 
 /// One event to record. Never carries PHI beyond ids: no names, no query text, no SSNs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditEvent {
     pub at: String,
     pub user_id: Option<i64>,
     pub username: String,
     pub os_login: Option<String>,
     pub origin: Option<String>,
-    pub action: &'static str,
+    pub action: Action,
     pub patient_id: Option<i64>,
-    pub object: Option<String>,
-    pub outcome: &'static str,
+    pub object: Option<Object>,
+    pub outcome: Outcome,
     pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event by nobody in particular yet (the fields are filled in by the caller).
+    pub fn new(at: String, action: Action, outcome: Outcome) -> AuditEvent {
+        AuditEvent {
+            at,
+            user_id: None,
+            username: String::new(),
+            os_login: None,
+            origin: None,
+            action,
+            patient_id: None,
+            object: None,
+            outcome,
+            detail: None,
+        }
+    }
 }
 
 /// The hash a chain starts from.
@@ -60,40 +79,42 @@ fn chain_hash(prev: &[u8], id: i64, fields: &[F<'_>]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn event_fields(e: &AuditEvent) -> [F<'_>; 10] {
+fn event_fields<'a>(e: &'a AuditEvent, object: Option<&'a str>) -> [F<'a>; 10] {
     [
         F::Text(Some(&e.at)),
         F::Int(e.user_id),
         F::Text(Some(&e.username)),
         F::Text(e.os_login.as_deref()),
         F::Text(e.origin.as_deref()),
-        F::Text(Some(e.action)),
+        F::Text(Some(e.action.as_str())),
         F::Int(e.patient_id),
-        F::Text(e.object.as_deref()),
-        F::Text(Some(e.outcome)),
+        F::Text(object),
+        F::Text(Some(e.outcome.as_str())),
         F::Text(e.detail.as_deref()),
     ]
 }
 
 /// The newest row's id and hash (`(0, GENESIS)` on an empty trail).
-pub fn head(db: &dyn Sql) -> Result<(i64, [u8; 32]), StoreError> {
+pub fn head(db: &dyn Tx) -> Result<(i64, [u8; 32]), StoreError> {
     let Some(r) = db.query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &[])? else {
         return Ok((0, GENESIS));
     };
     let mut h = GENESIS;
-    let b = r.blob(1);
-    if b.len() == 32 {
+    if let Some(Value::Blob(b)) = r.value(1)
+        && b.len() == 32
+    {
         h.copy_from_slice(b);
     }
-    Ok((r.int(0), h))
+    Ok((r.int(0)?, h))
 }
 
 /// Appends one row, chained to the newest. Must run inside the caller's write transaction
 /// (`write_tx` or the bulk loader), so that the row and the work it records commit together.
-pub fn append(db: &dyn Sql, e: &AuditEvent) -> Result<i64, StoreError> {
+pub fn append(db: &dyn Tx, e: &AuditEvent) -> Result<i64, StoreError> {
     let (last, prev) = head(db)?;
     let id = last + 1;
-    let hash = chain_hash(&prev, id, &event_fields(e));
+    let object = e.object.as_ref().map(|o| o.to_string());
+    let hash = chain_hash(&prev, id, &event_fields(e, object.as_deref()));
     db.execute(
         "INSERT INTO audit (id, at, user_id, username, os_login, origin, action, patient_id, object, \
          outcome, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -104,10 +125,10 @@ pub fn append(db: &dyn Sql, e: &AuditEvent) -> Result<i64, StoreError> {
             e.username.as_str(),
             e.os_login.clone(),
             e.origin.clone(),
-            e.action,
+            e.action.as_str(),
             e.patient_id,
-            e.object.clone(),
-            e.outcome,
+            object,
+            e.outcome.as_str(),
             e.detail.clone(),
             prev.to_vec(),
             hash.to_vec(),
@@ -119,38 +140,47 @@ pub fn append(db: &dyn Sql, e: &AuditEvent) -> Result<i64, StoreError> {
 const ROW_COLS: &str =
     "id, at, user_id, username, os_login, origin, action, patient_id, object, outcome, detail";
 
-fn row_hash(prev: &[u8], r: &Row) -> [u8; 32] {
-    let t = |i: usize| match r.0.get(i) {
-        Some(Value::Text(s)) => Some(s.as_str()),
-        _ => None,
+/// The hash of a row as read back. Every column must hold the type it was written with: a
+/// value of another type (a blob where text was) is reported, never hashed as if empty.
+fn row_hash(prev: &[u8], r: &Row) -> Result<[u8; 32], StoreError> {
+    let t = |i: usize| -> Result<Option<&str>, StoreError> {
+        match r.value(i) {
+            Some(Value::Text(s)) => Ok(Some(s.as_str())),
+            Some(Value::Null) => Ok(None),
+            _ => Err(StoreError::BadValue {
+                column: i,
+                expected: "text",
+                found: r.value(i).map_or("no column", Value::kind),
+            }),
+        }
     };
     let fields = [
-        F::Text(t(1)),
-        F::Int(r.opt_int(2)),
-        F::Text(t(3)),
-        F::Text(t(4)),
-        F::Text(t(5)),
-        F::Text(t(6)),
-        F::Int(r.opt_int(7)),
-        F::Text(t(8)),
-        F::Text(t(9)),
-        F::Text(t(10)),
+        F::Text(t(1)?),
+        F::Int(r.opt_int(2)?),
+        F::Text(t(3)?),
+        F::Text(t(4)?),
+        F::Text(t(5)?),
+        F::Text(t(6)?),
+        F::Int(r.opt_int(7)?),
+        F::Text(t(8)?),
+        F::Text(t(9)?),
+        F::Text(t(10)?),
     ];
-    chain_hash(prev, r.int(0), &fields)
+    Ok(chain_hash(prev, r.int(0)?, &fields))
 }
 
 /// Computes `prev_hash` and `hash` for every row from the first (migration 2 runs it, with the
 /// UPDATE trigger dropped, for rows written before the chain existed). Anyone who can write
 /// the file can do the same after editing a row; that is why `audit anchor` keeps the head
 /// hash elsewhere, and the tests use this to play that attacker.
-pub fn backfill_chain(db: &dyn Sql) -> Result<(), StoreError> {
+pub fn backfill_chain(db: &dyn Tx) -> Result<(), StoreError> {
     let mut prev = GENESIS;
     let sql = format!("SELECT {ROW_COLS} FROM audit ORDER BY id");
     for r in db.query(&sql, &[])? {
-        let h = row_hash(&prev, &r);
+        let h = row_hash(&prev, &r)?;
         db.execute(
             "UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?",
-            params![prev.to_vec(), h.to_vec(), r.int(0)],
+            params![prev.to_vec(), h.to_vec(), r.int(0)?],
         )?;
         prev = h;
     }
@@ -210,12 +240,9 @@ impl Anchor {
 }
 
 /// The anchor for the trail as it stands.
-pub fn current_anchor(db: &dyn Sql, at: &str) -> Result<Anchor, StoreError> {
+pub fn current_anchor(db: &dyn Tx, at: &str) -> Result<Anchor, StoreError> {
     let (head_id, hash) = head(db)?;
-    let rows = db
-        .query_row("SELECT count(*) FROM audit", &[])?
-        .map(|r| r.int(0))
-        .unwrap_or(0);
+    let rows = db.count("SELECT count(*) FROM audit", &[])?;
     Ok(Anchor {
         head_id,
         rows,
@@ -243,7 +270,7 @@ pub struct Verification {
 
 /// Walks the whole chain in id order and checks every row, then every anchor. Reads in pages
 /// of 20,000 rows inside one read snapshot.
-pub fn verify(db: &dyn Sql, anchors: &[Anchor]) -> Result<Verification, StoreError> {
+pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreError> {
     let mut by_head: std::collections::BTreeMap<i64, Vec<&Anchor>> = Default::default();
     for a in anchors {
         by_head.entry(a.head_id).or_default().push(a);
@@ -263,7 +290,7 @@ pub fn verify(db: &dyn Sql, anchors: &[Anchor]) -> Result<Verification, StoreErr
             break;
         }
         for r in &page {
-            let id = r.int(0);
+            let id = r.int(0)?;
             rows += 1;
             if id != last_id + 1 {
                 first_bad = Some(BadRow {
@@ -276,7 +303,11 @@ pub fn verify(db: &dyn Sql, anchors: &[Anchor]) -> Result<Verification, StoreErr
                 });
                 break 'pages;
             }
-            if r.blob(11) != prev {
+            let stored = |i: usize| match r.value(i) {
+                Some(Value::Blob(b)) => b.as_slice(),
+                _ => &[],
+            };
+            if stored(11) != prev {
                 first_bad = Some(BadRow {
                     id,
                     reason: format!(
@@ -285,8 +316,19 @@ pub fn verify(db: &dyn Sql, anchors: &[Anchor]) -> Result<Verification, StoreErr
                 });
                 break 'pages;
             }
-            let h = row_hash(&prev, r);
-            if r.blob(12) != h {
+            let h = match row_hash(&prev, r) {
+                Ok(h) => h,
+                Err(_) => {
+                    first_bad = Some(BadRow {
+                        id,
+                        reason: format!(
+                            "row {id} holds a value of the wrong type: it was changed after it was written"
+                        ),
+                    });
+                    break 'pages;
+                }
+            };
+            if stored(12) != h {
                 first_bad = Some(BadRow {
                     id,
                     reason: format!("row {id} was changed after it was written"),
@@ -348,7 +390,7 @@ pub struct AuditRow {
 
 /// The newest rows first.
 pub fn recent(
-    db: &dyn Sql,
+    db: &dyn Tx,
     patient_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, StoreError> {
@@ -364,20 +406,20 @@ pub fn recent(
             params![limit],
         )?,
     };
-    Ok(rows.into_iter().map(|r| to_audit_row(&r)).collect())
+    rows.iter().map(to_audit_row).collect()
 }
 
-fn to_audit_row(r: &Row) -> AuditRow {
-    AuditRow {
-        id: r.int(0),
-        at: r.text(1),
-        username: r.text(2),
-        action: r.text(3),
-        patient_id: r.opt_int(4),
-        object: r.opt_text(5),
-        outcome: r.text(6),
-        detail: r.opt_text(7),
-    }
+fn to_audit_row(r: &Row) -> Result<AuditRow, StoreError> {
+    Ok(AuditRow {
+        id: r.int(0)?,
+        at: r.text(1)?,
+        username: r.text(2)?,
+        action: r.text(3)?,
+        patient_id: r.opt_int(4)?,
+        object: r.opt_text(5)?,
+        outcome: r.text(6)?,
+        detail: r.opt_text(7)?,
+    })
 }
 
 /// An audit row with who and where, for the reports.
@@ -397,7 +439,7 @@ pub struct AuditEntry {
 
 /// Every row about one patient, or by one user, oldest first.
 pub fn entries(
-    db: &dyn Sql,
+    db: &dyn Tx,
     patient_id: Option<i64>,
     user_id: Option<i64>,
 ) -> Result<Vec<AuditEntry>, StoreError> {
@@ -412,21 +454,22 @@ pub fn entries(
         }
         (None, None) => db.query(&format!("{base} ORDER BY id"), &[])?,
     };
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            id: r.int(0),
-            at: r.text(1),
-            username: r.text(2),
-            os_login: r.opt_text(3),
-            origin: r.opt_text(4),
-            action: r.text(5),
-            patient_id: r.opt_int(6),
-            object: r.opt_text(7),
-            outcome: r.text(8),
-            detail: r.opt_text(9),
+    rows.into_iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                id: r.int(0)?,
+                at: r.text(1)?,
+                username: r.text(2)?,
+                os_login: r.opt_text(3)?,
+                origin: r.opt_text(4)?,
+                action: r.text(5)?,
+                patient_id: r.opt_int(6)?,
+                object: r.opt_text(7)?,
+                outcome: r.text(8)?,
+                detail: r.opt_text(9)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

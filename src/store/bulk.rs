@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 
 use rusqlite::params;
 
-use crate::demo::{SynthPatient, demo_codes};
+use crate::domain::bulk::{BulkPatient, CodeTitle};
 
 use super::search_index::{CHUNK_BITS, encode};
 use super::{SqliteDb, StoreError};
@@ -70,10 +70,12 @@ pub fn finish(db: &SqliteDb, indexes: &[String]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Inserts every batch received; calls `progress` with the running patient count.
+/// Inserts every batch received, and the short titles of the codes they use; calls
+/// `progress` with the running patient count.
 pub fn load(
     db: &SqliteDb,
-    batches: Receiver<Vec<SynthPatient>>,
+    batches: Receiver<Vec<BulkPatient>>,
+    titles: &[CodeTitle],
     now: &str,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(u64),
@@ -100,7 +102,6 @@ pub fn load(
     let mut px = c.prepare(
         "INSERT INTO procedures (encounter_id, code_system, code, sequence, performed_on) VALUES (?,'ICD10PCS',?,?,?)",
     )?;
-    let codes = demo_codes();
     let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
     for batch in batches {
         if stop.load(Ordering::Relaxed) {
@@ -150,12 +151,12 @@ pub fn load(
                     e.disposition,
                     if e.coded { "coded" } else { "uncoded" },
                 ])?;
-                for (i, (ci, poa)) in e.dx.iter().enumerate() {
-                    dx.execute(params![eid, codes[*ci].1, i as i64 + 1, poa])?;
+                for (i, (code, poa)) in e.dx.iter().enumerate() {
+                    dx.execute(params![eid, code, i as i64 + 1, poa])?;
                     s.diagnoses += 1;
                 }
-                for (i, ci) in e.px.iter().enumerate() {
-                    px.execute(params![eid, codes[*ci].1, i as i64 + 1, &e.admit[..10]])?;
+                for (i, code) in e.px.iter().enumerate() {
+                    px.execute(params![eid, code, i as i64 + 1, &e.admit[..10]])?;
                     s.procedures += 1;
                 }
                 for d in &e.docs {
@@ -187,10 +188,10 @@ pub fn load(
     if stop.load(Ordering::Relaxed) {
         return Err(BulkError::Interrupted);
     }
-    let mut titles =
+    let mut title =
         c.prepare("INSERT OR IGNORE INTO code_titles (code_system, code, title) VALUES (?,?,?)")?;
-    for (system, code, title) in codes {
-        titles.execute(params![system, code, title])?;
+    for (system, code, text) in titles {
+        title.execute(params![system, code, text])?;
     }
     let mut tok = c.prepare("INSERT INTO search_token (id, token, df) VALUES (?,?,?)")?;
     let mut post = c.prepare("INSERT INTO search_posting (token_id, chunk, ids) VALUES (?,?,?)")?;

@@ -3,27 +3,27 @@
 use crate::domain::{CodedDiagnosis, CodedProcedure, Document, DocumentSummary, Encounter};
 
 use super::StoreError;
-use super::sql::{Row, Sql};
+use super::sql::{Row, Tx};
 use crate::params;
 
-pub fn encounters(db: &dyn Sql, patient_id: i64) -> Result<Vec<Encounter>, StoreError> {
+pub fn encounters(db: &dyn Tx, patient_id: i64) -> Result<Vec<Encounter>, StoreError> {
     let mut out = Vec::new();
     for r in db.query(
         "SELECT id, account_number, type, admit_at, discharge_at, attending, service, \
          disposition, coding_status FROM encounters WHERE patient_id = ? ORDER BY admit_at DESC",
         params![patient_id],
     )? {
-        let id = r.int(0);
+        let id = r.int(0)?;
         out.push(Encounter {
             id,
-            account_number: r.text(1),
-            kind: r.text(2),
-            admit_at: r.text(3),
-            discharge_at: r.opt_text(4),
-            attending: r.opt_text(5),
-            service: r.opt_text(6),
-            disposition: r.opt_text(7),
-            coding_status: r.text(8),
+            account_number: r.text(1)?,
+            kind: r.text(2)?,
+            admit_at: r.text(3)?,
+            discharge_at: r.opt_text(4)?,
+            attending: r.opt_text(5)?,
+            service: r.opt_text(6)?,
+            disposition: r.opt_text(7)?,
+            coding_status: r.text(8)?,
             diagnoses: diagnoses(db, id)?,
             procedures: procedures(db, id)?,
         });
@@ -31,88 +31,91 @@ pub fn encounters(db: &dyn Sql, patient_id: i64) -> Result<Vec<Encounter>, Store
     Ok(out)
 }
 
-fn diagnoses(db: &dyn Sql, encounter_id: i64) -> Result<Vec<CodedDiagnosis>, StoreError> {
-    Ok(db
-        .query(
-            "SELECT d.code_system, d.code, d.sequence, d.poa, t.title FROM diagnoses d \
-             LEFT JOIN code_titles t ON t.code_system = d.code_system AND t.code = d.code \
-             WHERE d.encounter_id = ? ORDER BY d.sequence",
-            params![encounter_id],
-        )?
-        .into_iter()
-        .map(|r| CodedDiagnosis {
-            system: r.text(0),
-            code: r.text(1),
-            sequence: r.int(2),
-            poa: r.opt_text(3),
-            description: r.opt_text(4),
+fn diagnoses(db: &dyn Tx, encounter_id: i64) -> Result<Vec<CodedDiagnosis>, StoreError> {
+    db.query(
+        "SELECT d.code_system, d.code, d.sequence, d.poa, t.title FROM diagnoses d \
+         LEFT JOIN code_titles t ON t.code_system = d.code_system AND t.code = d.code \
+         WHERE d.encounter_id = ? ORDER BY d.sequence",
+        params![encounter_id],
+    )?
+    .into_iter()
+    .map(|r| {
+        Ok(CodedDiagnosis {
+            system: r.text(0)?,
+            code: r.text(1)?,
+            sequence: r.int(2)?,
+            poa: r.opt_text(3)?,
+            description: r.opt_text(4)?,
         })
-        .collect())
+    })
+    .collect()
 }
 
-fn procedures(db: &dyn Sql, encounter_id: i64) -> Result<Vec<CodedProcedure>, StoreError> {
-    Ok(db
-        .query(
-            "SELECT d.code_system, d.code, d.sequence, d.performed_on, t.title FROM procedures d \
-             LEFT JOIN code_titles t ON t.code_system = d.code_system AND t.code = d.code \
-             WHERE d.encounter_id = ? ORDER BY d.sequence",
-            params![encounter_id],
-        )?
-        .into_iter()
-        .map(|r| CodedProcedure {
-            system: r.text(0),
-            code: r.text(1),
-            sequence: r.int(2),
-            performed_on: r.opt_text(3),
-            description: r.opt_text(4),
+fn procedures(db: &dyn Tx, encounter_id: i64) -> Result<Vec<CodedProcedure>, StoreError> {
+    db.query(
+        "SELECT d.code_system, d.code, d.sequence, d.performed_on, t.title FROM procedures d \
+         LEFT JOIN code_titles t ON t.code_system = d.code_system AND t.code = d.code \
+         WHERE d.encounter_id = ? ORDER BY d.sequence",
+        params![encounter_id],
+    )?
+    .into_iter()
+    .map(|r| {
+        Ok(CodedProcedure {
+            system: r.text(0)?,
+            code: r.text(1)?,
+            sequence: r.int(2)?,
+            performed_on: r.opt_text(3)?,
+            description: r.opt_text(4)?,
         })
-        .collect())
+    })
+    .collect()
 }
 
 const DOC_COLS: &str = "d.id, (SELECT e.account_number FROM encounters e WHERE e.id = d.encounter_id), \
      d.doc_type, d.title, d.author, d.service_date, d.status, d.signed_by, d.signed_at, d.part2, \
      d.psychotherapy";
 
-fn summary(r: &Row) -> DocumentSummary {
-    DocumentSummary {
-        id: r.int(0),
-        encounter_account: r.opt_text(1),
-        doc_type: r.text(2),
-        title: r.text(3),
-        author: r.opt_text(4),
-        service_date: r.text(5),
-        status: r.text(6),
-        signed_by: r.opt_text(7),
-        signed_at: r.opt_text(8),
-        part2: r.flag(9),
-        psychotherapy: r.flag(10),
-    }
+fn summary(r: &Row) -> Result<DocumentSummary, StoreError> {
+    Ok(DocumentSummary {
+        id: r.int(0)?,
+        encounter_account: r.opt_text(1)?,
+        doc_type: r.text(2)?,
+        title: r.text(3)?,
+        author: r.opt_text(4)?,
+        service_date: r.text(5)?,
+        status: r.text(6)?,
+        signed_by: r.opt_text(7)?,
+        signed_at: r.opt_text(8)?,
+        part2: r.flag(9)?,
+        psychotherapy: r.flag(10)?,
+    })
 }
 
-pub fn documents(db: &dyn Sql, patient_id: i64) -> Result<Vec<DocumentSummary>, StoreError> {
+pub fn documents(db: &dyn Tx, patient_id: i64) -> Result<Vec<DocumentSummary>, StoreError> {
     let sql = format!(
         "SELECT {DOC_COLS} FROM documents d WHERE d.patient_id = ? ORDER BY d.service_date DESC, d.id"
     );
-    Ok(db
-        .query(&sql, params![patient_id])?
+    db.query(&sql, params![patient_id])?
         .iter()
         .map(summary)
-        .collect())
+        .collect()
 }
 
 /// One document with its text, and the id of the patient it belongs to.
-pub fn document(db: &dyn Sql, id: i64) -> Result<Option<(i64, Document)>, StoreError> {
+pub fn document(db: &dyn Tx, id: i64) -> Result<Option<(i64, Document)>, StoreError> {
     let sql = format!(
         "SELECT {DOC_COLS}, d.body, d.file_ref, d.patient_id FROM documents d WHERE d.id = ?"
     );
-    Ok(db.query_row(&sql, params![id])?.map(|r| {
-        (
-            r.int(13),
-            Document {
-                summary: summary(&r),
-                text: r.opt_text(11),
-                file_ref: r.opt_text(12),
-            },
-        )
-    }))
+    db.query_row(&sql, params![id])?
+        .map(|r| {
+            Ok((
+                r.int(13)?,
+                Document {
+                    summary: summary(&r)?,
+                    text: r.opt_text(11)?,
+                    file_ref: r.opt_text(12)?,
+                },
+            ))
+        })
+        .transpose()
 }

@@ -1,22 +1,50 @@
-//! The store: SQLite through rusqlite, behind the small [`Sql`] interface.
-//! Returns domain types; never imports the terminal layer.
+//! The store: SQLite through rusqlite, behind the small [`Store`]/[`Tx`] interface.
+//! Returns domain types; never imports the terminal layer or anything above it.
 
 pub mod audit;
 pub mod bulk;
 pub mod chart;
+mod location;
 mod migrate;
 pub mod patients;
+pub mod rights;
 pub mod search_index;
 pub mod site;
 pub mod sql;
 mod sqlite;
 pub mod users;
 
+pub use location::Location;
 pub use migrate::SCHEMA_VERSION;
-pub use sql::{Row, Sql, Value, read_tx, write_tx};
-pub use sqlite::{OpenMode, SqliteDb, rekey};
+/// The statement interface under its older name (the search engine still uses it).
+pub use sql::Tx as Sql;
+pub use sql::{Backend, Durability, Exec, Row, Store, Tx, Value, read_tx, write_tx};
+pub use sqlite::{OpenMode, SqliteDb};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Opens a store file (creating it when `mode` says so), runs the migrations it needs, and
+/// hands it back behind the backend-neutral interface. `key`: the data key of an encrypted
+/// file (see `service::keys`).
+pub fn open_file(
+    path: &Path,
+    mode: OpenMode,
+    key: Option<&crate::secrets::DataKey>,
+) -> Result<SqliteDb, StoreError> {
+    let db = SqliteDb::connect(path, mode, key)?;
+    migrate::run(&db)?;
+    Ok(db)
+}
+
+/// Opens a store wherever it lives (a plain file, or a server) and migrates it.
+pub fn open(loc: &Location, mode: OpenMode) -> Result<Box<dyn Store>, StoreError> {
+    match loc {
+        Location::File(p) => Ok(Box::new(open_file(p, mode, None)?)),
+        Location::Server(u) => Err(StoreError::Unsupported(format!(
+            "this chartroom cannot reach a store server yet ({u}); use a store file"
+        ))),
+    }
+}
 
 /// Everything that can go wrong in the store, each said so a records clerk knows what to do.
 #[derive(Debug, thiserror::Error)]
@@ -30,13 +58,25 @@ pub enum StoreError {
     #[error("{0} is a database but not a chartroom store; check the --db path")]
     ForeignDatabase(PathBuf),
     #[error(
-        "{path} was written by a newer chartroom (store version {found}; this program knows up to {known}); install the newer chartroom"
+        "{location} was written by a newer chartroom (store version {found}; this program knows up to {known}); install the newer chartroom"
     )]
     TooNew {
-        path: PathBuf,
+        location: String,
         found: i64,
         known: i64,
     },
+    #[error(
+        "the store holds a {found} where a {expected} belongs (column {column}); run `chartroom check` and call your administrator"
+    )]
+    BadValue {
+        column: usize,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("{0}")]
+    BadLocation(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error(
         "{0} is encrypted and the key given does not open it; unlock it with `chartroom key unlock`"
     )]
@@ -91,23 +131,4 @@ impl From<rusqlite::Error> for StoreError {
 /// Timestamps are stored as UTC ISO-8601 text.
 pub fn iso_utc(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// SQLite's own `integrity_check` and `foreign_key_check`; the problems found, if any.
-pub fn integrity_problems(db: &dyn Sql) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
-    for r in db.query("PRAGMA integrity_check", &[])? {
-        let msg = r.text(0);
-        if msg != "ok" {
-            out.push(format!("SQLite integrity: {msg}"));
-        }
-    }
-    for r in db.query("PRAGMA foreign_key_check", &[])? {
-        out.push(format!(
-            "row {} of {} points at a missing record",
-            r.int(1),
-            r.text(0)
-        ));
-    }
-    Ok(out)
 }

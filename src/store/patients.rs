@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use crate::domain::{Mrn, NewPatient, Patient, PatientFlags, Phone, PreviousName, Sex, Ssn};
 
 use super::StoreError;
-use super::sql::{Row, Sql, Value};
+use super::sql::{Row, Tx, Value};
 use crate::params;
 
 const PATIENT_COLS: &str = "p.id, p.mrn, p.family, p.given, p.middle, p.suffix, p.dob, p.sex, \
@@ -13,46 +13,47 @@ const PATIENT_COLS: &str = "p.id, p.mrn, p.family, p.given, p.middle, p.suffix, 
      p.part2, p.deceased, (SELECT m.mrn FROM patients m WHERE m.id = p.merged_into), p.version";
 
 fn patient_from_row(r: &Row) -> Result<Patient, StoreError> {
-    let bad =
-        |what: &str| StoreError::Other(format!("patient record {} has a bad {what}", r.int(0)));
+    let id = r.int(0)?;
+    let bad = |what: &str| StoreError::Other(format!("patient record {id} has a bad {what}"));
     Ok(Patient {
-        id: r.int(0),
-        mrn: Mrn::parse(&r.text(1)).map_err(|_| bad("MRN"))?,
-        family: r.text(2),
-        given: r.text(3),
-        middle: r.opt_text(4),
-        suffix: r.opt_text(5),
-        dob: NaiveDate::parse_from_str(&r.text(6), "%Y-%m-%d").map_err(|_| bad("date of birth"))?,
-        sex: Sex::parse(&r.text(7)).map_err(|_| bad("sex"))?,
-        ssn: r.opt_text(8).and_then(|s| Ssn::parse(&s).ok()),
-        address: r.opt_text(9),
-        city: r.opt_text(10),
-        state: r.opt_text(11),
-        postal_code: r.opt_text(12),
-        phone: r.opt_text(13).and_then(|s| Phone::parse(&s).ok()),
+        id,
+        mrn: Mrn::parse(&r.text(1)?).map_err(|_| bad("MRN"))?,
+        family: r.text(2)?,
+        given: r.text(3)?,
+        middle: r.opt_text(4)?,
+        suffix: r.opt_text(5)?,
+        dob: NaiveDate::parse_from_str(&r.text(6)?, "%Y-%m-%d")
+            .map_err(|_| bad("date of birth"))?,
+        sex: Sex::parse(&r.text(7)?).map_err(|_| bad("sex"))?,
+        ssn: r.opt_text(8)?.and_then(|s| Ssn::parse(&s).ok()),
+        address: r.opt_text(9)?,
+        city: r.opt_text(10)?,
+        state: r.opt_text(11)?,
+        postal_code: r.opt_text(12)?,
+        phone: r.opt_text(13)?.and_then(|s| Phone::parse(&s).ok()),
         flags: PatientFlags {
-            restricted: r.flag(14),
-            employee: r.flag(15),
-            part2: r.flag(16),
-            deceased: r.flag(17),
+            restricted: r.flag(14)?,
+            employee: r.flag(15)?,
+            part2: r.flag(16)?,
+            deceased: r.flag(17)?,
         },
-        merged_into: r.opt_text(18).and_then(|s| Mrn::parse(&s).ok()),
+        merged_into: r.opt_text(18)?.and_then(|s| Mrn::parse(&s).ok()),
         previous_names: Vec::new(),
-        version: r.int(19),
+        version: r.int(19)?,
     })
 }
 
-pub fn by_mrn(db: &dyn Sql, mrn: &Mrn) -> Result<Option<Patient>, StoreError> {
+pub fn by_mrn(db: &dyn Tx, mrn: &Mrn) -> Result<Option<Patient>, StoreError> {
     let sql = format!("SELECT {PATIENT_COLS} FROM patients p WHERE p.mrn = ?");
     load_one(db, &sql, params![mrn.as_str()])
 }
 
-pub fn by_id(db: &dyn Sql, id: i64) -> Result<Option<Patient>, StoreError> {
+pub fn by_id(db: &dyn Tx, id: i64) -> Result<Option<Patient>, StoreError> {
     let sql = format!("SELECT {PATIENT_COLS} FROM patients p WHERE p.id = ?");
     load_one(db, &sql, params![id])
 }
 
-fn load_one(db: &dyn Sql, sql: &str, p: &[Value]) -> Result<Option<Patient>, StoreError> {
+fn load_one(db: &dyn Tx, sql: &str, p: &[Value]) -> Result<Option<Patient>, StoreError> {
     let Some(r) = db.query_row(sql, p)? else {
         return Ok(None);
     };
@@ -61,25 +62,26 @@ fn load_one(db: &dyn Sql, sql: &str, p: &[Value]) -> Result<Option<Patient>, Sto
     Ok(Some(pat))
 }
 
-pub fn previous_names(db: &dyn Sql, patient_id: i64) -> Result<Vec<PreviousName>, StoreError> {
-    Ok(db
-        .query(
-            "SELECT kind, family, given FROM patient_names WHERE patient_id = ? ORDER BY id",
-            params![patient_id],
-        )?
-        .into_iter()
-        .map(|r| PreviousName {
-            kind: r.text(0),
-            family: r.text(1),
-            given: r.text(2),
+pub fn previous_names(db: &dyn Tx, patient_id: i64) -> Result<Vec<PreviousName>, StoreError> {
+    db.query(
+        "SELECT kind, family, given FROM patient_names WHERE patient_id = ? ORDER BY id",
+        params![patient_id],
+    )?
+    .into_iter()
+    .map(|r| {
+        Ok(PreviousName {
+            kind: r.text(0)?,
+            family: r.text(1)?,
+            given: r.text(2)?,
         })
-        .collect())
+    })
+    .collect()
 }
 
 /// Inserts a validated patient with the MRN given; returns the new row id.
-pub fn insert(db: &dyn Sql, p: &NewPatient, mrn: &Mrn, now: &str) -> Result<i64, StoreError> {
+pub fn insert(db: &dyn Tx, p: &NewPatient, mrn: &Mrn, now: &str) -> Result<i64, StoreError> {
     let ssn = p.ssn.as_ref();
-    let n = db.execute(
+    let done = db.execute(
         "INSERT INTO patients (mrn, family, given, middle, suffix, dob, sex, ssn, ssn_last4, \
          address, city, state, postal_code, phone, restricted, employee, part2, deceased, \
          created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
@@ -107,12 +109,12 @@ pub fn insert(db: &dyn Sql, p: &NewPatient, mrn: &Mrn, now: &str) -> Result<i64,
             now,
         ],
     )?;
-    if n == 0 {
+    if done.rows == 0 {
         return Err(StoreError::Duplicate(format!(
             "the MRN {mrn} is already in use; leave --mrn out to have one assigned"
         )));
     }
-    let id = db.last_insert_id();
+    let id = done.id;
     for pn in &p.previous_names {
         db.execute(
             "INSERT INTO patient_names (patient_id, kind, family, given) VALUES (?,?,?,?)",
@@ -123,51 +125,53 @@ pub fn insert(db: &dyn Sql, p: &NewPatient, mrn: &Mrn, now: &str) -> Result<i64,
 }
 
 /// The next free numeric MRN (8 digits, starting at 10000000).
-pub fn next_mrn(db: &dyn Sql) -> Result<Mrn, StoreError> {
+pub fn next_mrn(db: &dyn Tx) -> Result<Mrn, StoreError> {
     let max = db
-        .query_row(
+        .count(
             "SELECT max(CAST(mrn AS INTEGER)) FROM patients WHERE mrn GLOB '[0-9]*' AND length(mrn) = 8",
             &[],
         )?
-        .and_then(|r| r.opt_int(0))
-        .unwrap_or(9_999_999);
+        .max(9_999_999);
     Mrn::parse(&(max + 1).to_string()).map_err(|e| StoreError::Other(e.to_string()))
 }
 
-fn ids(rows: Vec<Row>) -> Vec<u32> {
-    let mut v: Vec<u32> = rows.iter().map(|r| r.int(0) as u32).collect();
+fn ids(rows: Vec<Row>) -> Result<Vec<u32>, StoreError> {
+    let mut v = rows
+        .iter()
+        .map(|r| r.int(0).map(|i| i as u32))
+        .collect::<Result<Vec<u32>, _>>()?;
     v.sort_unstable();
-    v
+    Ok(v)
 }
 
 /// Patients (not merged away) born between two ISO dates, inclusive; ids ascending.
-pub fn ids_by_dob(db: &dyn Sql, from: &str, to: &str) -> Result<Vec<u32>, StoreError> {
-    Ok(ids(db.query(
+pub fn ids_by_dob(db: &dyn Tx, from: &str, to: &str) -> Result<Vec<u32>, StoreError> {
+    ids(db.query(
         "SELECT id FROM patients WHERE dob BETWEEN ? AND ? AND merged_into IS NULL",
         params![from, to],
-    )?))
+    )?)
 }
 
-pub fn ids_by_ssn_last4(db: &dyn Sql, last4: &str) -> Result<Vec<u32>, StoreError> {
-    Ok(ids(db.query(
+pub fn ids_by_ssn_last4(db: &dyn Tx, last4: &str) -> Result<Vec<u32>, StoreError> {
+    ids(db.query(
         "SELECT id FROM patients WHERE ssn_last4 = ? AND merged_into IS NULL",
         params![last4],
-    )?))
+    )?)
 }
 
 /// Ten digits match the whole number; seven match the local number.
-pub fn ids_by_phone(db: &dyn Sql, digits: &str) -> Result<Vec<u32>, StoreError> {
+pub fn ids_by_phone(db: &dyn Tx, digits: &str) -> Result<Vec<u32>, StoreError> {
     let sql = if digits.len() == 7 {
         "SELECT id FROM patients WHERE substr(phone, 4) = ? AND merged_into IS NULL"
     } else {
         "SELECT id FROM patients WHERE phone = ? AND merged_into IS NULL"
     };
-    Ok(ids(db.query(sql, params![digits])?))
+    ids(db.query(sql, params![digits])?)
 }
 
 /// Patients whose MRN begins with `prefix` (at most `cap`), with whether it is exact.
 pub fn ids_by_mrn_prefix(
-    db: &dyn Sql,
+    db: &dyn Tx,
     prefix: &str,
     cap: usize,
 ) -> Result<Vec<(u32, bool)>, StoreError> {
@@ -182,7 +186,10 @@ pub fn ids_by_mrn_prefix(
          ORDER BY mrn LIMIT ?",
         params![p.as_str(), p.as_str(), upper, cap as i64],
     )?;
-    let mut v: Vec<(u32, bool)> = rows.iter().map(|r| (r.int(0) as u32, r.flag(1))).collect();
+    let mut v = rows
+        .iter()
+        .map(|r| Ok((r.int(0)? as u32, r.flag(1)?)))
+        .collect::<Result<Vec<(u32, bool)>, StoreError>>()?;
     v.sort_unstable();
     Ok(v)
 }
@@ -205,7 +212,7 @@ pub struct PatientRow {
 }
 
 /// The rows shown in a result list, in the order of `ids`.
-pub fn rows_by_ids(db: &dyn Sql, ids: &[i64]) -> Result<Vec<PatientRow>, StoreError> {
+pub fn rows_by_ids(db: &dyn Tx, ids: &[i64]) -> Result<Vec<PatientRow>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -221,25 +228,23 @@ pub fn rows_by_ids(db: &dyn Sql, ids: &[i64]) -> Result<Vec<PatientRow>, StoreEr
          FROM patients p WHERE p.id IN (SELECT value FROM json_each(?))",
         params![list],
     )?;
-    let mut by_id: std::collections::HashMap<i64, PatientRow> = rows
-        .into_iter()
-        .map(|r| {
-            let row = PatientRow {
-                id: r.int(0),
-                mrn: r.text(1),
-                family: r.text(2),
-                given: r.text(3),
-                middle: r.opt_text(4),
-                dob: r.text(5),
-                sex: r.text(6),
-                ssn_last4: r.opt_text(7),
-                last_encounter: r.opt_text(8).map(|s| s.chars().take(10).collect()),
-                restricted: r.flag(9),
-                deceased: r.flag(10),
-            };
-            (row.id, row)
-        })
-        .collect();
+    let mut by_id = std::collections::HashMap::with_capacity(rows.len());
+    for r in rows {
+        let row = PatientRow {
+            id: r.int(0)?,
+            mrn: r.text(1)?,
+            family: r.text(2)?,
+            given: r.text(3)?,
+            middle: r.opt_text(4)?,
+            dob: r.text(5)?,
+            sex: r.text(6)?,
+            ssn_last4: r.opt_text(7)?,
+            last_encounter: r.opt_text(8)?.map(|s| s.chars().take(10).collect()),
+            restricted: r.flag(9)?,
+            deceased: r.flag(10)?,
+        };
+        by_id.insert(row.id, row);
+    }
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 

@@ -2,7 +2,7 @@
 //! ascending patient ids carrying it, chunked by id so one new patient rewrites small blobs.
 
 use super::StoreError;
-use super::sql::{Sql, Value};
+use super::sql::{Tx, Value};
 use crate::params;
 
 /// Patient ids per posting chunk.
@@ -16,35 +16,33 @@ pub struct VocabEntry {
     pub df: u32,
 }
 
-pub fn load_vocab(db: &dyn Sql) -> Result<Vec<VocabEntry>, StoreError> {
-    Ok(db
-        .query("SELECT id, token, df FROM search_token WHERE df > 0", &[])?
+pub fn load_vocab(db: &dyn Tx) -> Result<Vec<VocabEntry>, StoreError> {
+    db.query("SELECT id, token, df FROM search_token WHERE df > 0", &[])?
         .into_iter()
-        .map(|r| VocabEntry {
-            id: r.int(0),
-            token: r.text(1),
-            df: r.int(2) as u32,
+        .map(|r| {
+            Ok(VocabEntry {
+                id: r.int(0)?,
+                token: r.text(1)?,
+                df: r.int(2)? as u32,
+            })
         })
-        .collect())
+        .collect()
 }
 
-pub fn vocab_generation(db: &dyn Sql) -> Result<i64, StoreError> {
-    Ok(db
-        .query_row(
-            "SELECT value FROM search_meta WHERE key = 'vocab_generation'",
-            &[],
-        )?
-        .map(|r| r.int(0))
-        .unwrap_or(0))
+pub fn vocab_generation(db: &dyn Tx) -> Result<i64, StoreError> {
+    db.count(
+        "SELECT value FROM search_meta WHERE key = 'vocab_generation'",
+        &[],
+    )
 }
 
 /// Every patient id carrying `token_id`, ascending.
-pub fn postings(db: &dyn Sql, token_id: i64, out: &mut Vec<u32>) -> Result<(), StoreError> {
+pub fn postings(db: &dyn Tx, token_id: i64, out: &mut Vec<u32>) -> Result<(), StoreError> {
     for r in db.query(
         "SELECT ids FROM search_posting WHERE token_id = ? ORDER BY chunk",
         params![token_id],
     )? {
-        decode_into(r.blob(0), out);
+        decode_into(r.blob(0)?, out);
     }
     Ok(())
 }
@@ -65,18 +63,18 @@ pub fn encode(ids: &[u32]) -> Vec<u8> {
 }
 
 /// Adds `patient_id` under each token (inside the caller's write transaction).
-pub fn add(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), StoreError> {
+pub fn add(db: &dyn Tx, patient_id: i64, tokens: &[String]) -> Result<(), StoreError> {
     let mut new_token = false;
     for t in tokens {
         let id = match db.query_row("SELECT id FROM search_token WHERE token = ?", params![t])? {
-            Some(r) => r.int(0),
+            Some(r) => r.int(0)?,
             None => {
+                new_token = true;
                 db.execute(
                     "INSERT INTO search_token(token, df) VALUES (?, 0)",
                     params![t],
-                )?;
-                new_token = true;
-                db.last_insert_id()
+                )?
+                .id
             }
         };
         if edit_chunk(db, id, patient_id, true)? {
@@ -93,7 +91,7 @@ pub fn add(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), Store
 }
 
 /// Removes `patient_id` from each token (inside the caller's write transaction).
-pub fn remove(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), StoreError> {
+pub fn remove(db: &dyn Tx, patient_id: i64, tokens: &[String]) -> Result<(), StoreError> {
     let mut emptied = false;
     for t in tokens {
         let Some(r) = db.query_row(
@@ -103,13 +101,13 @@ pub fn remove(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), St
         else {
             continue;
         };
-        let id = r.int(0);
+        let id = r.int(0)?;
         if edit_chunk(db, id, patient_id, false)? {
             db.execute(
                 "UPDATE search_token SET df = df - 1 WHERE id = ?",
                 params![id],
             )?;
-            emptied |= r.int(1) <= 1;
+            emptied |= r.int(1)? <= 1;
         }
     }
     if emptied {
@@ -118,7 +116,7 @@ pub fn remove(db: &dyn Sql, patient_id: i64, tokens: &[String]) -> Result<(), St
     Ok(())
 }
 
-fn bump_generation(db: &dyn Sql) -> Result<(), StoreError> {
+fn bump_generation(db: &dyn Tx) -> Result<(), StoreError> {
     db.execute(
         "UPDATE search_meta SET value = value + 1 WHERE key = 'vocab_generation'",
         &[],
@@ -128,7 +126,7 @@ fn bump_generation(db: &dyn Sql) -> Result<(), StoreError> {
 
 /// Inserts or removes one id in its chunk; returns whether anything changed.
 fn edit_chunk(
-    db: &dyn Sql,
+    db: &dyn Tx,
     token_id: i64,
     patient_id: i64,
     insert: bool,
@@ -141,7 +139,7 @@ fn edit_chunk(
         "SELECT ids FROM search_posting WHERE token_id = ? AND chunk = ?",
         params![token_id, chunk],
     )? {
-        decode_into(r.blob(0), &mut ids);
+        decode_into(r.blob(0)?, &mut ids);
     }
     match (ids.binary_search(&pid), insert) {
         (Ok(_), true) | (Err(_), false) => return Ok(false),

@@ -1,7 +1,12 @@
 //! The one small SQL interface every repository is written against, so that a second
 //! backend (a libSQL server) can stand in for the local SQLite file without rewriting them.
+//!
+//! [`Tx`] runs statements; [`Store`] adds what only the owner of a connection may do:
+//! transactions (as closures the backend runs, commits and rolls back), durability, the
+//! integrity check, re-keying and the schema version. A repository function takes `&dyn Tx`,
+//! so it cannot start or end a transaction of its own.
 
-use super::StoreError;
+use super::{Location, StoreError};
 
 /// A value bound to a statement or read from a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +16,19 @@ pub enum Value {
     Real(f64),
     Text(String),
     Blob(Vec<u8>),
+}
+
+impl Value {
+    /// The storage class's name, for messages ("a text where an integer belongs").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "empty value",
+            Value::Int(_) => "integer",
+            Value::Real(_) => "real number",
+            Value::Text(_) => "text",
+            Value::Blob(_) => "blob",
+        }
+    }
 }
 
 impl From<i64> for Value {
@@ -49,61 +67,112 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
-/// One result row.
+/// One result row. Reads are strict: a value of another type than asked for is an error
+/// ([`StoreError::BadValue`]), never a silent 0 or "".
 #[derive(Debug, Clone)]
 pub struct Row(pub Vec<Value>);
 
 impl Row {
-    pub fn int(&self, i: usize) -> i64 {
-        match self.0.get(i) {
-            Some(Value::Int(v)) => *v,
-            Some(Value::Real(v)) => *v as i64,
-            _ => 0,
+    fn get(&self, i: usize) -> Result<&Value, StoreError> {
+        self.0.get(i).ok_or(StoreError::BadValue {
+            column: i,
+            expected: "a value",
+            found: "no column",
+        })
+    }
+
+    fn bad(&self, i: usize, expected: &'static str) -> StoreError {
+        StoreError::BadValue {
+            column: i,
+            expected,
+            found: self.0.get(i).map_or("no column", Value::kind),
         }
     }
-    pub fn opt_int(&self, i: usize) -> Option<i64> {
-        match self.0.get(i) {
-            Some(Value::Int(v)) => Some(*v),
-            _ => None,
+
+    /// The raw value, for code that must see the stored type itself (the audit chain).
+    pub fn value(&self, i: usize) -> Option<&Value> {
+        self.0.get(i)
+    }
+
+    pub fn int(&self, i: usize) -> Result<i64, StoreError> {
+        match self.get(i)? {
+            Value::Int(v) => Ok(*v),
+            _ => Err(self.bad(i, "integer")),
         }
     }
-    pub fn text(&self, i: usize) -> String {
-        self.opt_text(i).unwrap_or_default()
-    }
-    pub fn opt_text(&self, i: usize) -> Option<String> {
-        match self.0.get(i) {
-            Some(Value::Text(s)) => Some(s.clone()),
-            Some(Value::Int(v)) => Some(v.to_string()),
-            _ => None,
+
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        match self.get(i)? {
+            Value::Int(v) => Ok(Some(*v)),
+            Value::Null => Ok(None),
+            _ => Err(self.bad(i, "integer")),
         }
     }
-    pub fn blob(&self, i: usize) -> &[u8] {
-        match self.0.get(i) {
-            Some(Value::Blob(b)) => b,
-            _ => &[],
+
+    pub fn text(&self, i: usize) -> Result<String, StoreError> {
+        match self.get(i)? {
+            Value::Text(s) => Ok(s.clone()),
+            _ => Err(self.bad(i, "text")),
         }
     }
-    pub fn flag(&self, i: usize) -> bool {
-        self.int(i) != 0
+
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        match self.get(i)? {
+            Value::Text(s) => Ok(Some(s.clone())),
+            Value::Null => Ok(None),
+            _ => Err(self.bad(i, "text")),
+        }
+    }
+
+    pub fn blob(&self, i: usize) -> Result<&[u8], StoreError> {
+        match self.get(i)? {
+            Value::Blob(b) => Ok(b),
+            _ => Err(self.bad(i, "blob")),
+        }
+    }
+
+    /// A 0/1 flag.
+    pub fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        match self.get(i)? {
+            Value::Int(0) => Ok(false),
+            Value::Int(1) => Ok(true),
+            _ => Err(self.bad(i, "0 or 1")),
+        }
     }
 }
 
-/// Execute and query with positional parameters, and transactions.
-pub trait Sql {
-    /// Runs one statement; returns the number of rows changed.
-    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
+/// What a statement did: the rows it changed and, for an INSERT, the new row's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exec {
+    pub rows: u64,
+    /// The rowid of the row inserted (meaningful after an INSERT that changed a row).
+    pub id: i64,
+}
+
+/// How hard a commit must hold: `Full` survives a power cut; `Relaxed` survives a killed
+/// process (the row is in the log before the commit returns) but an OS crash may lose the
+/// newest commits. Relaxed is for the audit rows of reads (see `service::audit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    Full,
+    Relaxed,
+}
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A local SQLite (SQLCipher) file.
+    File,
+    /// A libSQL server.
+    Server,
+}
+
+/// Statements, inside a transaction or on their own.
+pub trait Tx {
+    /// Runs one statement.
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Exec, StoreError>;
     /// Runs one query and returns every row.
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
-    /// The rowid of the last row inserted on this connection.
-    fn last_insert_id(&self) -> i64;
-    /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`).
-    fn begin_write(&self) -> Result<(), StoreError>;
-    /// Starts a read transaction: one consistent snapshot for several queries.
-    fn begin_read(&self) -> Result<(), StoreError>;
-    fn commit(&self) -> Result<(), StoreError>;
-    fn rollback(&self) -> Result<(), StoreError>;
-    /// A short name of the backend for messages ("file", "server").
-    fn backend_name(&self) -> &'static str;
     /// Runs several statements with no parameters (schema changes).
     fn execute_batch(&self, sql: &str) -> Result<(), StoreError>;
 
@@ -111,38 +180,66 @@ pub trait Sql {
     fn query_row(&self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
-}
 
-/// Runs `f` inside `BEGIN IMMEDIATE … COMMIT`; rolls back on error.
-pub fn write_tx<T>(
-    db: &dyn Sql,
-    f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    db.begin_write()?;
-    match f(db) {
-        Ok(v) => {
-            if let Err(e) = db.commit() {
-                let _ = db.rollback();
-                return Err(e);
-            }
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = db.rollback();
-            Err(e)
+    /// The integer in the first column of the first row (`count(*)`, `max(id)`); 0 when there
+    /// is no row or the value is NULL.
+    fn count(&self, sql: &str, params: &[Value]) -> Result<i64, StoreError> {
+        match self.query_row(sql, params)? {
+            Some(r) => Ok(r.opt_int(0)?.unwrap_or(0)),
+            None => Ok(0),
         }
     }
 }
 
-/// Runs `f` inside a read transaction (one snapshot).
-pub fn read_tx<T>(
-    db: &dyn Sql,
-    f: impl FnOnce(&dyn Sql) -> Result<T, StoreError>,
+/// A work unit for [`Store::write`] and [`Store::read`]. It may be run more than once (a
+/// backend may retry a transaction that lost a race), so it must not keep effects of a
+/// failed run.
+pub type Work<'a> = &'a mut dyn FnMut(&dyn Tx) -> Result<(), StoreError>;
+
+/// An open store: a connection to one backend.
+pub trait Store: Tx + Send {
+    /// Runs `work` in a write transaction that takes the write lock at once, and commits with
+    /// the durability asked for; rolls back when `work` fails.
+    fn write(&self, durability: Durability, work: Work<'_>) -> Result<(), StoreError>;
+    /// Runs `work` in a read transaction: one consistent snapshot, never blocking writers.
+    fn read(&self, work: Work<'_>) -> Result<(), StoreError>;
+    fn backend(&self) -> Backend;
+    fn location(&self) -> &Location;
+    /// The engine's own integrity and foreign-key checks; the problems found, if any.
+    fn integrity_problems(&self) -> Result<Vec<String>, StoreError>;
+    /// Re-encrypts the store under a new key (only an encrypted file can).
+    fn rekey(&self, key: &crate::secrets::DataKey) -> Result<(), StoreError>;
+    /// The schema version the store is at.
+    fn schema_version(&self) -> Result<i64, StoreError>;
+    /// Sets the schema version (and the chartroom mark), inside a migration's transaction.
+    fn set_schema_version(&self, tx: &dyn Tx, version: i64) -> Result<(), StoreError>;
+}
+
+/// Runs `f` in a write transaction ([`Store::write`]) and returns what it returned.
+pub fn write_tx<T>(
+    db: &dyn Store,
+    durability: Durability,
+    mut f: impl FnMut(&dyn Tx) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    db.begin_read()?;
-    let r = f(db);
-    let _ = db.commit();
-    r
+    let mut out = None;
+    db.write(durability, &mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| StoreError::Other("the transaction did not run".into()))
+}
+
+/// Runs `f` in a read snapshot ([`Store::read`]) and returns what it returned.
+pub fn read_tx<T>(
+    db: &dyn Store,
+    mut f: impl FnMut(&dyn Tx) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut out = None;
+    db.read(&mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| StoreError::Other("the transaction did not run".into()))
 }
 
 /// `?` macro-free parameter lists: `params![a, b, c]`.
@@ -150,4 +247,36 @@ pub fn read_tx<T>(
 macro_rules! params {
     () => { &[] as &[$crate::store::Value] };
     ($($v:expr),+ $(,)?) => { &[$($crate::store::Value::from($v)),+] as &[$crate::store::Value] };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_strict_about_types() {
+        let r = Row(vec![
+            Value::Int(3),
+            Value::Text("x".into()),
+            Value::Null,
+            Value::Blob(vec![1]),
+            Value::Real(1.5),
+        ]);
+        assert_eq!(r.int(0).unwrap(), 3);
+        assert!(matches!(
+            r.int(1),
+            Err(StoreError::BadValue { column: 1, .. })
+        ));
+        assert!(r.int(2).is_err(), "NULL is not 0");
+        assert_eq!(r.opt_int(2).unwrap(), None);
+        assert!(r.opt_int(3).is_err());
+        assert_eq!(r.text(1).unwrap(), "x");
+        assert!(r.text(0).is_err(), "an integer is not text");
+        assert!(r.opt_text(3).is_err(), "a blob is not text");
+        assert_eq!(r.blob(3).unwrap(), &[1]);
+        assert!(r.blob(1).is_err());
+        assert!(r.int(4).is_err(), "a real is not an integer");
+        assert!(r.flag(0).is_err(), "3 is not a flag");
+        assert!(r.int(9).is_err(), "no such column");
+    }
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, types::ValueRef};
 
-use super::sql::{Row, Sql, Value};
-use super::{StoreError, migrate};
+use super::sql::{Backend, Durability, Exec, Row, Store, Tx, Value, Work};
+use super::{Location, StoreError};
 
 /// `application_id` in the SQLite header: "CHRT".
 pub const APPLICATION_ID: i64 = 0x4348_5254;
@@ -24,27 +24,26 @@ pub enum OpenMode {
 pub struct SqliteDb {
     conn: Connection,
     path: PathBuf,
+    location: Location,
 }
 
 impl SqliteDb {
-    /// Opens (or creates) a chartroom store, migrates it, and sets the connection up:
-    /// WAL (readers never block the writer), foreign keys on, a 5 s busy timeout, and
+    /// Connects to (or creates) a chartroom store file and sets the connection up: WAL
+    /// (readers never block the writer), foreign keys on, a 5 s busy timeout, and
     /// `synchronous = FULL`: every commit is on disk before we say "saved". Records work is
     /// a few writes a minute per clerk, so the fsync costs nothing anyone notices, and a power
     /// cut never loses a saved edit or an audit row (NORMAL could lose the last commits).
-    pub fn open(path: &Path, mode: OpenMode) -> Result<Self, StoreError> {
-        Self::open_inner(path, mode, None)
-    }
-
-    /// Opens (or creates) a SQLCipher-encrypted store under `key`. The key is applied before
-    /// anything else touches the file and checked with a read; a key that does not fit is
+    /// Migrations are not run here: `store::open_file` runs them, for every backend alike.
+    ///
+    /// With `key`, the file is SQLCipher-encrypted: the key is applied before anything else
+    /// touches the file and checked with a read; a key that does not fit is
     /// [`StoreError::Encrypted`] and leaves the file unchanged.
-    pub fn open_keyed(
+    pub fn connect(
         path: &Path,
         mode: OpenMode,
-        key: &crate::secrets::DataKey,
+        key: Option<&crate::secrets::DataKey>,
     ) -> Result<Self, StoreError> {
-        Self::open_inner(path, mode, Some(key))
+        Self::open_inner(path, mode, key)
     }
 
     fn open_inner(
@@ -79,6 +78,7 @@ impl SqliteDb {
         let db = SqliteDb {
             conn,
             path: path.to_path_buf(),
+            location: Location::File(path.to_path_buf()),
         };
         db.check_identity()?;
         db.conn
@@ -90,7 +90,6 @@ impl SqliteDb {
                  PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
             )
             .map_err(|e| map_open(e, path))?;
-        migrate::run(&db, path)?;
         Ok(db)
     }
 
@@ -149,13 +148,12 @@ fn apply_key(
     }
 }
 
-/// Re-keys an open encrypted store (SQLCipher `PRAGMA rekey`) through the [`Sql`] interface.
-/// The journal leaves WAL mode for the re-key (so no frame under the old key is left behind)
-/// and returns to it after.
-pub fn rekey(db: &dyn Sql, key: &crate::secrets::DataKey) -> Result<(), StoreError> {
+/// Re-keys an open encrypted store (SQLCipher `PRAGMA rekey`). The journal leaves WAL mode
+/// for the re-key (so no frame under the old key is left behind) and returns to it after.
+fn rekey(db: &SqliteDb, key: &crate::secrets::DataKey) -> Result<(), StoreError> {
     // Leaving WAL needs the only connection; another open session keeps it in WAL.
     let mode = match db.query_row("PRAGMA journal_mode = DELETE", &[]) {
-        Ok(r) => r.map(|r| r.text(0)).unwrap_or_default(),
+        Ok(r) => r.map(|r| r.text(0)).transpose()?.unwrap_or_default(),
         Err(StoreError::Busy) => String::new(),
         Err(e) => return Err(e),
     };
@@ -266,11 +264,34 @@ fn from_sql(v: ValueRef<'_>) -> Value {
     }
 }
 
-impl Sql for SqliteDb {
-    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+impl SqliteDb {
+    /// Ends a transaction: COMMIT when `work` succeeded, else ROLLBACK.
+    fn finish(&self, r: Result<(), StoreError>) -> Result<(), StoreError> {
+        match r {
+            Ok(()) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(map_open(e, &self.path))
+                }
+            },
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Tx for SqliteDb {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Exec, StoreError> {
         let mut st = self.conn.prepare_cached(sql)?;
         let p: Vec<_> = params.iter().map(to_sql).collect();
-        Ok(st.execute(rusqlite::params_from_iter(p))? as u64)
+        let rows = st.execute(rusqlite::params_from_iter(p))? as u64;
+        Ok(Exec {
+            rows,
+            id: self.conn.last_insert_rowid(),
+        })
     }
 
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
@@ -289,35 +310,81 @@ impl Sql for SqliteDb {
         Ok(out)
     }
 
-    fn last_insert_id(&self) -> i64 {
-        self.conn.last_insert_rowid()
-    }
-
-    fn begin_write(&self) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| map_open(e, &self.path))
-    }
-
-    fn begin_read(&self) -> Result<(), StoreError> {
-        Ok(self.conn.execute_batch("BEGIN DEFERRED")?)
-    }
-
-    fn commit(&self) -> Result<(), StoreError> {
-        Ok(self.conn.execute_batch("COMMIT")?)
-    }
-
-    fn rollback(&self) -> Result<(), StoreError> {
-        Ok(self.conn.execute_batch("ROLLBACK")?)
-    }
-
-    fn backend_name(&self) -> &'static str {
-        "file"
-    }
-
     fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
         self.conn
             .execute_batch(sql)
             .map_err(|e| map_open(e, &self.path))
+    }
+}
+
+impl Store for SqliteDb {
+    fn write(&self, durability: Durability, work: Work<'_>) -> Result<(), StoreError> {
+        let relaxed = durability == Durability::Relaxed;
+        if relaxed {
+            self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        }
+        let r = match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => {
+                let r = work(self);
+                self.finish(r)
+            }
+            Err(e) => Err(map_open(e, &self.path)),
+        };
+        if relaxed {
+            // Back to FULL for everything else; if even that fails, say so rather than go on.
+            self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+        }
+        r
+    }
+
+    fn read(&self, work: Work<'_>) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .map_err(|e| map_open(e, &self.path))?;
+        let r = work(self);
+        self.finish(r)
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::File
+    }
+
+    fn location(&self) -> &Location {
+        &self.location
+    }
+
+    fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.query("PRAGMA integrity_check", &[])? {
+            let msg = r.text(0)?;
+            if msg != "ok" {
+                out.push(format!("SQLite integrity: {msg}"));
+            }
+        }
+        for r in self.query("PRAGMA foreign_key_check", &[])? {
+            out.push(format!(
+                "row {} of {} points at a missing record",
+                r.opt_int(1)?.unwrap_or(0),
+                r.text(0)?
+            ));
+        }
+        Ok(out)
+    }
+
+    fn rekey(&self, key: &crate::secrets::DataKey) -> Result<(), StoreError> {
+        rekey(self, key)
+    }
+
+    fn schema_version(&self) -> Result<i64, StoreError> {
+        self.query_row("PRAGMA user_version", &[])?
+            .map(|r| r.int(0))
+            .transpose()
+            .map(|v| v.unwrap_or(0))
+    }
+
+    fn set_schema_version(&self, tx: &dyn Tx, version: i64) -> Result<(), StoreError> {
+        tx.execute_batch(&format!(
+            "PRAGMA user_version = {version}; PRAGMA application_id = {APPLICATION_ID};"
+        ))
     }
 }

@@ -3,7 +3,7 @@
 use crate::domain::Role;
 
 use super::StoreError;
-use super::sql::{Row, Sql};
+use super::sql::{Row, Tx};
 use crate::params;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -25,28 +25,31 @@ pub struct User {
     pub has_password: bool,
 }
 
-const COLS: &str = "id, username, full_name, role, os_login, disabled, locked, patient_id, version, \
-     failed_unlocks, idle_timeout_s, password_hash IS NOT NULL";
+pub(crate) const COLS: &str = "id, username, full_name, role, os_login, disabled, locked, \
+     patient_id, version, failed_unlocks, idle_timeout_s, password_hash IS NOT NULL";
+/// How many columns [`COLS`] names (a query may add its own after them).
+pub(crate) const COL_COUNT: usize = 12;
 
-fn from_row(r: &Row) -> Result<User, StoreError> {
+pub(crate) fn from_row(r: &Row) -> Result<User, StoreError> {
+    let id = r.int(0)?;
     Ok(User {
-        id: r.int(0),
-        username: r.text(1),
-        full_name: r.text(2),
-        role: Role::parse(&r.text(3))
-            .ok_or_else(|| StoreError::Other(format!("user {} has an unknown role", r.int(0))))?,
-        os_login: r.opt_text(4),
-        disabled: r.flag(5),
-        locked: r.flag(6),
-        patient_id: r.opt_int(7),
-        version: r.int(8),
-        failed_unlocks: r.int(9),
-        idle_timeout_s: r.opt_int(10),
-        has_password: r.flag(11),
+        id,
+        username: r.text(1)?,
+        full_name: r.text(2)?,
+        role: Role::parse(&r.text(3)?)
+            .ok_or_else(|| StoreError::Other(format!("user {id} has an unknown role")))?,
+        os_login: r.opt_text(4)?,
+        disabled: r.flag(5)?,
+        locked: r.flag(6)?,
+        patient_id: r.opt_int(7)?,
+        version: r.int(8)?,
+        failed_unlocks: r.int(9)?,
+        idle_timeout_s: r.opt_int(10)?,
+        has_password: r.flag(11)?,
     })
 }
 
-pub fn by_os_login(db: &dyn Sql, login: &str) -> Result<Option<User>, StoreError> {
+pub fn by_os_login(db: &dyn Tx, login: &str) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {COLS} FROM users WHERE os_login = ?");
     db.query_row(&sql, params![login])?
         .as_ref()
@@ -54,7 +57,7 @@ pub fn by_os_login(db: &dyn Sql, login: &str) -> Result<Option<User>, StoreError
         .transpose()
 }
 
-pub fn by_username(db: &dyn Sql, name: &str) -> Result<Option<User>, StoreError> {
+pub fn by_username(db: &dyn Tx, name: &str) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {COLS} FROM users WHERE username = ?");
     db.query_row(&sql, params![name])?
         .as_ref()
@@ -62,34 +65,36 @@ pub fn by_username(db: &dyn Sql, name: &str) -> Result<Option<User>, StoreError>
         .transpose()
 }
 
-pub fn list(db: &dyn Sql) -> Result<Vec<User>, StoreError> {
+pub fn list(db: &dyn Tx) -> Result<Vec<User>, StoreError> {
     let sql = format!("SELECT {COLS} FROM users ORDER BY username");
     db.query(&sql, &[])?.iter().map(from_row).collect()
 }
 
 pub fn insert(
-    db: &dyn Sql,
+    db: &dyn Tx,
     username: &str,
     full_name: &str,
     role: Role,
     os_login: Option<&str>,
     now: &str,
 ) -> Result<i64, StoreError> {
-    db.execute(
-        "INSERT INTO users (username, full_name, role, os_login, created_at) VALUES (?,?,?,?,?)",
-        params![username, full_name, role.as_str(), os_login, now],
-    )?;
-    Ok(db.last_insert_id())
+    Ok(db
+        .execute(
+            "INSERT INTO users (username, full_name, role, os_login, created_at) VALUES (?,?,?,?,?)",
+            params![username, full_name, role.as_str(), os_login, now],
+        )?
+        .id)
 }
 
-pub fn count(db: &dyn Sql) -> Result<i64, StoreError> {
+pub fn count(db: &dyn Tx) -> Result<i64, StoreError> {
     Ok(db
         .query_row("SELECT count(*) FROM users", &[])?
         .map(|r| r.int(0))
+        .transpose()?
         .unwrap_or(0))
 }
 
-pub fn by_id(db: &dyn Sql, id: i64) -> Result<Option<User>, StoreError> {
+pub fn by_id(db: &dyn Tx, id: i64) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {COLS} FROM users WHERE id = ?");
     db.query_row(&sql, params![id])?
         .as_ref()
@@ -98,10 +103,12 @@ pub fn by_id(db: &dyn Sql, id: i64) -> Result<Option<User>, StoreError> {
 }
 
 /// The stored argon2id hash (PHC string), if a password is set.
-pub fn password_hash(db: &dyn Sql, id: i64) -> Result<Option<String>, StoreError> {
+pub fn password_hash(db: &dyn Tx, id: i64) -> Result<Option<String>, StoreError> {
     Ok(db
         .query_row("SELECT password_hash FROM users WHERE id = ?", params![id])?
-        .and_then(|r| r.opt_text(0)))
+        .map(|r| r.opt_text(0))
+        .transpose()?
+        .flatten())
 }
 
 /// One column change on a user, guarded by the version read (optimistic concurrency).
@@ -121,7 +128,7 @@ pub enum Change<'a> {
     GoodUnlock,
 }
 
-pub fn update(db: &dyn Sql, u: &User, c: Change<'_>) -> Result<(), StoreError> {
+pub fn update(db: &dyn Tx, u: &User, c: Change<'_>) -> Result<(), StoreError> {
     let (set, v): (&str, crate::store::Value) = match c {
         Change::Role(r) => ("role = ?", r.as_str().into()),
         Change::Disabled(d) => ("disabled = ?", d.into()),
@@ -136,7 +143,7 @@ pub fn update(db: &dyn Sql, u: &User, c: Change<'_>) -> Result<(), StoreError> {
         Change::GoodUnlock => ("failed_unlocks = ?", 0i64.into()),
     };
     let sql = format!("UPDATE users SET {set}, version = version + 1 WHERE id = ? AND version = ?");
-    let n = db.execute(&sql, &[v, u.id.into(), u.version.into()])?;
+    let n = db.execute(&sql, &[v, u.id.into(), u.version.into()])?.rows;
     if n == 0 {
         return Err(StoreError::Conflict);
     }

@@ -27,7 +27,7 @@ use super::worker::Worker;
 /// How the screens start.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub db: PathBuf,
+    pub db: crate::store::Location,
     /// `--theme`; else `theme` in config.toml; else the default.
     pub theme: Option<String>,
     pub clock: Clock,

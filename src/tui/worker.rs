@@ -2,7 +2,6 @@
 //! sends requests with ids; replies come back as messages. Queued searches are coalesced:
 //! only the newest one runs (the newest keystroke wins).
 
-use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use std::time::Duration;
@@ -48,7 +47,7 @@ pub fn session(svc: &Service) -> Session {
     Session {
         user: a.user.username.clone(),
         role: a.user.role.as_str().to_string(),
-        store: svc.store_label().to_string(),
+        store: svc.store_label(),
     }
 }
 
@@ -67,7 +66,7 @@ pub struct Worker {
 
 impl Worker {
     /// Opens the store on the worker thread (the first frame never waits for it).
-    pub fn spawn(path: PathBuf, clock: Clock, out: Sender<Msg>) -> Worker {
+    pub fn spawn(path: crate::store::Location, clock: Clock, out: Sender<Msg>) -> Worker {
         Worker::spawn_with(
             move || Service::open(&path, clock).map_err(|e| e.to_string()),
             out,

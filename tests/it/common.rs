@@ -40,7 +40,7 @@ pub fn demo_store(dir: &Path, n: usize) -> PathBuf {
 
 /// A service on `path` acting as the OS login, with a fixed clock.
 pub fn service(path: &Path) -> Service {
-    Service::open(path, Clock::fixed(2026, 11, 26)).expect("open service")
+    Service::open(&path.into(), Clock::fixed(2026, 11, 26)).expect("open service")
 }
 
 /// Runs the real `chartroom` binary with `args` against `db`.

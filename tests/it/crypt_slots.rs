@@ -32,13 +32,7 @@ fn mock_cache() -> Cache {
 fn service_as(db: &Path, login: &str) -> (Service, DataKey) {
     let k = keys::open_with_passphrase(db, &no_cache(), PASS).expect("open");
     let key = k.key.clone();
-    let svc = Service::with_db(
-        Box::new(k.db),
-        Clock::fixed(2026, 11, 26),
-        login,
-        db.display().to_string(),
-    )
-    .expect("service");
+    let svc = Service::with_db(Box::new(k.db), Clock::fixed(2026, 11, 26), login).expect("service");
     (svc, key)
 }
 
@@ -49,7 +43,7 @@ fn audit_count(db: &Path, action: &str, outcome: &str) -> i64 {
         &[action.into(), outcome.into()],
     )
     .expect("query")
-    .map(|r| r.int(0))
+    .map(|r| r.int(0).expect("count"))
     .unwrap_or(0)
 }
 
@@ -69,7 +63,7 @@ fn each_user_gets_a_slot_and_losing_it_locks_them_out() {
         )
         .expect("add bob");
     }
-    let (admin, key) = service_as(&db, &me());
+    let (mut admin, key) = service_as(&db, &me());
     admin
         .add_key_slot(&db, &key, "bob", BOB_PASS, KdfParams::TEST)
         .expect("add slot");
@@ -83,7 +77,7 @@ fn each_user_gets_a_slot_and_losing_it_locks_them_out() {
     assert!(slots.iter().any(|(id, _, _)| id == "user:bob"), "{slots:?}");
 
     // A technician may not hand out key slots: refused, exit 4, and audited.
-    let (bob, bob_key) = service_as(&db, "bob");
+    let (mut bob, bob_key) = service_as(&db, "bob");
     match bob.add_key_slot(&db, &bob_key, "bob", "another passphrase", KdfParams::TEST) {
         Err(e @ ServiceError::Denied { .. }) => assert_eq!(e.exit_code(), 4),
         other => panic!("expected a denial, got {:?}", other.err()),
@@ -170,7 +164,7 @@ fn a_stale_cached_key_is_dropped_and_the_passphrase_asked() {
 fn rotate_refuses_while_another_session_has_the_store_open() {
     let dir = tmp();
     let (db, _) = init_encrypted(dir.path(), "prompt");
-    let (admin, key) = service_as(&db, &me());
+    let (mut admin, key) = service_as(&db, &me());
     let other = keys::open_with_passphrase(&db, &no_cache(), PASS).expect("second session");
     other
         .db
@@ -190,7 +184,7 @@ fn rotate_refuses_while_another_session_has_the_store_open() {
             .key,
         key
     );
-    let (admin, key) = service_as(&db, &me());
+    let (mut admin, key) = service_as(&db, &me());
     let new = admin
         .rotate_key(&db, &key, &no_cache())
         .expect("rotate when alone");

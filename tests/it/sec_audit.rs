@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use chartroom::domain::Action;
 use chartroom::domain::PatientInput;
-use chartroom::service::{Access, ServiceError, action};
-use chartroom::store::{OpenMode, SqliteDb};
+use chartroom::service::{Access, ServiceError};
+use chartroom::store::{self, OpenMode, SCHEMA_VERSION};
 
 use super::common::{run, stderr, stdout, tmp};
 use super::sec_support::*;
@@ -82,31 +83,31 @@ fn every_event_type_leaves_a_row_with_who_where_and_what() {
 
     let c = raw(&db);
     for name in [
-        action::LOGIN,
-        action::LOCK,
-        action::UNLOCK,
-        action::FAILED_UNLOCK,
-        action::SEARCH,
-        action::CHART_OPEN,
-        action::DOCUMENT_OPEN,
-        action::SSN_REVEAL,
-        action::PATIENT_CREATE,
-        action::ROLE_CHANGE,
-        action::BREAK_GLASS,
-        action::USER_CREATE,
-        action::USER_UPDATE,
-        action::USER_UNLOCK,
-        action::PASSWORD_CHANGE,
-        action::SITE_SETTING_CHANGE,
-        action::LOGIN_REFUSED,
-        action::AUDIT_ANCHOR,
-        action::AUDIT_VERIFY,
+        Action::Login,
+        Action::Lock,
+        Action::Unlock,
+        Action::FailedUnlock,
+        Action::Search,
+        Action::ChartOpen,
+        Action::DocumentOpen,
+        Action::SsnReveal,
+        Action::PatientCreate,
+        Action::RoleChange,
+        Action::BreakGlass,
+        Action::UserCreate,
+        Action::UserUpdate,
+        Action::UserUnlock,
+        Action::PasswordChange,
+        Action::SiteSettingChange,
+        Action::LoginRefused,
+        Action::AuditAnchor,
+        Action::AuditVerify,
     ] {
         let (n, at_ok, who_ok, login_ok, origin_ok): (i64, bool, bool, bool, bool) = c
             .query_row(
                 "SELECT count(*), min(at <> ''), min(username <> ''), min(os_login IS NOT NULL), \
                  min(origin IS NOT NULL) FROM audit WHERE action = ?",
-                [name],
+                [name.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .expect("query");
@@ -164,7 +165,11 @@ fn every_event_type_leaves_a_row_with_who_where_and_what() {
     assert_eq!(pw, 0, "passwords are never audited");
     // The features that will write these have names waiting for them.
     assert_eq!(
-        (action::EXPORT, action::DISCLOSURE, action::MERGE),
+        (
+            Action::Export.as_str(),
+            Action::Disclosure.as_str(),
+            Action::Merge.as_str()
+        ),
         ("export", "disclosure", "merge")
     );
 }
@@ -273,7 +278,7 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
             [target],
         )
         .expect("edit");
-    let sql = SqliteDb::open(&db, OpenMode::Existing).expect("open");
+    let sql = store::open_file(&db, OpenMode::Existing, None).expect("open");
     chartroom::store::audit::backfill_chain(&sql).expect("recompute");
     drop(sql);
 
@@ -373,8 +378,8 @@ fn migration_2_chains_rows_written_before_it() {
             .expect("v1 row");
         }
     }
-    drop(SqliteDb::open(&db, OpenMode::Existing).expect("migrates"));
-    assert_eq!(count(&db, "PRAGMA user_version"), 2);
+    drop(store::open_file(&db, OpenMode::Existing, None).expect("migrates"));
+    assert_eq!(count(&db, "PRAGMA user_version"), SCHEMA_VERSION);
     assert_eq!(
         count(
             &db,
@@ -382,7 +387,7 @@ fn migration_2_chains_rows_written_before_it() {
         ),
         0
     );
-    let sql = SqliteDb::open(&db, OpenMode::Existing).expect("open");
+    let sql = store::open_file(&db, OpenMode::Existing, None).expect("open");
     let v = chartroom::store::audit::verify(&sql, &[]).expect("verify");
     assert_eq!((v.rows, v.first_bad), (5, None));
     // The UPDATE trigger is back.

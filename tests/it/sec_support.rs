@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
 use chartroom::service::{Clock, Service};
-use chartroom::store::{OpenMode, SqliteDb};
+use chartroom::store::{self, OpenMode};
 
 use super::common::*;
 
@@ -39,13 +39,8 @@ pub fn try_as_user(db: &Path, username: &str) -> Result<Service, chartroom::serv
     } else {
         format!("login-{username}")
     };
-    let sql = SqliteDb::open(db, OpenMode::Existing).expect("open store");
-    Service::with_db(
-        Box::new(sql),
-        Clock::fixed(2026, 11, 26),
-        &login,
-        db.display().to_string(),
-    )
+    let sql = store::open_file(db, OpenMode::Existing, None).expect("open store");
+    Service::with_db(Box::new(sql), Clock::fixed(2026, 11, 26), &login)
 }
 
 /// A plain rusqlite connection to the file, for tampering and checking behind the service.
