@@ -1,8 +1,10 @@
-//! `chartroom site show|set`: site policy in the store, administrators only.
-
-use crate::store::Location;
+//! `chartroom site show|set|permissions`: site policy in the store, administrators only.
 
 use clap::Subcommand;
+
+use crate::domain::{Permission, Role};
+use crate::service::ServiceError;
+use crate::store::Location;
 
 use super::{Outcome, cell, open, safe};
 
@@ -16,6 +18,45 @@ pub enum SiteCmd {
     },
     /// Set one site setting (audited with the value before and after).
     Set { key: String, value: String },
+    /// Show which role may do what, or change one grant (`grant ROLE PERMISSION`,
+    /// `revoke ROLE PERMISSION`). Open sessions follow a change at their next action.
+    Permissions {
+        #[command(subcommand)]
+        change: Option<GrantCmd>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrantCmd {
+    /// Let a role do something (for example: grant coder import_codes).
+    Grant { role: String, permission: String },
+    /// Take it away again (for example: revoke technician break_glass).
+    Revoke { role: String, permission: String },
+}
+
+fn role(s: &str) -> Result<Role, ServiceError> {
+    Role::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        ServiceError::Usage(format!(
+            "there is no role \"{}\"; the roles are: {}",
+            safe(s.trim()),
+            all.join(", ")
+        ))
+    })
+}
+
+fn permission(s: &str) -> Result<Permission, ServiceError> {
+    Permission::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+        ServiceError::Usage(format!(
+            "there is no permission \"{}\"; the permissions are: {}",
+            safe(s.trim()),
+            all.join(", ")
+        ))
+    })
 }
 
 pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
@@ -43,6 +84,79 @@ pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
             let s = svc.site_set(key, value)?;
             println!("{} = {}", s.key, safe(s.value.as_deref().unwrap_or("")));
         }
+        SiteCmd::Permissions {
+            change: Some(g),
+            json: _,
+        } => {
+            let (r, p, on) = match g {
+                GrantCmd::Grant {
+                    role: r,
+                    permission: p,
+                } => (role(r)?, permission(p)?, true),
+                GrantCmd::Revoke {
+                    role: r,
+                    permission: p,
+                } => (role(r)?, permission(p)?, false),
+            };
+            let changed = svc.set_permission(r, p, on)?;
+            let what = if on { "may now" } else { "may no longer" };
+            if changed {
+                println!("{} {what} {} ({}).", r.as_str(), p.describe(), p.as_str());
+            } else {
+                println!(
+                    "Nothing changed: {} already {} {}.",
+                    r.as_str(),
+                    if on { "may" } else { "may not" },
+                    p.describe()
+                );
+            }
+        }
+        SiteCmd::Permissions { change: None, json } => {
+            let grants = svc.permissions_matrix()?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&grants).unwrap_or_default()
+                );
+                return Ok(0);
+            }
+            print!("{}", cell("PERMISSION", 18));
+            for r in Role::ALL {
+                print!(" {}", cell(short(r), 6));
+            }
+            println!("  WHAT IT ALLOWS");
+            for p in Permission::ALL {
+                print!("{}", cell(p.as_str(), 18));
+                for r in Role::ALL {
+                    let on = grants
+                        .iter()
+                        .any(|g| g.granted && g.role == r.as_str() && g.permission == p.as_str());
+                    print!(" {}", cell(if on { "yes" } else { "-" }, 6));
+                }
+                println!("  {}", p.describe());
+            }
+            println!(
+                "Roles: {}. Change one with `chartroom site permissions grant|revoke ROLE PERMISSION`.",
+                Role::ALL
+                    .iter()
+                    .map(|r| format!("{} = {}", short(*r), r.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     Ok(0)
+}
+
+/// A column heading for a role.
+fn short(r: Role) -> &'static str {
+    match r {
+        Role::Technician => "tech",
+        Role::Coder => "coder",
+        Role::RoiSpecialist => "roi",
+        Role::Supervisor => "super",
+        Role::PrivacyOfficer => "priv",
+        Role::Auditor => "audit",
+        Role::Admin => "admin",
+    }
 }
