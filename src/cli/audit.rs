@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use crate::service::AuditReport;
 
-use super::{Outcome, cell, open, safe};
+use super::{Outcome, cell, json, open, or_dash};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
@@ -59,12 +59,12 @@ pub struct AlertsArgs {
 
 fn print_report(r: &AuditReport, json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+        println!("{}", json::pretty(r));
         return;
     }
     println!(
         "Audit trail for {} ({} rows)",
-        safe(&r.subject),
+        r.subject,
         r.entries.len()
     );
     for e in &r.entries {
@@ -75,8 +75,8 @@ fn print_report(r: &AuditReport, json: bool) {
             cell(&e.username, 12),
             cell(&e.action, 15),
             cell(&e.outcome, 15),
-            cell(e.origin.as_deref().unwrap_or("-"), 18),
-            safe(e.object.as_deref().unwrap_or(""))
+            cell(or_dash(&e.origin), 18),
+            e.object.clone().unwrap_or_default()
         );
     }
 }
@@ -87,17 +87,17 @@ pub fn run(path: &Location, c: &AuditCmd) -> Outcome {
         AuditCmd::Verify { anchors, json } => {
             let r = svc.audit_verify(anchors.as_deref())?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                println!("{}", json::pretty(&r));
             } else {
                 println!(
                     "Checked {} audit rows (head {}) against {} anchor(s).",
                     r.chain.rows, r.chain.head_id, r.chain.anchors_checked
                 );
                 if let Some(p) = &r.anchor_problem {
-                    println!("problem: {}", safe(p));
+                    println!("problem: {p}");
                 }
                 match &r.chain.first_bad {
-                    Some(b) => println!("TAMPERED: first bad row {}: {}", b.id, safe(&b.reason)),
+                    Some(b) => println!("TAMPERED: first bad row {}: {}", b.id, b.reason),
                     None => println!("The audit trail is intact."),
                 }
             }
@@ -134,7 +134,7 @@ pub fn alerts(path: &Location, a: &AlertsArgs) -> Outcome {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
+            json::pretty(&list)
         );
         return Ok(0);
     }
@@ -147,11 +147,11 @@ pub fn alerts(path: &Location, a: &AlertsArgs) -> Outcome {
             "#{} {} {} opened MRN {} ({}, {}): \"{}\"{}",
             x.id,
             x.at,
-            safe(&x.username),
+            x.username,
             x.mrn,
             x.kinds,
             x.action,
-            safe(&x.reason),
+            x.reason,
             if x.reviewed_at.is_some() {
                 " [reviewed]"
             } else {

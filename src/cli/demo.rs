@@ -60,7 +60,7 @@ pub fn init(path: &Path, a: &InitArgs) -> Outcome {
             },
         )?;
         if let Some(why) = &c.not_cached {
-            eprintln!("Note: {}.", super::safe(why));
+            eprintln!("Note: {}.", crate::domain::Text::from(why.as_str()));
         }
         println!(
             "Created an empty store at {}; {} is its administrator.",

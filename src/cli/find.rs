@@ -7,7 +7,7 @@ use clap::Args;
 use crate::domain::date::age_on;
 use crate::service::ServiceError;
 
-use super::{Outcome, cell, open};
+use super::{Outcome, cell, open, or_dash};
 
 #[derive(Debug, Args)]
 pub struct FindArgs {
@@ -34,11 +34,7 @@ pub fn run(path: &Location, a: &FindArgs) -> Outcome {
     let mut svc = open(path)?;
     let found = svc.find(&query, usize::from(a.limit))?;
     if a.json {
-        let out: Vec<serde_json::Value> = found
-            .iter()
-            .map(|f| serde_json::to_value(f).unwrap_or_default())
-            .collect();
-        println!("{}", serde_json::Value::Array(out));
+        println!("{}", super::json::line(&found));
     } else if !found.is_empty() {
         let today = svc.clock().today();
         println!(
@@ -54,19 +50,20 @@ pub fn run(path: &Location, a: &FindArgs) -> Outcome {
             let mut name = format!("{}, {}", r.family, r.given);
             if let Some(m) = &r.middle {
                 name.push(' ');
-                name.push_str(m);
+                name.push_str(&m.shown());
             }
-            let age = chrono::NaiveDate::parse_from_str(&r.dob, "%Y-%m-%d")
+            let age = r
+                .birth_date()
                 .map(|d| format!("{} ({})", r.dob, age_on(d, today)))
-                .unwrap_or_else(|_| r.dob.clone());
+                .unwrap_or_else(|| r.dob.to_string());
             println!(
                 "{}  {}  {}  {}  {}  {}",
                 cell(&r.mrn, 10),
                 cell(&name, 32),
                 cell(&age, 17),
                 cell(&r.sex, 3),
-                cell(r.ssn_last4.as_deref().unwrap_or("-"), 4),
-                r.last_encounter.as_deref().unwrap_or("-")
+                cell(or_dash(&r.ssn_last4), 4),
+                or_dash(&r.last_encounter)
             );
         }
     }

@@ -11,7 +11,8 @@ use crate::secrets::{SecretError, is_encrypted, passphrase};
 use crate::service::keys::{self, KeySource};
 use crate::service::{Clock, ServiceError};
 
-use super::{Outcome, safe};
+use super::Outcome;
+use crate::domain::Text;
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCmd {
@@ -69,11 +70,8 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
                     Ok(0)
                 }
                 None => {
-                    let why = k.not_cached_why.unwrap_or_default();
-                    eprintln!(
-                        "The passphrase is right, but the key was not kept: {}",
-                        safe(&why)
-                    );
+                    let why = Text::from(k.not_cached_why.unwrap_or_default());
+                    eprintln!("The passphrase is right, but the key was not kept: {why}");
                     Ok(4)
                 }
             }
@@ -88,9 +86,10 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
         KeyCmd::AddSlot { user } => {
             let (mut svc, info) = keys::open_service(path, Clock::System)?;
             let info = info.ok_or(SecretError::KeyNeeded)?;
-            let pass = passphrase::read_new(&format!("New key passphrase for {}: ", safe(user)))?;
+            let shown = Text::from(user.as_str());
+            let pass = passphrase::read_new(&format!("New key passphrase for {shown}: "))?;
             svc.add_key_slot(path, &info.key, user, &pass, KdfParams::default())?;
-            println!("{} now has a key slot.", safe(user));
+            println!("{shown} now has a key slot.");
             Ok(0)
         }
         KeyCmd::RemoveSlot { user } => {
@@ -98,7 +97,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             svc.remove_key_slot(path, user)?;
             println!(
                 "The key slot of {} is gone. Run `chartroom key rotate` so an old copy of the key stops working.",
-                safe(user)
+                Text::from(user.as_str())
             );
             Ok(0)
         }
@@ -121,10 +120,10 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             let (mut svc, _) = keys::open_service(path, Clock::System)?;
             for (id, user, kind) in svc.key_slots(path)? {
                 let what = match kind {
-                    SlotKind::User => format!("user {}", safe(user.as_deref().unwrap_or("?"))),
+                    SlotKind::User => format!("user {}", user.unwrap_or_else(|| "?".into())),
                     SlotKind::Recovery => "recovery".to_string(),
                 };
-                println!("{}\t{what}", safe(&id));
+                println!("{id}\t{what}");
             }
             Ok(0)
         }
@@ -135,7 +134,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
 pub fn new_passphrase(login: &str) -> Result<zeroize::Zeroizing<String>, ServiceError> {
     Ok(passphrase::read_new(&format!(
         "New key passphrase for {} (at least 8 characters): ",
-        safe(login)
+        Text::from(login)
     ))?)
 }
 

@@ -3,6 +3,7 @@
 mod audit;
 mod demo;
 mod find;
+pub mod json;
 mod key;
 mod patient;
 mod show;
@@ -14,6 +15,7 @@ use std::path::Path;
 use clap::{Parser, Subcommand};
 
 use crate::service::{Clock, Service, ServiceError};
+use crate::domain::Text;
 use crate::store::{Location, StoreError};
 
 #[derive(Debug, Parser)]
@@ -141,17 +143,22 @@ pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
     Service::open(loc, Clock::System)
 }
 
-/// Prints text from the store on a terminal safely.
-pub(crate) fn safe(s: &str) -> std::borrow::Cow<'_, str> {
-    crate::text::sanitize(s)
+/// A value or a dash, for optional fields in plain tables.
+pub(crate) fn or_dash(t: &Option<Text>) -> &dyn std::fmt::Display {
+    match t {
+        Some(t) => t,
+        None => &"-",
+    }
 }
 
-/// Cuts or pads to a display width (for plain tables).
-pub(crate) fn cell(s: &str, width: usize) -> String {
+/// Cuts or pads what a value shows to a display width (for plain tables). Whatever it is
+/// given is made safe for the terminal here (a `Text` already shows itself safely).
+pub(crate) fn cell(v: impl std::fmt::Display, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
+    let shown = v.to_string();
     let mut out = String::new();
     let mut w = 0;
-    for c in safe(s).chars() {
+    for c in crate::text::sanitize(&shown).chars() {
         let cw = c.width().unwrap_or(0);
         if w + cw > width {
             if let Some(last) = out.pop() {

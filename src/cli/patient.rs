@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 
 use crate::domain::PatientInput;
 
-use super::{Outcome, open, safe};
+use super::{Outcome, json, open};
 
 #[derive(Debug, Subcommand)]
 pub enum PatientCmd {
@@ -61,7 +61,7 @@ pub fn run(path: &Location, c: &PatientCmd) -> Outcome {
     let mut svc = open(path)?;
     let out = svc.add_patient(&input)?;
     if a.json {
-        println!("{}", serde_json::to_string(&out).unwrap_or_default());
+        println!("{}", json::line(&out));
         return Ok(0);
     }
     println!("{}", out.mrn);
@@ -69,8 +69,8 @@ pub fn run(path: &Location, c: &PatientCmd) -> Outcome {
         eprintln!(
             "warning: this may be the same person as MRN {} ({}, {}, born {}); check before you use the new record",
             d.mrn,
-            safe(&d.family),
-            safe(&d.given),
+            d.family,
+            d.given,
             d.dob
         );
     }

@@ -7,7 +7,7 @@ use clap::Args;
 use crate::domain::date::age_on;
 use crate::service::Access;
 
-use super::{Outcome, open, safe};
+use super::{Outcome, json, open, or_dash};
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -37,15 +37,12 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
         chart.ssn_shown = svc.reveal_ssn_with(&a.mrn, &access)?;
     }
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&chart).unwrap_or_default()
-        );
+        println!("{}", json::pretty(&chart));
         return Ok(0);
     }
     let p = &chart.patient;
     let today = svc.clock().today();
-    println!("{}   MRN {}", safe(&p.display_name()), p.mrn);
+    println!("{}   MRN {}", p.display_name(), p.mrn);
     println!(
         "Born {} (age {})   Sex {}   SSN {}",
         p.dob,
@@ -70,12 +67,13 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
     if !flags.is_empty() {
         println!("Flags: {}", flags.join(", "));
     }
-    let addr: Vec<&str> = [&p.address, &p.city, &p.state, &p.postal_code]
+    let addr: Vec<String> = [&p.address, &p.city, &p.state, &p.postal_code]
         .into_iter()
-        .filter_map(|x| x.as_deref())
+        .flatten()
+        .map(|t| t.to_string())
         .collect();
     if !addr.is_empty() {
-        println!("Address: {}", safe(&addr.join(", ")));
+        println!("Address: {}", addr.join(", "));
     }
     if let Some(ph) = &p.phone {
         println!("Phone: {ph}");
@@ -88,20 +86,24 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
             } else {
                 "Previous"
             },
-            safe(&n.family),
-            safe(&n.given)
+            n.family,
+            n.given
         );
     }
     println!("\nEncounters ({})", chart.encounters.len());
     for e in &chart.encounters {
+        let discharged: &dyn std::fmt::Display = match &e.discharge_at {
+            Some(d) => d,
+            None => &"in house",
+        };
         println!(
             "  {}  {:<11} {} → {}  {}  {}  [{}]",
             e.account_number,
             e.kind,
             e.admit_at,
-            e.discharge_at.as_deref().unwrap_or("in house"),
-            safe(e.service.as_deref().unwrap_or("-")),
-            safe(e.attending.as_deref().unwrap_or("-")),
+            discharged,
+            or_dash(&e.service),
+            or_dash(&e.attending),
             if e.coding_status == "coded" {
                 "coded"
             } else {
@@ -113,8 +115,8 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
                 "      dx {} {:<8} POA {}  {}",
                 d.sequence,
                 d.code,
-                d.poa.as_deref().unwrap_or("-"),
-                safe(d.description.as_deref().unwrap_or(""))
+                or_dash(&d.poa),
+                d.description.clone().unwrap_or_default()
             );
         }
         for x in &e.procedures {
@@ -122,7 +124,7 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
                 "      px {} {:<8} {}",
                 x.sequence,
                 x.code,
-                safe(x.description.as_deref().unwrap_or(""))
+                x.description.clone().unwrap_or_default()
             );
         }
     }
@@ -132,9 +134,9 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
             "  #{:<8} {}  {:<28} {:<11} {}",
             d.id,
             d.service_date,
-            safe(&d.title),
+            d.title,
             d.status,
-            safe(d.author.as_deref().unwrap_or("-"))
+            or_dash(&d.author)
         );
     }
     Ok(0)

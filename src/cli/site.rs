@@ -6,7 +6,7 @@ use crate::domain::{Permission, Role};
 use crate::service::ServiceError;
 use crate::store::Location;
 
-use super::{Outcome, cell, open, safe};
+use super::{Outcome, cell, json, open};
 
 #[derive(Debug, Subcommand)]
 pub enum SiteCmd {
@@ -42,7 +42,7 @@ fn role(s: &str) -> Result<Role, ServiceError> {
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         ServiceError::Usage(format!(
             "there is no role \"{}\"; the roles are: {}",
-            safe(s.trim()),
+            s.trim(),
             all.join(", ")
         ))
     })
@@ -53,7 +53,7 @@ fn permission(s: &str) -> Result<Permission, ServiceError> {
         let all: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
         ServiceError::Usage(format!(
             "there is no permission \"{}\"; the permissions are: {}",
-            safe(s.trim()),
+            s.trim(),
             all.join(", ")
         ))
     })
@@ -65,16 +65,16 @@ pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
         SiteCmd::Show { json } => {
             let all = svc.site_show()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+                println!("{}", json::pretty(&all));
                 return Ok(0);
             }
             for s in &all {
-                let v = s.value.as_deref().unwrap_or("(not set)");
+                let v = s.value.clone().unwrap_or_else(|| "(not set)".into());
                 let d = if s.is_default { "  (default)" } else { "" };
                 println!(
                     "{} {}{d}\n{}  {}",
                     cell(s.key, 28),
-                    safe(v),
+                    v,
                     " ".repeat(28),
                     s.description
                 );
@@ -82,7 +82,7 @@ pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
         }
         SiteCmd::Set { key, value } => {
             let s = svc.site_set(key, value)?;
-            println!("{} = {}", s.key, safe(s.value.as_deref().unwrap_or("")));
+            println!("{} = {}", s.key, s.value.clone().unwrap_or_default());
         }
         SiteCmd::Permissions {
             change: Some(g),
@@ -114,10 +114,7 @@ pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
         SiteCmd::Permissions { change: None, json } => {
             let grants = svc.permissions_matrix()?;
             if *json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&grants).unwrap_or_default()
-                );
+                println!("{}", json::pretty(&grants));
                 return Ok(0);
             }
             print!("{}", cell("PERMISSION", 18));

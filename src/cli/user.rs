@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use crate::domain::Role;
 use crate::service::{NewUser, ServiceError};
 
-use super::{Outcome, cell, open, safe};
+use super::{Outcome, cell, json, open, or_dash};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
@@ -150,10 +150,7 @@ pub fn run(path: &Location, c: &UserCmd) -> Outcome {
         UserCmd::List { json } => {
             let users = svc.list_users()?;
             if *json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&users).unwrap_or_default()
-                );
+                println!("{}", json::pretty(&users));
                 return Ok(0);
             }
             println!(
@@ -175,9 +172,9 @@ pub fn run(path: &Location, c: &UserCmd) -> Outcome {
                     "{} {} {} {} {}",
                     cell(&u.username, 16),
                     cell(u.role.as_str(), 16),
-                    cell(u.os_login.as_deref().unwrap_or("-"), 16),
+                    cell(or_dash(&u.os_login), 16),
                     cell(state, 10),
-                    safe(&u.full_name)
+                    u.full_name
                 );
             }
         }

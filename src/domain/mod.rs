@@ -7,11 +7,13 @@ pub mod date;
 pub mod ident;
 pub mod patient;
 pub mod policy;
+pub mod text;
 
 pub use access::{Permission, Role};
 pub use audit::{Action, Object, Outcome};
 pub use date::{DateQuery, parse_date, parse_date_query};
 pub use ident::{Mrn, Phone, Sex, Ssn};
+pub use text::Text;
 pub use patient::{
     Chart, CodedDiagnosis, CodedProcedure, Document, DocumentSummary, Encounter, NewPatient,
     Patient, PatientFlags, PatientInput, PreviousName,

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{DomainError, Mrn, Phone, Sex, Ssn, clean_text};
+use super::{DomainError, Mrn, Phone, Sex, Ssn, Text, clean_text};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PatientFlags {
@@ -25,9 +25,9 @@ impl PatientFlags {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PreviousName {
     /// `previous` (a former legal name) or `alias`.
-    pub kind: String,
-    pub family: String,
-    pub given: String,
+    pub kind: Text,
+    pub family: Text,
+    pub given: Text,
 }
 
 /// A patient as stored in the master patient index.
@@ -36,18 +36,18 @@ pub struct Patient {
     #[serde(skip)]
     pub id: i64,
     pub mrn: Mrn,
-    pub family: String,
-    pub given: String,
-    pub middle: Option<String>,
-    pub suffix: Option<String>,
+    pub family: Text,
+    pub given: Text,
+    pub middle: Option<Text>,
+    pub suffix: Option<Text>,
     pub dob: NaiveDate,
     pub sex: Sex,
     #[serde(skip)]
     pub ssn: Option<Ssn>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub postal_code: Option<String>,
+    pub address: Option<Text>,
+    pub city: Option<Text>,
+    pub state: Option<Text>,
+    pub postal_code: Option<Text>,
     pub phone: Option<Phone>,
     pub flags: PatientFlags,
     pub merged_into: Option<Mrn>,
@@ -57,17 +57,13 @@ pub struct Patient {
 
 impl Patient {
     /// "Family, Given Middle Suffix" as records departments list patients.
-    pub fn display_name(&self) -> String {
-        let mut s = format!("{}, {}", self.family, self.given);
-        if let Some(m) = &self.middle {
+    pub fn display_name(&self) -> Text {
+        let mut s = format!("{}, {}", self.family.raw(), self.given.raw());
+        for x in [&self.middle, &self.suffix].into_iter().flatten() {
             s.push(' ');
-            s.push_str(m);
+            s.push_str(x.raw());
         }
-        if let Some(x) = &self.suffix {
-            s.push(' ');
-            s.push_str(x);
-        }
-        s
+        Text::from(s)
     }
     pub fn ssn_last4(&self) -> Option<&str> {
         self.ssn.as_ref().map(|s| s.last4())
@@ -144,52 +140,52 @@ impl NewPatient {
 pub struct Encounter {
     #[serde(skip)]
     pub id: i64,
-    pub account_number: String,
+    pub account_number: Text,
     /// inpatient, outpatient, emergency, observation
     #[serde(rename = "type")]
-    pub kind: String,
-    pub admit_at: String,
-    pub discharge_at: Option<String>,
-    pub attending: Option<String>,
-    pub service: Option<String>,
-    pub disposition: Option<String>,
+    pub kind: Text,
+    pub admit_at: Text,
+    pub discharge_at: Option<Text>,
+    pub attending: Option<Text>,
+    pub service: Option<Text>,
+    pub disposition: Option<Text>,
     /// `uncoded` (awaiting coding) or `coded`
-    pub coding_status: String,
+    pub coding_status: Text,
     pub diagnoses: Vec<CodedDiagnosis>,
     pub procedures: Vec<CodedProcedure>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CodedDiagnosis {
-    pub system: String,
-    pub code: String,
+    pub system: Text,
+    pub code: Text,
     pub sequence: i64,
-    pub poa: Option<String>,
-    pub description: Option<String>,
+    pub poa: Option<Text>,
+    pub description: Option<Text>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CodedProcedure {
-    pub system: String,
-    pub code: String,
+    pub system: Text,
+    pub code: Text,
     pub sequence: i64,
-    pub performed_on: Option<String>,
-    pub description: Option<String>,
+    pub performed_on: Option<Text>,
+    pub description: Option<Text>,
 }
 
 /// A document as listed in the chart, without its text.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentSummary {
     pub id: i64,
-    pub encounter_account: Option<String>,
+    pub encounter_account: Option<Text>,
     #[serde(rename = "type")]
-    pub doc_type: String,
-    pub title: String,
-    pub author: Option<String>,
-    pub service_date: String,
-    pub status: String,
-    pub signed_by: Option<String>,
-    pub signed_at: Option<String>,
+    pub doc_type: Text,
+    pub title: Text,
+    pub author: Option<Text>,
+    pub service_date: Text,
+    pub status: Text,
+    pub signed_by: Option<Text>,
+    pub signed_at: Option<Text>,
     pub part2: bool,
     pub psychotherapy: bool,
 }
@@ -199,8 +195,8 @@ pub struct DocumentSummary {
 pub struct Document {
     #[serde(flatten)]
     pub summary: DocumentSummary,
-    pub text: Option<String>,
-    pub file_ref: Option<String>,
+    pub text: Option<Text>,
+    pub file_ref: Option<Text>,
 }
 
 /// Everything the chart viewer shows about one patient.

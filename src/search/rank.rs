@@ -42,7 +42,7 @@ pub fn find(
             let (field, fuzzy) = if words.is_empty() {
                 (0, 0)
             } else {
-                let shown = fold(&format!("{} {}", r.given, r.family));
+                let shown = fold(&format!("{} {}", r.given.raw(), r.family.raw()));
                 (
                     field_bonus(&words, &r),
                     matcher.fuzzy_match(&shown, &text).unwrap_or(0),
@@ -64,11 +64,11 @@ pub fn find(
 /// 2 per word found in the current given or family name, 1 per word found only in the middle.
 fn field_bonus(words: &[String], r: &PatientRow) -> u32 {
     let mut main = Vec::new();
-    name_tokens_into(&r.given, &mut main);
-    name_tokens_into(&r.family, &mut main);
+    name_tokens_into(r.given.raw(), &mut main);
+    name_tokens_into(r.family.raw(), &mut main);
     let mut middle = Vec::new();
     if let Some(m) = &r.middle {
-        name_tokens_into(m, &mut middle);
+        name_tokens_into(m.raw(), &mut middle);
     }
     let hit = |w: &str, toks: &[String]| {
         toks.iter().any(|t| {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::domain::policy::SiteKey;
-use crate::domain::{Action, Mrn, Object, Permission};
+use crate::domain::{Action, Mrn, Object, Permission, Text};
 use crate::store::{self, StoreError, audit::Anchor, audit::AuditEntry, audit::Verification};
 
 use super::entry::{Kind, Op, Subject};
@@ -18,7 +18,7 @@ use super::{Result, Service, ServiceError};
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
     /// `patient:MRN` or `user:NAME`.
-    pub subject: String,
+    pub subject: Text,
     pub entries: Vec<AuditEntry>,
 }
 
@@ -29,7 +29,7 @@ pub struct VerifyReport {
     pub chain: Verification,
     pub anchor_file: Option<PathBuf>,
     /// Set when the anchor file is configured but missing or damaged.
-    pub anchor_problem: Option<String>,
+    pub anchor_problem: Option<Text>,
 }
 
 impl VerifyReport {
@@ -51,7 +51,7 @@ impl Service {
             let pid = cx.patient.map(|p| p.id);
             cx.note.object = Some(Object::Patient(mrn.clone()));
             Ok(AuditReport {
-                subject: format!("patient:{mrn}"),
+                subject: Text::from(format!("patient:{mrn}")),
                 entries: store::audit::entries(cx.tx, pid, None)?,
             })
         })
@@ -68,9 +68,9 @@ impl Service {
         self.run(op, |cx| {
             let u = store::users::by_username(cx.tx, &name)?
                 .ok_or_else(|| ServiceError::NotFound(format!("the user \"{name}\"")))?;
-            cx.note.object = Some(Object::User(u.username.clone()));
+            cx.note.object = Some(Object::User(u.username.raw().to_string()));
             Ok(AuditReport {
-                subject: format!("user:{}", u.username),
+                subject: Text::from(format!("user:{}", u.username.raw())),
                 entries: store::audit::entries(cx.tx, None, Some(u.id))?,
             })
         })
@@ -94,7 +94,7 @@ impl Service {
             let report = VerifyReport {
                 chain,
                 anchor_file: file,
-                anchor_problem,
+                anchor_problem: anchor_problem.map(Text::from),
             };
             cx.note.detail = Some(format!(
                 "rows={} anchors={} first_bad={} result={}",

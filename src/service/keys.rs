@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::domain::{Action, Object, Permission};
+use crate::domain::{Action, Object, Permission, Text};
 use crate::secrets::keyring::{Cache, Kind, Pin, account_for};
 use crate::secrets::slots::{KdfParams, KeyFile, Slot, SlotKind, normalise_recovery};
 use crate::secrets::{DataKey, SecretError, is_encrypted, key_file_path, passphrase};
@@ -258,15 +258,15 @@ impl Service {
     ) -> Result<()> {
         let user = store::users::by_username(self.db(), username)?
             .ok_or_else(|| ServiceError::NotFound(format!("the chartroom user \"{username}\"")))?;
-        let object = Some(Object::KeySlot(format!("user:{}", user.username)));
+        let object = Some(Object::KeySlot(format!("user:{}", user.username.raw())));
         self.run_outside(Action::KeySlotAdd, Permission::ManageUsers, object, |_| {
             let kpath = key_file_path(store_path);
             let mut kf = KeyFile::load(&kpath)?;
             let slot = Slot::create(
                 &kf.store_id,
                 SlotKind::User,
-                Some(&user.username),
-                user.os_login.as_deref(),
+                Some(user.username.raw()),
+                user.os_login.as_ref().map(|l| l.raw()),
                 pass.as_bytes(),
                 params,
                 key,
@@ -355,7 +355,7 @@ impl Service {
     pub fn key_slots(
         &mut self,
         store_path: &Path,
-    ) -> Result<Vec<(String, Option<String>, SlotKind)>> {
+    ) -> Result<Vec<(Text, Option<Text>, SlotKind)>> {
         let op = Op::read(Action::KeySlots, Permission::ManageUsers);
         self.run(op, |cx| {
             let kf = KeyFile::load(&key_file_path(store_path))?;
@@ -363,7 +363,7 @@ impl Service {
             Ok(kf
                 .slots
                 .into_iter()
-                .map(|s| (s.id, s.user, s.kind))
+                .map(|s| (Text::from(s.id), s.user.map(Text::from), s.kind))
                 .collect())
         })
     }

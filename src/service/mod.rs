@@ -26,7 +26,7 @@ pub use setup::{Created, NewStoreKey, create_store, probe as setup_probe};
 pub use site::SiteSetting;
 pub use users::NewUser;
 
-use crate::domain::{Action, DomainError, Outcome, Permission};
+use crate::domain::{Action, DomainError, Outcome, Permission, Text};
 use crate::search::SearchIndex;
 use crate::store::{self, Location, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
@@ -47,9 +47,9 @@ pub enum ServiceError {
     )]
     UnknownLogin(String),
     #[error("the chartroom user \"{0}\" is disabled; ask your administrator")]
-    Disabled(String),
+    Disabled(Text),
     #[error("the chartroom user \"{0}\" is locked; ask a supervisor to unlock it")]
-    Locked(String),
+    Locked(Text),
     #[error("{0} was not found")]
     NotFound(String),
     #[error("{0}")]
@@ -71,7 +71,7 @@ pub enum ServiceError {
     #[error(
         "the chartroom user \"{0}\" has no password yet; ask your administrator (`chartroom user passwd`)"
     )]
-    NoPassword(String),
+    NoPassword(Text),
     #[error("the audit trail could not be written, so nothing was shown or changed ({0})")]
     AuditFailed(StoreError),
     #[error(transparent)]
@@ -205,7 +205,7 @@ impl Service {
     fn event(&self, action: Action, patient_id: Option<i64>, outcome: Outcome) -> AuditEvent {
         AuditEvent {
             user_id: Some(self.actor.user.id),
-            username: self.actor.user.username.clone(),
+            username: self.actor.user.username.raw().to_string(),
             os_login: Some(self.actor.os_login.clone()),
             origin: Some(self.actor.origin.clone()),
             patient_id,

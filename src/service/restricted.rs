@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::domain::{Action, Mrn, Object, Outcome, PatientFlags, Permission, clean_text};
+use crate::domain::{Action, Mrn, Object, Outcome, PatientFlags, Permission, Text, clean_text};
 use crate::params;
 use crate::store::{self, Durability, StoreError, Tx, rights::Rights};
 
@@ -31,15 +31,15 @@ pub enum Access {
 #[derive(Debug, Clone, Serialize)]
 pub struct PrivacyAlert {
     pub id: i64,
-    pub at: String,
-    pub username: String,
-    pub mrn: String,
-    pub kinds: String,
-    pub action: String,
-    pub reason: String,
+    pub at: Text,
+    pub username: Text,
+    pub mrn: Text,
+    pub kinds: Text,
+    pub action: Text,
+    pub reason: Text,
     pub audit_id: i64,
-    pub reviewed_at: Option<String>,
-    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<Text>,
+    pub reviewed_by: Option<Text>,
 }
 
 /// The reasons a record needs the glass broken; empty when it does not.
@@ -179,7 +179,7 @@ impl Service {
         tx.execute(
             "INSERT INTO privacy_alerts (at, user_id, username, patient_id, kinds, action, reason, audit_id) \
              VALUES (?,?,?,?,?,?,?,?)",
-            params![now, u.id, u.username.as_str(), *patient_id, kinds.as_str(), opening.as_str(), reason.as_str(), audit_id],
+            params![now, u.id, u.username.raw(), *patient_id, kinds.as_str(), opening.as_str(), reason.as_str(), audit_id],
         )?;
         Ok(())
     }
@@ -234,15 +234,15 @@ impl Service {
                 .map(|r| {
                     Ok(PrivacyAlert {
                         id: r.int(0)?,
-                        at: r.text(1)?,
-                        username: r.text(2)?,
-                        mrn: r.text(3)?,
-                        kinds: r.text(4)?,
-                        action: r.text(5)?,
-                        reason: r.text(6)?,
+                        at: r.data(1)?,
+                        username: r.data(2)?,
+                        mrn: r.data(3)?,
+                        kinds: r.data(4)?,
+                        action: r.data(5)?,
+                        reason: r.data(6)?,
                         audit_id: r.int(7)?,
-                        reviewed_at: r.opt_text(8)?,
-                        reviewed_by: r.opt_text(9)?,
+                        reviewed_at: r.opt_data(8)?,
+                        reviewed_by: r.opt_data(9)?,
                     })
                 })
                 .collect::<std::result::Result<Vec<_>, StoreError>>()?;
@@ -260,7 +260,7 @@ impl Service {
             let n = cx.tx.execute(
                 "UPDATE privacy_alerts SET reviewed_at = ?, reviewed_by = ?, version = version + 1 \
                  WHERE id = ? AND reviewed_at IS NULL",
-                params![cx.now, name.as_str(), id],
+                params![cx.now, name.raw(), id],
             )?;
             if n.rows == 0 {
                 return Err(ServiceError::NotFound(format!("an open alert {id}")));

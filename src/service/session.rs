@@ -38,7 +38,7 @@ pub(super) fn audit_refusal(
     let e = AuditEvent {
         user_id: user.map(|u| u.id),
         username: user
-            .map(|u| u.username.clone())
+            .map(|u| u.username.raw().to_string())
             .unwrap_or_else(|| "(unmapped)".into()),
         os_login: Some(os_login.to_string()),
         origin: Some(identity::origin()),
@@ -139,7 +139,7 @@ impl Service {
     pub(crate) fn wrong_password(&self, user: &User) -> Result<ServiceError> {
         let failed = user.failed_unlocks + 1;
         let mut e = self.event(Action::FailedUnlock, None, Outcome::Denied);
-        e.object = Some(Object::User(user.username.clone()));
+        e.object = Some(Object::User(user.username.raw().to_string()));
         e.detail = Some(format!("failures={failed}"));
         let mut locked = self.event(Action::AccountLocked, None, Outcome::Ok);
         locked.object = e.object.clone();

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::domain::policy::{self, SiteKey};
-use crate::domain::{Action, Object, Permission};
+use crate::domain::{Action, Object, Permission, Text};
 use crate::store::{self, Tx};
 
 use super::entry::Op;
@@ -15,7 +15,7 @@ use super::{Result, Service, ServiceError};
 pub struct SiteSetting {
     pub key: &'static str,
     /// The value in force (the default when never set).
-    pub value: Option<String>,
+    pub value: Option<Text>,
     pub is_default: bool,
     pub description: &'static str,
 }
@@ -42,7 +42,9 @@ impl Service {
                 out.push(SiteSetting {
                     key: key.as_str(),
                     is_default: stored.is_none(),
-                    value: stored.or_else(|| key.default_value().map(str::to_string)),
+                    value: stored
+                        .or_else(|| key.default_value().map(str::to_string))
+                        .map(Text::from),
                     description: key.describe(),
                 });
             }
@@ -71,7 +73,7 @@ impl Service {
         })?;
         Ok(SiteSetting {
             key: k.as_str(),
-            value: Some(v),
+            value: Some(Text::from(v)),
             is_default: false,
             description: k.describe(),
         })

@@ -95,7 +95,7 @@ impl Service {
             check(cx.tx, &u)?;
             store::users::update(cx.tx, &u, change(&u))?;
             let after = store::users::by_id(cx.tx, u.id)?.ok_or(store::StoreError::Conflict)?;
-            cx.note.object = Some(Object::User(u.username.clone()));
+            cx.note.object = Some(Object::User(u.username.raw().to_string()));
             cx.note.detail = Some(
                 serde_json::json!({"before": user_json(&u), "after": user_json(&after)})
                     .to_string(),
@@ -206,7 +206,7 @@ impl Service {
         current: Option<&str>,
         new: &str,
     ) -> Result<()> {
-        let own = name.is_none_or(|n| n.trim() == self.actor.user.username);
+        let own = name.is_none_or(|n| n.trim() == self.actor.user.username.raw());
         if self.session_locked {
             return Err(ServiceError::SessionLocked);
         }
@@ -226,7 +226,7 @@ impl Service {
         let hash = hash_password(new)?;
         let target = match name {
             Some(n) if !own => n.to_string(),
-            _ => self.actor.user.username.clone(),
+            _ => self.actor.user.username.raw().to_string(),
         };
         let op = if own {
             Op::new(Action::PasswordChange, Need::Session, Kind::Write)
@@ -237,7 +237,7 @@ impl Service {
             let u = Self::user_named(cx.tx, &target)?;
             store::users::update(cx.tx, &u, Change::PasswordHash(&hash))?;
             let after = store::users::by_id(cx.tx, u.id)?.ok_or(store::StoreError::Conflict)?;
-            cx.note.object = Some(Object::User(u.username.clone()));
+            cx.note.object = Some(Object::User(u.username.raw().to_string()));
             cx.note.detail = Some(
                 serde_json::json!({"before": user_json(&u), "after": user_json(&after)})
                     .to_string(),

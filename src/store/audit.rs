@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::StoreError;
 use super::sql::{Row, Tx, Value};
-use crate::domain::{Action, Object, Outcome};
+use crate::domain::{Action, Object, Outcome, Text};
 use crate::params;
 
 /// One event to record. Never carries PHI beyond ids: no names, no query text, no SSNs.
@@ -256,7 +256,7 @@ pub fn current_anchor(db: &dyn Tx, at: &str) -> Result<Anchor, StoreError> {
 pub struct BadRow {
     /// The first row that is wrong (or, for a rewritten stretch, the first row it may start at).
     pub id: i64,
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// What [`verify`] found.
@@ -299,7 +299,8 @@ pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreErro
                         format!("row {} is missing (deleted)", last_id + 1)
                     } else {
                         format!("rows {} to {} are missing (deleted)", last_id + 1, id - 1)
-                    },
+                    }
+                    .into(),
                 });
                 break 'pages;
             }
@@ -312,7 +313,7 @@ pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreErro
                     id,
                     reason: format!(
                         "row {id} does not follow the row before it (rows were deleted, moved or reordered)"
-                    ),
+                    ).into(),
                 });
                 break 'pages;
             }
@@ -323,7 +324,7 @@ pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreErro
                         id,
                         reason: format!(
                             "row {id} holds a value of the wrong type: it was changed after it was written"
-                        ),
+                        ).into(),
                     });
                     break 'pages;
                 }
@@ -331,7 +332,7 @@ pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreErro
             if stored(12) != h {
                 first_bad = Some(BadRow {
                     id,
-                    reason: format!("row {id} was changed after it was written"),
+                    reason: format!("row {id} was changed after it was written").into(),
                 });
                 break 'pages;
             }
@@ -344,7 +345,7 @@ pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreErro
                                 "the trail does not match the anchor written at {} for row {id}: rows {} to {id} were rewritten",
                                 a.at,
                                 good_anchor_head + 1
-                            ),
+                            ).into(),
                         });
                         break 'pages;
                     }
@@ -363,7 +364,7 @@ pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreErro
             reason: format!(
                 "the anchor written at {} names row {head}, but the trail ends at row {last_id}: rows were deleted",
                 list[0].at
-            ),
+            ).into(),
         });
     }
     let anchors_checked = by_head.range(..=last_id).map(|(_, v)| v.len()).sum();
@@ -379,13 +380,13 @@ pub fn verify(db: &dyn Tx, anchors: &[Anchor]) -> Result<Verification, StoreErro
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditRow {
     pub id: i64,
-    pub at: String,
-    pub username: String,
-    pub action: String,
+    pub at: Text,
+    pub username: Text,
+    pub action: Text,
     pub patient_id: Option<i64>,
-    pub object: Option<String>,
-    pub outcome: String,
-    pub detail: Option<String>,
+    pub object: Option<Text>,
+    pub outcome: Text,
+    pub detail: Option<Text>,
 }
 
 /// The newest rows first.
@@ -412,13 +413,13 @@ pub fn recent(
 fn to_audit_row(r: &Row) -> Result<AuditRow, StoreError> {
     Ok(AuditRow {
         id: r.int(0)?,
-        at: r.text(1)?,
-        username: r.text(2)?,
-        action: r.text(3)?,
+        at: r.data(1)?,
+        username: r.data(2)?,
+        action: r.data(3)?,
         patient_id: r.opt_int(4)?,
-        object: r.opt_text(5)?,
-        outcome: r.text(6)?,
-        detail: r.opt_text(7)?,
+        object: r.opt_data(5)?,
+        outcome: r.data(6)?,
+        detail: r.opt_data(7)?,
     })
 }
 
@@ -426,15 +427,15 @@ fn to_audit_row(r: &Row) -> Result<AuditRow, StoreError> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditEntry {
     pub id: i64,
-    pub at: String,
-    pub username: String,
-    pub os_login: Option<String>,
-    pub origin: Option<String>,
-    pub action: String,
+    pub at: Text,
+    pub username: Text,
+    pub os_login: Option<Text>,
+    pub origin: Option<Text>,
+    pub action: Text,
     pub patient_id: Option<i64>,
-    pub object: Option<String>,
-    pub outcome: String,
-    pub detail: Option<String>,
+    pub object: Option<Text>,
+    pub outcome: Text,
+    pub detail: Option<Text>,
 }
 
 /// Every row about one patient, or by one user, oldest first.
@@ -458,15 +459,15 @@ pub fn entries(
         .map(|r| {
             Ok(AuditEntry {
                 id: r.int(0)?,
-                at: r.text(1)?,
-                username: r.text(2)?,
-                os_login: r.opt_text(3)?,
-                origin: r.opt_text(4)?,
-                action: r.text(5)?,
+                at: r.data(1)?,
+                username: r.data(2)?,
+                os_login: r.opt_data(3)?,
+                origin: r.opt_data(4)?,
+                action: r.data(5)?,
                 patient_id: r.opt_int(6)?,
-                object: r.opt_text(7)?,
-                outcome: r.text(8)?,
-                detail: r.opt_text(9)?,
+                object: r.opt_data(7)?,
+                outcome: r.data(8)?,
+                detail: r.opt_data(9)?,
             })
         })
         .collect()

@@ -16,14 +16,14 @@ pub fn encounters(db: &dyn Tx, patient_id: i64) -> Result<Vec<Encounter>, StoreE
         let id = r.int(0)?;
         out.push(Encounter {
             id,
-            account_number: r.text(1)?,
-            kind: r.text(2)?,
-            admit_at: r.text(3)?,
-            discharge_at: r.opt_text(4)?,
-            attending: r.opt_text(5)?,
-            service: r.opt_text(6)?,
-            disposition: r.opt_text(7)?,
-            coding_status: r.text(8)?,
+            account_number: r.data(1)?,
+            kind: r.data(2)?,
+            admit_at: r.data(3)?,
+            discharge_at: r.opt_data(4)?,
+            attending: r.opt_data(5)?,
+            service: r.opt_data(6)?,
+            disposition: r.opt_data(7)?,
+            coding_status: r.data(8)?,
             diagnoses: diagnoses(db, id)?,
             procedures: procedures(db, id)?,
         });
@@ -41,11 +41,11 @@ fn diagnoses(db: &dyn Tx, encounter_id: i64) -> Result<Vec<CodedDiagnosis>, Stor
     .into_iter()
     .map(|r| {
         Ok(CodedDiagnosis {
-            system: r.text(0)?,
-            code: r.text(1)?,
+            system: r.data(0)?,
+            code: r.data(1)?,
             sequence: r.int(2)?,
-            poa: r.opt_text(3)?,
-            description: r.opt_text(4)?,
+            poa: r.opt_data(3)?,
+            description: r.opt_data(4)?,
         })
     })
     .collect()
@@ -61,11 +61,11 @@ fn procedures(db: &dyn Tx, encounter_id: i64) -> Result<Vec<CodedProcedure>, Sto
     .into_iter()
     .map(|r| {
         Ok(CodedProcedure {
-            system: r.text(0)?,
-            code: r.text(1)?,
+            system: r.data(0)?,
+            code: r.data(1)?,
             sequence: r.int(2)?,
-            performed_on: r.opt_text(3)?,
-            description: r.opt_text(4)?,
+            performed_on: r.opt_data(3)?,
+            description: r.opt_data(4)?,
         })
     })
     .collect()
@@ -78,14 +78,14 @@ const DOC_COLS: &str = "d.id, (SELECT e.account_number FROM encounters e WHERE e
 fn summary(r: &Row) -> Result<DocumentSummary, StoreError> {
     Ok(DocumentSummary {
         id: r.int(0)?,
-        encounter_account: r.opt_text(1)?,
-        doc_type: r.text(2)?,
-        title: r.text(3)?,
-        author: r.opt_text(4)?,
-        service_date: r.text(5)?,
-        status: r.text(6)?,
-        signed_by: r.opt_text(7)?,
-        signed_at: r.opt_text(8)?,
+        encounter_account: r.opt_data(1)?,
+        doc_type: r.data(2)?,
+        title: r.data(3)?,
+        author: r.opt_data(4)?,
+        service_date: r.data(5)?,
+        status: r.data(6)?,
+        signed_by: r.opt_data(7)?,
+        signed_at: r.opt_data(8)?,
         part2: r.flag(9)?,
         psychotherapy: r.flag(10)?,
     })
@@ -112,8 +112,8 @@ pub fn document(db: &dyn Tx, id: i64) -> Result<Option<(i64, Document)>, StoreEr
                 r.int(13)?,
                 Document {
                     summary: summary(&r)?,
-                    text: r.opt_text(11)?,
-                    file_ref: r.opt_text(12)?,
+                    text: r.opt_data(11)?,
+                    file_ref: r.opt_data(12)?,
                 },
             ))
         })

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{Mrn, NewPatient, Patient, PatientFlags, Phone, PreviousName, Sex, Ssn};
+use crate::domain::{Mrn, NewPatient, Patient, PatientFlags, Phone, PreviousName, Sex, Ssn, Text};
 
 use super::StoreError;
 use super::sql::{Row, Tx, Value};
@@ -18,18 +18,18 @@ fn patient_from_row(r: &Row) -> Result<Patient, StoreError> {
     Ok(Patient {
         id,
         mrn: Mrn::parse(&r.text(1)?).map_err(|_| bad("MRN"))?,
-        family: r.text(2)?,
-        given: r.text(3)?,
-        middle: r.opt_text(4)?,
-        suffix: r.opt_text(5)?,
+        family: r.data(2)?,
+        given: r.data(3)?,
+        middle: r.opt_data(4)?,
+        suffix: r.opt_data(5)?,
         dob: NaiveDate::parse_from_str(&r.text(6)?, "%Y-%m-%d")
             .map_err(|_| bad("date of birth"))?,
         sex: Sex::parse(&r.text(7)?).map_err(|_| bad("sex"))?,
         ssn: r.opt_text(8)?.and_then(|s| Ssn::parse(&s).ok()),
-        address: r.opt_text(9)?,
-        city: r.opt_text(10)?,
-        state: r.opt_text(11)?,
-        postal_code: r.opt_text(12)?,
+        address: r.opt_data(9)?,
+        city: r.opt_data(10)?,
+        state: r.opt_data(11)?,
+        postal_code: r.opt_data(12)?,
         phone: r.opt_text(13)?.and_then(|s| Phone::parse(&s).ok()),
         flags: PatientFlags {
             restricted: r.flag(14)?,
@@ -70,9 +70,9 @@ pub fn previous_names(db: &dyn Tx, patient_id: i64) -> Result<Vec<PreviousName>,
     .into_iter()
     .map(|r| {
         Ok(PreviousName {
-            kind: r.text(0)?,
-            family: r.text(1)?,
-            given: r.text(2)?,
+            kind: r.data(0)?,
+            family: r.data(1)?,
+            given: r.data(2)?,
         })
     })
     .collect()
@@ -199,16 +199,23 @@ pub fn ids_by_mrn_prefix(
 pub struct PatientRow {
     #[serde(skip)]
     pub id: i64,
-    pub mrn: String,
-    pub family: String,
-    pub given: String,
-    pub middle: Option<String>,
-    pub dob: String,
-    pub sex: String,
-    pub ssn_last4: Option<String>,
-    pub last_encounter: Option<String>,
+    pub mrn: Text,
+    pub family: Text,
+    pub given: Text,
+    pub middle: Option<Text>,
+    pub dob: Text,
+    pub sex: Text,
+    pub ssn_last4: Option<Text>,
+    pub last_encounter: Option<Text>,
     pub restricted: bool,
     pub deceased: bool,
+}
+
+impl PatientRow {
+    /// The date of birth, when the stored one reads as a date.
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(self.dob.raw(), "%Y-%m-%d").ok()
+    }
 }
 
 /// The rows shown in a result list, in the order of `ids`.
@@ -232,14 +239,16 @@ pub fn rows_by_ids(db: &dyn Tx, ids: &[i64]) -> Result<Vec<PatientRow>, StoreErr
     for r in rows {
         let row = PatientRow {
             id: r.int(0)?,
-            mrn: r.text(1)?,
-            family: r.text(2)?,
-            given: r.text(3)?,
-            middle: r.opt_text(4)?,
-            dob: r.text(5)?,
-            sex: r.text(6)?,
-            ssn_last4: r.opt_text(7)?,
-            last_encounter: r.opt_text(8)?.map(|s| s.chars().take(10).collect()),
+            mrn: r.data(1)?,
+            family: r.data(2)?,
+            given: r.data(3)?,
+            middle: r.opt_data(4)?,
+            dob: r.data(5)?,
+            sex: r.data(6)?,
+            ssn_last4: r.opt_data(7)?,
+            last_encounter: r
+                .opt_text(8)?
+                .map(|s| Text::from(s.chars().take(10).collect::<String>())),
             restricted: r.flag(9)?,
             deceased: r.flag(10)?,
         };
@@ -250,11 +259,11 @@ pub fn rows_by_ids(db: &dyn Tx, ids: &[i64]) -> Result<Vec<PatientRow>, StoreErr
 
 /// Every name a patient carries, for the search index.
 pub fn name_fields(p: &Patient) -> Vec<String> {
-    let mut f = vec![p.family.clone(), p.given.clone()];
-    f.extend(p.middle.clone());
+    let mut f = vec![p.family.raw().to_string(), p.given.raw().to_string()];
+    f.extend(p.middle.as_ref().map(|m| m.raw().to_string()));
     for n in &p.previous_names {
-        f.push(n.family.clone());
-        f.push(n.given.clone());
+        f.push(n.family.raw().to_string());
+        f.push(n.given.raw().to_string());
     }
     f
 }

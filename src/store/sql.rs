@@ -56,6 +56,11 @@ impl From<&String> for Value {
         Value::Text(v.clone())
     }
 }
+impl From<&crate::domain::Text> for Value {
+    fn from(v: &crate::domain::Text) -> Self {
+        Value::Text(v.raw().to_string())
+    }
+}
 impl From<Vec<u8>> for Value {
     fn from(v: Vec<u8>) -> Self {
         Value::Blob(v)
@@ -122,6 +127,15 @@ impl Row {
             Value::Null => Ok(None),
             _ => Err(self.bad(i, "text")),
         }
+    }
+
+    /// Text that came from outside (names, titles, notes): shown only sanitized.
+    pub fn data(&self, i: usize) -> Result<crate::domain::Text, StoreError> {
+        self.text(i).map(crate::domain::Text::from)
+    }
+
+    pub fn opt_data(&self, i: usize) -> Result<Option<crate::domain::Text>, StoreError> {
+        Ok(self.opt_text(i)?.map(crate::domain::Text::from))
     }
 
     pub fn blob(&self, i: usize) -> Result<&[u8], StoreError> {

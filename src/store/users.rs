@@ -1,6 +1,6 @@
 //! Users of chartroom, each mapped to an OS login.
 
-use crate::domain::Role;
+use crate::domain::{Role, Text};
 
 use super::StoreError;
 use super::sql::{Row, Tx};
@@ -9,10 +9,10 @@ use crate::params;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct User {
     pub id: i64,
-    pub username: String,
-    pub full_name: String,
+    pub username: Text,
+    pub full_name: Text,
     pub role: Role,
-    pub os_login: Option<String>,
+    pub os_login: Option<Text>,
     pub disabled: bool,
     pub locked: bool,
     pub patient_id: Option<i64>,
@@ -34,11 +34,11 @@ pub(crate) fn from_row(r: &Row) -> Result<User, StoreError> {
     let id = r.int(0)?;
     Ok(User {
         id,
-        username: r.text(1)?,
-        full_name: r.text(2)?,
+        username: r.data(1)?,
+        full_name: r.data(2)?,
         role: Role::parse(&r.text(3)?)
             .ok_or_else(|| StoreError::Other(format!("user {id} has an unknown role")))?,
-        os_login: r.opt_text(4)?,
+        os_login: r.opt_data(4)?,
         disabled: r.flag(5)?,
         locked: r.flag(6)?,
         patient_id: r.opt_int(7)?,

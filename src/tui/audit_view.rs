@@ -100,17 +100,17 @@ pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<
     let rows: Vec<Row> = list
         .iter()
         .map(|al| {
-            let at = safe(al.at.get(..19).unwrap_or(&al.at)).replace('T', " ");
+            let at = al.at.head(19).to_string().replace('T', " ");
             let reviewed = match &al.reviewed_at {
-                Some(r) => safe(r.get(..10).unwrap_or(r)).into_owned(),
+                Some(r) => r.head(10).to_string(),
                 None => "no".into(),
             };
             Row::new(vec![
                 Cell::from(at),
-                Cell::from(fit(&safe(&al.username), 12)),
-                Cell::from(fit(&safe(&al.mrn), 10)),
-                Cell::from(fit(&safe(&al.kinds), 18)),
-                Cell::from(fit(&safe(&al.reason), reason_w.max(4))),
+                Cell::from(fit(&al.username.shown(), 12)),
+                Cell::from(fit(&al.mrn.shown(), 10)),
+                Cell::from(fit(&al.kinds.shown(), 18)),
+                Cell::from(fit(&al.reason.shown(), reason_w.max(4))),
                 Cell::from(reviewed),
             ])
         })

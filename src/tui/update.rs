@@ -336,7 +336,7 @@ fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>, fx: &mut V
                 return;
             };
             dv.loading = false;
-            dv.lines = doc_lines(doc.text.as_deref());
+            dv.lines = doc_lines(doc.text.as_ref());
             dv.doc = Some(*doc);
         }
         Err(e) if id == state.patients.latest => state.patients.status = SearchStatus::Failed(e),
@@ -358,15 +358,10 @@ fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>, fx: &mut V
 }
 
 /// Splits document text into lines safe to draw (tabs expanded, controls made visible).
-pub fn doc_lines(text: Option<&str>) -> Vec<String> {
+pub fn doc_lines(text: Option<&crate::domain::Text>) -> Vec<String> {
     match text {
         None => vec!["(this document has no text on file; it may be a scanned image)".into()],
-        Some(t) => t
-            .split('\n')
-            .map(|l| {
-                crate::text::sanitize(&l.trim_end_matches('\r').replace('\t', "    ")).into_owned()
-            })
-            .collect(),
+        Some(t) => t.lines(),
     }
 }
 
@@ -441,7 +436,7 @@ fn act_here(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
 
 fn open(state: &mut State, fx: &mut Vec<Effect>) {
     match state.pane {
-        Pane::Patients => match state.selected_patient().map(|f| f.row.mrn.clone()) {
+        Pane::Patients => match state.selected_patient().map(|f| f.row.mrn.to_string()) {
             Some(mrn) => open_chart(state, mrn, fx),
             None => state.say(
                 Level::Info,

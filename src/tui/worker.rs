@@ -45,7 +45,7 @@ pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
 pub fn session(svc: &Service) -> Session {
     let a = svc.actor();
     Session {
-        user: a.user.username.clone(),
+        user: a.user.username.to_string(),
         role: a.user.role.as_str().to_string(),
         store: svc.store_label(),
     }

@@ -13,6 +13,7 @@ use crate::domain::{Permission, Role as UserRole, access};
 use crate::tui::audit_view;
 use crate::tui::state::{Effect, Level, Reply, Req, State};
 use crate::tui::theme::Role;
+use crate::text::shown_or;
 use crate::tui::widgets::{fit, safe};
 
 /// Whether the signed-in user's role may read the audit trail.
@@ -200,24 +201,21 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) {
         .skip(scroll)
         .take(inner_h)
         .map(|e| {
-            let at = safe(e.at.get(..19).unwrap_or(&e.at)).replace('T', " ");
+            let at = e.at.head(19).to_string().replace('T', " ");
             let outcome = if e.outcome == "ok" {
-                Cell::from(safe(&e.outcome).into_owned())
+                Cell::from(e.outcome.to_string())
             } else {
-                Cell::from(Span::styled(
-                    safe(&e.outcome).into_owned(),
-                    t.style(Role::Warning),
-                ))
+                Cell::from(Span::styled(e.outcome.to_string(), t.style(Role::Warning)))
             };
-            let origin = e.origin.as_deref().map(safe).unwrap_or_default();
+            let origin = shown_or(&e.origin, "");
             Row::new(vec![
                 Cell::from(at),
                 Cell::from(if by_user {
-                    fit(&safe(e.object.as_deref().unwrap_or("")), 18)
+                    fit(&shown_or(&e.object, ""), 18)
                 } else {
-                    fit(&safe(&e.username), 14)
+                    fit(&e.username.shown(), 14)
                 }),
-                Cell::from(fit(&safe(&e.action), 16)),
+                Cell::from(fit(&e.action.shown(), 16)),
                 outcome,
                 Cell::from(fit(&origin, origin_w.max(4))),
             ])

@@ -8,7 +8,8 @@ use ratatui::widgets::{
     Block, BorderType, List, ListItem, Paragraph, StatefulWidget, Widget, Wrap,
 };
 
-use crate::domain::Chart;
+use crate::domain::{Chart, Text};
+use crate::text::shown_or;
 use crate::domain::date::age_on;
 use crate::tui::state::{DocView, State};
 use crate::tui::theme::{Role, Theme};
@@ -96,12 +97,12 @@ fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut
             let status = if d.status == "signed" {
                 String::new()
             } else {
-                format!(" [{}]", safe(&d.status))
+                format!(" [{}]", d.status.shown())
             };
             let s = format!(
                 "{} {}{}",
-                safe(d.service_date.get(..10).unwrap_or(&d.service_date)),
-                safe(&d.title),
+                d.service_date.head(10).to_string(),
+                d.title.shown(),
                 status
             );
             ListItem::new(fit(&s, width))
@@ -127,7 +128,7 @@ fn header(chart: &Chart, state: &State, area: Rect, buf: &mut Buffer) {
     let p = &chart.patient;
     let age = age_on(p.dob, state.today);
     let l1 = Line::from(vec![
-        Span::styled(safe(&p.display_name()).into_owned(), t.style(Role::Accent)),
+        Span::styled(p.display_name().to_string(), t.style(Role::Accent)),
         Span::raw("   MRN "),
         Span::styled(safe(p.mrn.as_str()).into_owned(), t.style(Role::Key)),
         Span::raw(format!(
@@ -167,11 +168,7 @@ fn header(chart: &Chart, state: &State, area: Rect, buf: &mut Buffer) {
 fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
     let p = &chart.patient;
     let h = |s: &str| Line::from(Span::styled(s.to_string(), t.style(Role::Header)));
-    let opt = |o: &Option<String>| {
-        o.as_deref()
-            .map(|s| safe(s).into_owned())
-            .unwrap_or_default()
-    };
+    let opt = |o: &Option<Text>| shown_or(o, "").into_owned();
     let mut out = vec![h("Demographics")];
     let addr = [
         opt(&p.address),
@@ -194,7 +191,7 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
             .map(|x| safe(&x.to_string()).into_owned())
             .unwrap_or_else(|| "-".into())
     )));
-    let ssn = opt(&chart.ssn_shown);
+    let ssn = chart.ssn_shown.clone().unwrap_or_default();
     out.push(Line::from(format!(
         "  SSN      {}",
         if ssn.is_empty() { "-" } else { &ssn }
@@ -202,9 +199,9 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
     for n in &p.previous_names {
         out.push(Line::from(format!(
             "  {:<8} {}, {}",
-            safe(&n.kind),
-            safe(&n.family),
-            safe(&n.given)
+            n.kind.shown(),
+            n.family.shown(),
+            n.given.shown()
         )));
     }
     out.push(Line::from(""));
@@ -216,10 +213,10 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
         )));
     }
     for e in &chart.encounters {
-        let d = |s: &str| safe(s.get(..10).unwrap_or(s)).into_owned();
+        let d = |s: &Text| s.head(10).to_string();
         let dis = e
             .discharge_at
-            .as_deref()
+            .as_ref()
             .map(d)
             .unwrap_or_else(|| "(in house)".into());
         out.push(Line::from(vec![
@@ -229,11 +226,11 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
             ),
             Span::raw(format!(
                 "{} · acct {}",
-                safe(&e.kind),
-                safe(&e.account_number)
+                e.kind.shown(),
+                e.account_number.shown()
             )),
             Span::styled(
-                format!(" [{}]", safe(&e.coding_status)),
+                format!(" [{}]", e.coding_status.shown()),
                 t.style(Role::Muted),
             ),
         ]));
@@ -251,14 +248,14 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
         for x in &e.diagnoses {
             let poa = x
                 .poa
-                .as_deref()
-                .map(|p| format!(" POA {}", safe(p)))
+                .as_ref()
+                .map(|p| format!(" POA {p}"))
                 .unwrap_or_default();
             out.push(Line::from(format!(
                 "    Dx{} {} {}{}",
                 x.sequence,
-                safe(&x.code),
-                safe(x.description.as_deref().unwrap_or("")),
+                x.code.shown(),
+                shown_or(&x.description, ""),
                 poa
             )));
         }
@@ -266,8 +263,8 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
             out.push(Line::from(format!(
                 "    Px{} {} {}",
                 x.sequence,
-                safe(&x.code),
-                safe(x.description.as_deref().unwrap_or(""))
+                x.code.shown(),
+                shown_or(&x.description, "")
             )));
         }
     }
@@ -295,10 +292,10 @@ fn document(dv: &mut DocView, t: &Theme, area: Rect, buf: &mut Buffer) {
     let mut meta = vec![Span::styled(
         format!(
             "{} · {} · {} · {}",
-            safe(&s.doc_type),
-            safe(s.service_date.get(..10).unwrap_or(&s.service_date)),
-            safe(s.author.as_deref().unwrap_or("author unknown")),
-            safe(&s.status)
+            s.doc_type.shown(),
+            s.service_date.head(10).to_string(),
+            shown_or(&s.author, "author unknown"),
+            s.status.shown()
         ),
         t.style(Role::Muted),
     )];
@@ -329,7 +326,7 @@ fn document(dv: &mut DocView, t: &Theme, area: Rect, buf: &mut Buffer) {
     );
     Paragraph::new(lines)
         .block(
-            block(t, format!(" {} ", safe(&s.title)), true)
+            block(t, format!(" {} ", s.title.shown()), true)
                 .title_bottom(Line::from(pos).right_aligned()),
         )
         .style(t.style(Role::Base))

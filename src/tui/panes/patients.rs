@@ -8,7 +8,8 @@ use ratatui::widgets::{
 };
 
 use crate::domain::date::age_on;
-use crate::tui::state::{SearchStatus, State, iso_date};
+use crate::text::shown_or;
+use crate::tui::state::{SearchStatus, State};
 use crate::tui::theme::Role;
 use crate::tui::widgets::{fit, safe, tail};
 
@@ -145,14 +146,14 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|f| {
             let r = &f.row;
-            let mut name = format!("{}, {}", safe(&r.family), safe(&r.given));
+            let mut name = format!("{}, {}", r.family.shown(), r.given.shown());
             if let Some(m) = &r.middle {
                 name.push(' ');
-                name.push_str(&safe(m));
+                name.push_str(&m.shown());
             }
-            let born = match iso_date(&r.dob) {
+            let born = match r.birth_date() {
                 Some(d) => format!("{} ({})", d.format("%Y-%m-%d"), age_on(d, today)),
-                None => safe(&r.dob).into_owned(),
+                None => r.dob.shown().into_owned(),
             };
             let mut flags = Vec::new();
             if r.restricted {
@@ -163,20 +164,15 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
             }
             flags.push(Span::raw(name));
             Row::new(vec![
-                Cell::from(safe(&r.mrn).into_owned()),
+                Cell::from(r.mrn.shown().into_owned()),
                 Cell::from(Line::from(flags)),
                 Cell::from(born),
-                Cell::from(safe(&r.sex).into_owned()),
-                Cell::from(
-                    r.ssn_last4
-                        .as_deref()
-                        .map(|s| safe(s).into_owned())
-                        .unwrap_or_else(|| "-".into()),
-                ),
+                Cell::from(r.sex.shown().into_owned()),
+                Cell::from(shown_or(&r.ssn_last4, "-").into_owned()),
                 Cell::from(
                     r.last_encounter
-                        .as_deref()
-                        .map(|s| safe(s.get(..10).unwrap_or(s)).into_owned())
+                        .as_ref()
+                        .map(|s| s.head(10).to_string())
                         .unwrap_or_else(|| "-".into()),
                 ),
             ])
