@@ -56,13 +56,13 @@ fn rows(n: usize, tag: &str) -> Vec<Found> {
         .map(|i| Found {
             row: PatientRow {
                 id: i as i64,
-                mrn: format!("{}", 10_000_000 + i),
-                family: format!("{tag}son-{i}"),
+                mrn: format!("{}", 10_000_000 + i).into(),
+                family: format!("{tag}son-{i}").into(),
                 given: "Jennifer".into(),
                 middle: Some("Q".into()),
-                dob: format!("19{:02}-0{}-1{}", 30 + i % 60, 1 + i % 9, i % 10),
+                dob: format!("19{:02}-0{}-1{}", 30 + i % 60, 1 + i % 9, i % 10).into(),
                 sex: "F".into(),
-                ssn_last4: Some(format!("{:04}", i * 37 % 10_000)),
+                ssn_last4: Some(format!("{:04}", i * 37 % 10_000).into()),
                 last_encounter: Some("2026-03-04T10:00:00Z".into()),
                 restricted: i % 17 == 0,
                 deceased: i % 23 == 0,

@@ -62,15 +62,11 @@ fn print_report(r: &AuditReport, json: bool) {
         println!("{}", json::pretty(r));
         return;
     }
-    println!(
-        "Audit trail for {} ({} rows)",
-        r.subject,
-        r.entries.len()
-    );
+    println!("Audit trail for {} ({} rows)", r.subject, r.entries.len());
     for e in &r.entries {
         println!(
             "{} {} {} {} {} {} {}",
-            cell(&e.id.to_string(), 7),
+            cell(e.id, 7),
             cell(&e.at, 20),
             cell(&e.username, 12),
             cell(&e.action, 15),
@@ -132,10 +128,7 @@ pub fn alerts(path: &Location, a: &AlertsArgs) -> Outcome {
     }
     let list = svc.privacy_alerts(!a.all)?;
     if a.json {
-        println!(
-            "{}",
-            json::pretty(&list)
-        );
+        println!("{}", json::pretty(&list));
         return Ok(0);
     }
     if list.is_empty() {

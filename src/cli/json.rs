@@ -44,7 +44,11 @@ impl<F: Formatter> Formatter for Safe<F> {
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_array(w)
     }
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.0.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -56,7 +60,11 @@ impl<F: Formatter> Formatter for Safe<F> {
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_object(w)
     }
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.0.begin_object_key(w, first)
     }
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
@@ -94,7 +102,9 @@ mod tests {
     fn dangerous_characters_are_escaped_and_the_data_survives() {
         let s = "Smith\u{1b}]52;c;aGk=\u{7} \u{202e}evil \u{9b}31m \u{200b}x \u{7f} Zoë";
         let out = pretty(&serde_json::json!({ "family": s }));
-        for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}', '\u{200b}', '\u{7f}'] {
+        for bad in [
+            '\u{1b}', '\u{7}', '\u{202e}', '\u{9b}', '\u{200b}', '\u{7f}',
+        ] {
             assert!(!out.contains(bad), "{bad:?} in {out}");
         }
         assert!(out.contains("\\u001b") && out.contains("\\u202e") && out.contains("Zoë"));

@@ -14,8 +14,8 @@ use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
-use crate::service::{Clock, Service, ServiceError};
 use crate::domain::Text;
+use crate::service::{Clock, Service, ServiceError};
 use crate::store::{Location, StoreError};
 
 #[derive(Debug, Parser)]

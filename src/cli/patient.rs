@@ -68,10 +68,7 @@ pub fn run(path: &Location, c: &PatientCmd) -> Outcome {
     for d in &out.likely_duplicates {
         eprintln!(
             "warning: this may be the same person as MRN {} ({}, {}, born {}); check before you use the new record",
-            d.mrn,
-            d.family,
-            d.given,
-            d.dob
+            d.mrn, d.family, d.given, d.dob
         );
     }
     Ok(0)

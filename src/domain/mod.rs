@@ -13,11 +13,11 @@ pub use access::{Permission, Role};
 pub use audit::{Action, Object, Outcome};
 pub use date::{DateQuery, parse_date, parse_date_query};
 pub use ident::{Mrn, Phone, Sex, Ssn};
-pub use text::Text;
 pub use patient::{
     Chart, CodedDiagnosis, CodedProcedure, Document, DocumentSummary, Encounter, NewPatient,
     Patient, PatientFlags, PatientInput, PreviousName,
 };
+pub use text::Text;
 
 /// Why a value typed by a clerk (or sent by a feed) was not accepted.
 /// Every message says what was wrong and what a valid value looks like.

@@ -4,7 +4,7 @@
 //! A [`Text`] holds the characters as they came. It has no `Deref` to `str` and does not
 //! convert into a string on its own: displaying it (`{}`, `.to_string()`, `.shown()`) gives
 //! the sanitized form, with C0/C1 controls (ESC included) as visible `^X`/`�` marks and bidi
-//! controls dropped, so nothing in the data can move the cursor, set the window title, write
+//! and invisible controls dropped, so nothing in the data can move the cursor, set the window title, write
 //! the clipboard (OSC 52) or reorder the line. Code that must see the raw characters
 //! (searching, validating, storing, JSON) asks for them by name with [`Text::raw`].
 
@@ -24,9 +24,12 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Replaces C0/C1 controls (ESC included) with visible `^X`/`�` marks and drops bidi
-/// controls. Text without such characters is returned as is.
+/// controls and invisible characters. Text without such characters is returned as is.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+    if !s
+        .chars()
+        .any(|c| c.is_control() || is_bidi_control(c) || is_invisible(c))
+    {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -38,7 +41,7 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
             }
             '\u{7f}' => out.push_str("^?"),
             '\u{80}'..='\u{9f}' => out.push('\u{FFFD}'),
-            c if is_bidi_control(c) => {}
+            c if is_bidi_control(c) || is_invisible(c) => {}
             c => out.push(c),
         }
     }

@@ -352,10 +352,7 @@ impl Service {
     }
 
     /// The slots of the store: (id, user, kind). Administrators; audited.
-    pub fn key_slots(
-        &mut self,
-        store_path: &Path,
-    ) -> Result<Vec<(Text, Option<Text>, SlotKind)>> {
+    pub fn key_slots(&mut self, store_path: &Path) -> Result<Vec<(Text, Option<Text>, SlotKind)>> {
         let op = Op::read(Action::KeySlots, Permission::ManageUsers);
         self.run(op, |cx| {
             let kf = KeyFile::load(&key_file_path(store_path))?;

@@ -9,6 +9,7 @@ mod crypt_slots;
 mod search_quality;
 mod sec_access;
 mod sec_audit;
+mod sec_escapes;
 mod sec_matrix;
 mod sec_rights;
 mod sec_support;

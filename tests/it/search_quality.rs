@@ -106,7 +106,7 @@ fn top5(svc: &mut Service, q: &str) -> Vec<String> {
     svc.find(q, 5)
         .expect("search")
         .into_iter()
-        .map(|f| f.row.mrn)
+        .map(|f| f.row.mrn.into_raw())
         .collect()
 }
 

@@ -67,7 +67,7 @@ fn a_restricted_record_needs_a_reason_and_alerts_the_privacy_officer() {
     let alerts = p.privacy_alerts(true).expect("queue");
     assert_eq!(alerts.len(), 1);
     assert_eq!(
-        (alerts[0].username.as_str(), alerts[0].mrn.as_str()),
+        (alerts[0].username.raw(), alerts[0].mrn.raw()),
         ("tech", mrn.as_str())
     );
     assert_eq!(alerts[0].reason, "release request 4411");

@@ -276,7 +276,7 @@ fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
     let list = s.audit.alerts.clone().expect("alerts");
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(
-        (list[0].username.as_str(), list[0].mrn.as_str()),
+        (list[0].username.raw(), list[0].mrn.raw()),
         ("tech", mrn.as_str())
     );
     let t = screen(&mut s, 120, 40);

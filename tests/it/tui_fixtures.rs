@@ -41,7 +41,7 @@ pub fn results(n: usize) -> Vec<Found> {
         .map(|i| Found {
             row: PatientRow {
                 id: i as i64 + 1,
-                mrn: format!("{}", 10_000_100 + i * 7),
+                mrn: format!("{}", 10_000_100 + i * 7).into(),
                 family: FAMILY[i % 10].into(),
                 given: GIVEN[(i * 3) % 10].into(),
                 middle: (i % 3 == 0).then(|| "Q".into()),
@@ -50,11 +50,12 @@ pub fn results(n: usize) -> Vec<Found> {
                     30 + (i * 7) % 70,
                     1 + i % 12,
                     1 + (i * 5) % 28
-                ),
+                )
+                .into(),
                 sex: if i % 2 == 0 { "F" } else { "M" }.into(),
-                ssn_last4: (i % 4 != 0).then(|| format!("{:04}", (i * 1237) % 10_000)),
+                ssn_last4: (i % 4 != 0).then(|| format!("{:04}", (i * 1237) % 10_000).into()),
                 last_encounter: (i % 5 != 0)
-                    .then(|| format!("2026-{:02}-{:02}T09:00:00Z", 1 + i % 11, 1 + i % 27)),
+                    .then(|| format!("2026-{:02}-{:02}T09:00:00Z", 1 + i % 11, 1 + i % 27).into()),
                 restricted: i == 2,
                 deceased: i == 4,
             },
@@ -111,10 +112,10 @@ pub fn chart() -> Chart {
     };
     let enc = |id: i64, admit: &str, dis: &str, kind: &str, coded: bool| Encounter {
         id,
-        account_number: format!("A50000000{id}"),
+        account_number: format!("A50000000{id}").into(),
         kind: kind.into(),
-        admit_at: format!("{admit}T08:00:00Z"),
-        discharge_at: Some(format!("{dis}T16:00:00Z")),
+        admit_at: format!("{admit}T08:00:00Z").into(),
+        discharge_at: Some(format!("{dis}T16:00:00Z").into()),
         attending: Some("Hector Valdés MD".into()),
         service: Some("Medicine".into()),
         disposition: Some("Home".into()),
@@ -192,7 +193,7 @@ pub fn document() -> Document {
     text.push_str("Signed: \u{1b}]0;owned\u{7}Hector Valdés MD\u{1b}[2J\r\n");
     Document {
         summary: summary(31, "2026-11-08", "DS", "Discharge summary", "signed"),
-        text: Some(text),
+        text: Some(text.into()),
         file_ref: None,
     }
 }

@@ -186,7 +186,7 @@ fn stale_search_replies_are_dropped() {
         .patients
         .results
         .iter()
-        .map(|f| f.row.mrn.clone())
+        .map(|f| f.row.mrn.to_string())
         .collect();
     let old_reply = chartroom::tui::worker::serve(&mut svc, &old);
     update(&mut s, Msg::Db(old.id(), old_reply));
@@ -194,7 +194,7 @@ fn stale_search_replies_are_dropped() {
         .patients
         .results
         .iter()
-        .map(|f| f.row.mrn.clone())
+        .map(|f| f.row.mrn.to_string())
         .collect();
     assert_eq!(
         shown, after,
@@ -343,7 +343,7 @@ fn a_restricted_chart_warns_defaults_to_no_then_asks_a_reason() {
         .flat_map(|q| svc.find(q, 50).unwrap())
         .find(|f| f.row.restricted)
         .expect("a restricted patient in the demo store");
-    let mrn = target.row.mrn.clone();
+    let mrn = target.row.mrn.to_string();
     let mut s = state("default");
     let open = |s: &mut chartroom::tui::State, svc: &mut chartroom::service::Service| {
         update(s, key(KeyCode::Esc));

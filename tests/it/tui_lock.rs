@@ -59,7 +59,13 @@ fn idle(s: &mut State) -> Vec<Effect> {
 fn phi_strings() -> Vec<String> {
     let mut v: Vec<String> = fx::results(30)
         .iter()
-        .flat_map(|f| [f.row.family.clone(), f.row.given.clone(), f.row.dob.clone()])
+        .flat_map(|f| {
+            [
+                f.row.family.to_string(),
+                f.row.given.to_string(),
+                f.row.dob.to_string(),
+            ]
+        })
         .collect();
     v.extend(
         [
@@ -245,7 +251,7 @@ fn wrong_password_stays_locked_right_one_resumes_the_same_chart_and_document() {
     feed(&mut s, &mut svc, key(KeyCode::Down));
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     let doc_id = s.chart.doc.as_ref().expect("a document open").doc_id;
-    let name = s.chart.chart.as_ref().unwrap().patient.family.clone();
+    let name = s.chart.chart.as_ref().unwrap().patient.family.to_string();
     assert_eq!(s.mode(), Mode::Document);
 
     let fx = feed(
@@ -339,7 +345,7 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
     let dir = tmp();
     let db = demo_store(dir.path(), 50);
     let svc = service(&db);
-    let user = svc.actor().user.username.clone();
+    let user = svc.actor().user.username.to_string();
     let (tx, rx) = mpsc::channel();
     let w = Worker::spawn_with(move || Ok(svc), tx);
     let next = || rx.recv_timeout(Duration::from_secs(20)).expect("a message");
@@ -370,7 +376,7 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
         .unwrap()
         .entries
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.into_raw())
         .collect();
     let want = ["login", "lock", "failed_unlock", "unlock", "logout"];
     let mut it = actions.iter();

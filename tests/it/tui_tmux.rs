@@ -208,26 +208,27 @@ fn search_misspelt_name_and_an_mrn_then_open_the_chart() {
         .chain(svc.find("martinez", 50).unwrap())
         .find(|f| {
             !f.row.restricted
-                && f.row.family.len() >= 6
-                && f.row.family.chars().all(|c| c.is_ascii_alphabetic())
+                && f.row.family.raw().len() >= 6
+                && f.row.family.raw().chars().all(|c| c.is_ascii_alphabetic())
         })
         .expect("a patient to look for");
-    let typo = format!("{} {}", misspell(&target.row.family), target.row.given);
-    assert_ne!(typo.split(' ').next(), Some(target.row.family.as_str()));
+    let typo = format!("{} {}", misspell(target.row.family.raw()), target.row.given);
+    assert_ne!(typo.split(' ').next(), Some(target.row.family.raw()));
     t.type_text(&typo);
-    let s = t.wait_for(&target.row.mrn);
+    let target_mrn = target.row.mrn.to_string();
+    let s = t.wait_for(&target_mrn);
     // Move the selection to that row, then open it.
     let rows: Vec<&str> = s.lines().filter(|l| l.contains(" 1000")).collect();
     let idx = rows
         .iter()
-        .position(|l| l.contains(&target.row.mrn))
+        .position(|l| l.contains(&target_mrn))
         .expect("row on screen");
     for _ in 0..idx {
         t.keys(&["Down"]);
     }
     t.wait_until("the selection on the row", |s| {
         s.lines()
-            .any(|l| l.contains('▶') && l.contains(&target.row.mrn))
+            .any(|l| l.contains('▶') && l.contains(&target_mrn))
     });
     t.keys(&["Enter"]);
     let header = format!("MRN {}", target.row.mrn);
@@ -246,7 +247,7 @@ fn search_misspelt_name_and_an_mrn_then_open_the_chart() {
         .into_iter()
         .find(|f| !f.row.restricted && f.row.mrn != target.row.mrn)
         .expect("another patient");
-    let mrn = other.row.mrn.as_str();
+    let mrn = other.row.mrn.raw();
     assert!(mrn.starts_with(|c: char| c.is_ascii_digit()));
     t.type_text(mrn);
     let s = t.wait_until("the MRN's row selected", |s| {
@@ -417,7 +418,7 @@ fn lock_key_and_idle_lock_hide_the_chart_and_the_password_brings_it_back() {
     // The shortest idle timeout the policy allows (30 s), for this user.
     let t = Tmux::start_prepared(300, true, &|db| {
         let mut svc = service(db);
-        let me = svc.actor().user.username.clone();
+        let me = svc.actor().user.username.to_string();
         svc.set_user_idle(&me, Some(30)).expect("idle timeout");
     });
     t.wait_for("SEARCH");
@@ -428,7 +429,7 @@ fn lock_key_and_idle_lock_hide_the_chart_and_the_password_brings_it_back() {
         .into_iter()
         .find(|f| !f.row.restricted)
         .expect("a smith");
-    let mrn = p.row.mrn.clone();
+    let mrn = p.row.mrn.to_string();
     t.type_text(&mrn);
     t.wait_until("the row", |s| {
         s.lines().any(|l| l.contains('▶') && l.contains(&mrn))
@@ -440,7 +441,12 @@ fn lock_key_and_idle_lock_hide_the_chart_and_the_password_brings_it_back() {
     // the lock key
     t.keys(&["F12"]);
     let s = t.wait_for("type your password to resume");
-    for phi in [&mrn, &p.row.family, &p.row.given, &p.row.dob] {
+    for phi in [
+        mrn.clone(),
+        p.row.family.to_string(),
+        p.row.given.to_string(),
+        p.row.dob.to_string(),
+    ] {
         assert!(!s.contains(phi.as_str()), "{phi} on the lock screen:\n{s}");
     }
     t.type_text("wrong-pass-123");
@@ -460,13 +466,13 @@ fn lock_key_and_idle_lock_hide_the_chart_and_the_password_brings_it_back() {
     let s = t.wait_for("app-exited-0");
     assert!(!s.contains("chartroom is locked"), "{s}");
     // login, lock, failed unlock, unlock, lock (idle), logout: all in the trail, in order
-    let me = svc.actor().user.username.clone();
+    let me = svc.actor().user.username.to_string();
     let actions: Vec<String> = svc
         .audit_user(&me)
         .unwrap()
         .entries
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.into_raw())
         .collect();
     let mut it = actions.iter();
     for a in ["login", "lock", "failed_unlock", "unlock", "lock", "logout"] {

@@ -10,10 +10,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use crate::domain::{Permission, Role as UserRole, access};
+use crate::text::shown_or;
 use crate::tui::audit_view;
 use crate::tui::state::{Effect, Level, Reply, Req, State};
 use crate::tui::theme::Role;
-use crate::text::shown_or;
 use crate::tui::widgets::{fit, safe};
 
 /// Whether the signed-in user's role may read the audit trail.

@@ -8,9 +8,9 @@ use ratatui::widgets::{
     Block, BorderType, List, ListItem, Paragraph, StatefulWidget, Widget, Wrap,
 };
 
+use crate::domain::date::age_on;
 use crate::domain::{Chart, Text};
 use crate::text::shown_or;
-use crate::domain::date::age_on;
 use crate::tui::state::{DocView, State};
 use crate::tui::theme::{Role, Theme};
 use crate::tui::widgets::{fit, safe};
@@ -101,7 +101,7 @@ fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut
             };
             let s = format!(
                 "{} {}{}",
-                d.service_date.head(10).to_string(),
+                d.service_date.head(10),
                 d.title.shown(),
                 status
             );
@@ -293,7 +293,7 @@ fn document(dv: &mut DocView, t: &Theme, area: Rect, buf: &mut Buffer) {
         format!(
             "{} · {} · {} · {}",
             s.doc_type.shown(),
-            s.service_date.head(10).to_string(),
+            s.service_date.head(10),
             shown_or(&s.author, "author unknown"),
             s.status.shown()
         ),
