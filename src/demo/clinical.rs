@@ -11,6 +11,26 @@ use super::names::CLINICIANS;
 use super::rng::Rng;
 use crate::domain::bulk::BulkPatient;
 
+/// The demo's clinicians as providers: a synthetic NPI with a valid check digit, a service,
+/// and an address for letters.
+pub fn providers() -> Vec<crate::domain::bulk::BulkProvider> {
+    CLINICIANS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| crate::domain::bulk::BulkProvider {
+            name,
+            npi: crate::domain::provider::Npi::with_check_digit(190_000_000 + 7_919 * i as u32)
+                .as_str()
+                .to_string(),
+            service: SERVICES[i % SERVICES.len()],
+            letter_address: format!(
+                "Medical Staff Office, Suite {}, 100 Hospital Way, Springfield, IL 62701",
+                100 + i
+            ),
+        })
+        .collect()
+}
+
 /// (system, code, title) of the codes the demo uses, from `fixtures/demo_codes.tsv`;
 /// diagnoses first.
 pub fn demo_codes() -> &'static [CodeTitle] {

@@ -14,7 +14,7 @@ use crate::domain::{PatientFlags, Sex};
 use crate::search::fold::patient_tokens;
 
 use crate::domain::bulk::BulkPatient;
-pub use clinical::demo_codes;
+pub use clinical::{demo_codes, providers};
 use names::*;
 use rng::Rng;
 

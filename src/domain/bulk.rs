@@ -60,5 +60,14 @@ pub struct BulkDocument {
     pub psychotherapy: bool,
 }
 
+/// A provider the records name (attendings and authors refer to them by `name`).
+#[derive(Debug, Clone)]
+pub struct BulkProvider {
+    pub name: &'static str,
+    pub npi: String,
+    pub service: &'static str,
+    pub letter_address: String,
+}
+
 /// (code system, code, title) of a code the records use, for the chart's short titles.
 pub type CodeTitle = (&'static str, &'static str, &'static str);

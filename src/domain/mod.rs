@@ -7,6 +7,7 @@ pub mod date;
 pub mod ident;
 pub mod patient;
 pub mod policy;
+pub mod provider;
 pub mod text;
 
 pub use access::{Permission, Role};
@@ -35,6 +36,8 @@ pub enum DomainError {
     BadSsn,
     #[error("the phone number \"{0}\" is not valid: use 10 digits (for example 555-201-3344)")]
     BadPhone(String),
+    #[error("the NPI \"{0}\" is not valid: an NPI has 10 digits, the last a check digit")]
+    BadNpi(String),
     #[error("the {0} is missing")]
     Missing(&'static str),
     #[error("the {field} is too long (at most {max} characters)")]

@@ -116,7 +116,8 @@ fn build_into(
         g.key
     });
     let indexes = bulk::begin(&db)?;
-    let loaded = bulk::load(&db, rx, demo_codes(), &now, stop, progress);
+    let providers = crate::demo::providers();
+    let loaded = bulk::load(&db, rx, &providers, demo_codes(), &now, stop, progress);
     let key = producer.join().unwrap_or_default();
     let stats = loaded.map_err(|e| match e {
         bulk::BulkError::Interrupted => ServiceError::Interrupted,

@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 
 use rusqlite::params;
 
-use crate::domain::bulk::{BulkPatient, CodeTitle};
+use crate::domain::bulk::{BulkPatient, BulkProvider, CodeTitle};
 
 use super::search_index::{CHUNK_BITS, encode};
 use super::{SqliteDb, StoreError};
@@ -75,6 +75,7 @@ pub fn finish(db: &SqliteDb, indexes: &[String]) -> Result<(), StoreError> {
 pub fn load(
     db: &SqliteDb,
     batches: Receiver<Vec<BulkPatient>>,
+    providers: &[BulkProvider],
     titles: &[CodeTitle],
     now: &str,
     stop: &AtomicBool,
@@ -91,13 +92,22 @@ pub fn load(
         c.prepare("INSERT INTO patient_names (patient_id, kind, family, given) VALUES (?,?,?,?)")?;
     let mut enc = c.prepare(
         "INSERT INTO encounters (id, patient_id, account_number, type, admit_at, discharge_at, \
-         attending, service, disposition, coding_status) VALUES (?,?,?,?,?,?,?,?,?,?)",
+         attending, service, disposition, coding_status, attending_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
     )?;
     let mut doc = c.prepare(
         "INSERT INTO documents (patient_id, encounter_id, doc_type, title, author, service_date, \
-         created_at, status, signed_by, signed_at, body, part2, psychotherapy) \
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+         created_at, status, signed_by, signed_at, body, part2, psychotherapy, author_id) \
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
     )?;
+    let mut prov = c.prepare(
+        "INSERT INTO providers (id, name, npi, service, letter_address) VALUES (?,?,?,?,?)",
+    )?;
+    let mut provider_id: HashMap<&str, i64> = HashMap::new();
+    for (i, p) in providers.iter().enumerate() {
+        let id = i as i64 + 1;
+        prov.execute(params![id, p.name, p.npi, p.service, p.letter_address])?;
+        provider_id.insert(p.name, id);
+    }
     let mut dx = c.prepare("INSERT INTO diagnoses (encounter_id, code_system, code, sequence, poa) VALUES (?,'ICD10CM',?,?,?)")?;
     let mut px = c.prepare(
         "INSERT INTO procedures (encounter_id, code_system, code, sequence, performed_on) VALUES (?,'ICD10PCS',?,?,?)",
@@ -150,6 +160,7 @@ pub fn load(
                     e.service,
                     e.disposition,
                     if e.coded { "coded" } else { "uncoded" },
+                    provider_id.get(e.attending),
                 ])?;
                 for (i, (code, poa)) in e.dx.iter().enumerate() {
                     dx.execute(params![eid, code, i as i64 + 1, poa])?;
@@ -175,6 +186,7 @@ pub fn load(
                         d.body,
                         d.part2,
                         d.psychotherapy,
+                        provider_id.get(d.author),
                     ])?;
                     s.documents += 1;
                 }

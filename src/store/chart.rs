@@ -9,7 +9,8 @@ use crate::params;
 pub fn encounters(db: &dyn Tx, patient_id: i64) -> Result<Vec<Encounter>, StoreError> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT id, account_number, type, admit_at, discharge_at, attending, service, \
+        "SELECT id, account_number, type, admit_at, discharge_at, \
+         coalesce((SELECT p.name FROM providers p WHERE p.id = attending_id), attending), service, \
          disposition, coding_status FROM encounters WHERE patient_id = ? ORDER BY admit_at DESC",
         params![patient_id],
     )? {
@@ -72,8 +73,8 @@ fn procedures(db: &dyn Tx, encounter_id: i64) -> Result<Vec<CodedProcedure>, Sto
 }
 
 const DOC_COLS: &str = "d.id, (SELECT e.account_number FROM encounters e WHERE e.id = d.encounter_id), \
-     d.doc_type, d.title, d.author, d.service_date, d.status, d.signed_by, d.signed_at, d.part2, \
-     d.psychotherapy";
+     d.doc_type, d.title, coalesce((SELECT p.name FROM providers p WHERE p.id = d.author_id), d.author), \
+     d.service_date, d.status, d.signed_by, d.signed_at, d.part2, d.psychotherapy";
 
 fn summary(r: &Row) -> Result<DocumentSummary, StoreError> {
     Ok(DocumentSummary {

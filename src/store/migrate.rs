@@ -18,6 +18,10 @@ const STEPS: &[Step] = &[
         include_str!("schema/003_rights.sql"),
         Some(super::rights::seed_defaults),
     ),
+    (
+        include_str!("schema/004_providers.sql"),
+        Some(super::providers::from_free_text),
+    ),
 ];
 
 /// Step 2: hash-chain the audit rows written before the chain existed, then restore the

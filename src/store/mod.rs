@@ -7,6 +7,7 @@ pub mod chart;
 mod location;
 mod migrate;
 pub mod patients;
+pub mod providers;
 pub mod rights;
 pub mod search_index;
 pub mod site;

@@ -99,12 +99,7 @@ fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut
             } else {
                 format!(" [{}]", d.status.shown())
             };
-            let s = format!(
-                "{} {}{}",
-                d.service_date.head(10),
-                d.title.shown(),
-                status
-            );
+            let s = format!("{} {}{}", d.service_date.head(10), d.title.shown(), status);
             ListItem::new(fit(&s, width))
         })
         .collect();
