@@ -109,9 +109,16 @@ impl Permission {
         }
     }
 
+    /// Reads a name as stored (`view_chart`) or typed (`view-chart`).
     pub fn parse(s: &str) -> Option<Permission> {
-        let s = s.trim().replace('-', "_");
-        Permission::ALL.into_iter().find(|p| p.as_str() == s)
+        let s = s.trim();
+        Permission::ALL.into_iter().find(|p| {
+            let n = p.as_str();
+            n.len() == s.len()
+                && n.bytes()
+                    .zip(s.bytes())
+                    .all(|(a, b)| a == b || (a == b'_' && b == b'-'))
+        })
     }
 }
 

@@ -129,29 +129,166 @@ pub(crate) struct Cx<'a> {
     pub now: &'a str,
 }
 
+/// Why the entry point refused a use case. Decided inside the use case's transaction,
+/// audited once after it.
+pub(crate) enum Refusal {
+    /// The user vanished, or is disabled or locked now.
+    Session {
+        user: Option<Box<User>>,
+        why: &'static str,
+        err: ServiceError,
+    },
+    /// The role lacks the permission.
+    Denied {
+        action: Action,
+        patient_id: Option<i64>,
+        need: Permission,
+    },
+    /// The restricted-record gate said no (own record, no reason given).
+    Gate {
+        action: Action,
+        patient_id: i64,
+        mrn: Mrn,
+        outcome: Outcome,
+        detail: String,
+        err: ServiceError,
+    },
+    /// Not a refusal to audit: the request itself was wrong (a reason with control
+    /// characters, a patient that does not exist).
+    Plain(ServiceError),
+}
+
+/// What the checks found when the use case may go on.
+struct Checked {
+    patient: Option<Patient>,
+    gate: Gate,
+}
+
 impl Service {
     /// The signed-in user and their grants, as the store holds them now. A user disabled or
     /// locked since the last access is refused (and the refusal audited) at once.
     pub(crate) fn rights(&self) -> Result<Rights> {
-        let Some(r) = store::rights::for_user(self.db(), self.actor.user.id)? else {
-            return Err(ServiceError::UnknownLogin(self.actor.os_login.clone()));
-        };
-        if r.user.disabled {
-            self.refuse_session(&r.user, "disabled");
-            return Err(ServiceError::Disabled(r.user.username));
+        match self.rights_in(self.db())? {
+            Ok(r) => Ok(r),
+            Err(refusal) => Err(self.refuse(refusal)),
         }
-        if r.user.locked {
-            self.refuse_session(&r.user, "locked");
-            return Err(ServiceError::Locked(r.user.username));
-        }
-        Ok(r)
     }
 
-    fn refuse_session(&self, u: &User, why: &str) {
-        let mut e = self.event(Action::LoginRefused, None, Outcome::Denied);
-        e.user_id = Some(u.id);
-        e.detail = Some(format!("reason={why}"));
-        let _ = self.append(Durability::Full, &e);
+    fn rights_in(
+        &self,
+        tx: &dyn Tx,
+    ) -> std::result::Result<std::result::Result<Rights, Refusal>, StoreError> {
+        let Some(r) = store::rights::for_user(tx, self.actor.user.id)? else {
+            return Ok(Err(Refusal::Session {
+                user: None,
+                why: "unknown_login",
+                err: ServiceError::UnknownLogin(self.actor.os_login.clone()),
+            }));
+        };
+        if r.user.disabled {
+            let err = ServiceError::Disabled(r.user.username.clone());
+            return Ok(Err(Refusal::Session {
+                user: Some(Box::new(r.user)),
+                why: "disabled",
+                err,
+            }));
+        }
+        if r.user.locked {
+            let err = ServiceError::Locked(r.user.username.clone());
+            return Ok(Err(Refusal::Session {
+                user: Some(Box::new(r.user)),
+                why: "locked",
+                err,
+            }));
+        }
+        Ok(Ok(r))
+    }
+
+    /// Steps 2 to 5 of the module's comment, inside the use case's transaction.
+    fn checks(
+        &self,
+        tx: &dyn Tx,
+        op: &Op<'_>,
+        seen: &mut Option<User>,
+    ) -> std::result::Result<std::result::Result<Checked, Refusal>, StoreError> {
+        let rights = match self.rights_in(tx)? {
+            Ok(r) => r,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        *seen = Some(rights.user.clone());
+        let patient = match self.resolve(tx, op.subject) {
+            Ok(p) => p,
+            Err(ServiceError::Store(e)) => return Err(e),
+            Err(e) => return Ok(Err(Refusal::Plain(e))),
+        };
+        if let Need::Permission(p) = op.need
+            && !rights.allows(p)
+        {
+            return Ok(Err(Refusal::Denied {
+                action: op.action,
+                patient_id: patient.as_ref().map(|p| p.id),
+                need: p,
+            }));
+        }
+        let gate = match (&patient, op.subject) {
+            (Some(p), Subject::Mrn { gate: true, .. } | Subject::Document(_)) => {
+                let kinds = sensitive_kinds(&p.flags, p.part2_document);
+                match self.gate(&rights, op.action, p, &kinds, op.access) {
+                    Ok(g) => g,
+                    Err(refusal) => return Ok(Err(refusal)),
+                }
+            }
+            _ => Gate::Open,
+        };
+        Ok(Ok(Checked { patient, gate }))
+    }
+
+    /// Audits a refusal (in its own transaction, durably) and returns the error to show.
+    pub(crate) fn refuse(&self, r: Refusal) -> ServiceError {
+        let (e, err) = match r {
+            Refusal::Plain(err) => return err,
+            Refusal::Session { user, why, err } => {
+                let mut e = self.event(Action::LoginRefused, None, Outcome::Denied);
+                e.user_id = user.map(|u| u.id);
+                e.detail = Some(format!("reason={why}"));
+                // A refusal of the session is never hidden by a failure to record it.
+                let _ = self.append(Durability::Full, &e);
+                return err;
+            }
+            Refusal::Denied {
+                action,
+                patient_id,
+                need,
+            } => {
+                let mut e = self.event(action, patient_id, Outcome::Denied);
+                e.detail = Some(format!("needs {need:?}"));
+                (e, self.denied(need))
+            }
+            Refusal::Gate {
+                action,
+                patient_id,
+                mrn,
+                outcome,
+                detail,
+                err,
+            } => {
+                let mut e = self.event(action, Some(patient_id), outcome);
+                e.object = Some(Object::Patient(mrn));
+                e.detail = Some(detail);
+                (e, err)
+            }
+        };
+        match self.append(Durability::Full, &e) {
+            Ok(_) => err,
+            Err(x) => ServiceError::AuditFailed(x),
+        }
+    }
+
+    fn denied(&self, need: Permission) -> ServiceError {
+        ServiceError::Denied {
+            role: self.actor.user.role.as_str(),
+            what: need.describe(),
+        }
     }
 
     /// Runs one use case through the checks above; see the module's comment.
@@ -163,81 +300,67 @@ impl Service {
         if self.session_locked {
             return Err(ServiceError::SessionLocked);
         }
-        let rights = self.rights()?;
-        self.actor.user = rights.user.clone();
-        let patient = self.resolve(op.subject)?;
-        if let Need::Permission(p) = op.need
-            && !rights.allows(p)
-        {
-            return Err(self.deny(op.action, patient.as_ref().map(|p| p.id), p));
-        }
-        let gate = match (&patient, op.subject) {
-            (Some(p), Subject::Mrn { gate: true, .. } | Subject::Document(_)) => {
-                let kinds = sensitive_kinds(&p.flags, p.part2_document);
-                self.gate(&rights, op.action, p, &kinds, op.access)?
-            }
-            _ => Gate::Open,
-        };
         let now = store::iso_utc(self.clock.now());
-        let mut note = Note {
-            patient_id: patient.as_ref().map(|p| p.id),
-            ..Default::default()
-        };
         let db = self.db.as_ref();
-        let mut cx_work = |tx: &dyn Tx, note: &mut Note| {
+        let mut note = Note::default();
+        let mut checked: Option<Checked> = None;
+        let mut refused: Option<Refusal> = None;
+        let mut out: Option<Result<T>> = None;
+        let mut seen: Option<User> = None;
+        // The checks and the work see one snapshot (a read) or run under the write lock (a
+        // change), so a right taken away a moment ago is never missed half-way.
+        let mut body = |tx: &dyn Tx, note: &mut Note| -> std::result::Result<(), StoreError> {
+            let c = match self.checks(tx, &op, &mut seen)? {
+                Ok(c) => c,
+                Err(r) => {
+                    refused = Some(r);
+                    return Err(StoreError::Other("refused".into()));
+                }
+            };
+            *note = Note {
+                patient_id: c.patient.as_ref().map(|p| p.id),
+                ..Default::default()
+            };
             let mut cx = Cx {
                 tx,
                 store: db,
-                patient: patient.as_ref(),
+                patient: c.patient.as_ref(),
                 note,
                 now: &now,
             };
-            work(&mut cx)
-        };
-        let value = match op.kind {
-            Kind::Write => {
-                let mut out = None;
-                let mut failed = None;
-                let r = store::write_tx(db, Durability::Full, |tx| {
-                    note = Note {
-                        patient_id: patient.as_ref().map(|p| p.id),
-                        ..Default::default()
-                    };
-                    match cx_work(tx, &mut note) {
-                        Ok(v) => out = Some(v),
-                        Err(e) => {
-                            failed = Some(e);
-                            return Err(StoreError::Other("rolled back".into()));
-                        }
-                    }
-                    let e = self.row(&op, &note, &gate, &now);
-                    self.write_gate_rows(tx, &gate, &now)?;
-                    store::audit::append(tx, &e)
-                });
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                r?;
-                out.ok_or_else(|| ServiceError::from(StoreError::Other("no result".into())))?
+            let r = work(&mut cx);
+            let failed = r.is_err();
+            out = Some(r);
+            if failed {
+                return Err(StoreError::Other("the work failed".into()));
             }
-            Kind::Read | Kind::ReadDurable => {
-                let mut out = None;
-                let mut failed = None;
-                store::read_tx(db, |tx| {
-                    match cx_work(tx, &mut note) {
-                        Ok(v) => out = Some(v),
-                        Err(e) => failed = Some(e),
-                    }
-                    Ok(())
-                })?;
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                out.ok_or_else(|| ServiceError::from(StoreError::Other("no result".into())))?
+            if op.kind == Kind::Write {
+                let e = self.row(&op, note, &c.gate, &now);
+                self.write_gate_rows(tx, &c.gate, &now)?;
+                store::audit::append(tx, &e)?;
             }
+            checked = Some(c);
+            Ok(())
         };
-        let written = op.kind == Kind::Write || (op.quiet && matches!(gate, Gate::Open));
-        if !written {
+        let r = match op.kind {
+            Kind::Write => store::write_tx(db, Durability::Full, |tx| body(tx, &mut note)),
+            Kind::Read | Kind::ReadDurable => store::read_tx(db, |tx| body(tx, &mut note)),
+        };
+        if let Some(u) = seen {
+            self.actor.user = u;
+        }
+        if let Some(refusal) = refused {
+            return Err(self.refuse(refusal));
+        }
+        if let Some(Err(e)) = out {
+            return Err(e);
+        }
+        r?;
+        let (Some(c), Some(Ok(value))) = (checked, out) else {
+            return Err(StoreError::Other("the use case did not run".into()).into());
+        };
+        let gate = c.gate;
+        if op.kind != Kind::Write && !(op.quiet && matches!(gate, Gate::Open)) {
             let e = self.row(&op, &note, &gate, &now);
             let durability = match (op.kind, &gate) {
                 (Kind::Read, Gate::Open | Gate::Again) => Durability::Relaxed,
@@ -265,8 +388,7 @@ impl Service {
     }
 
     /// Finds the patient a use case is about.
-    fn resolve(&self, s: Subject<'_>) -> Result<Option<Patient>> {
-        let db = self.db();
+    fn resolve(&self, db: &dyn Tx, s: Subject<'_>) -> Result<Option<Patient>> {
         match s {
             Subject::None => Ok(None),
             Subject::Mrn { mrn, .. } => {

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::domain::{Action, Mrn, Object, Outcome, PatientFlags, Permission, Text, clean_text};
 use crate::params;
-use crate::store::{self, Durability, StoreError, Tx, rights::Rights};
+use crate::store::{self, StoreError, Tx, rights::Rights};
 
-use super::entry::{Op, Patient, Subject};
+use super::entry::{Op, Patient, Refusal, Subject};
 use super::{Result, Service, ServiceError};
 
 /// How a record is being opened.
@@ -88,8 +88,8 @@ impl Gate {
 
 impl Service {
     /// The last gate before PHI of one patient leaves the service, after the permission
-    /// check: refuses the user's own record and asks for a reason on a restricted one (both
-    /// refusals audited). Fails closed: a refusal whose row cannot be written is refused.
+    /// check: refuses the user's own record and asks for a reason on a restricted one (the
+    /// entry point audits both refusals, failing closed when it cannot).
     pub(crate) fn gate(
         &self,
         rights: &Rights,
@@ -97,15 +97,14 @@ impl Service {
         p: &Patient,
         kinds: &[&'static str],
         access: &Access,
-    ) -> Result<Gate> {
-        let refuse = |outcome: Outcome, detail: String, err: ServiceError| -> ServiceError {
-            let mut e = self.event(action, Some(p.id), outcome);
-            e.object = Some(Object::Patient(p.mrn.clone()));
-            e.detail = Some(detail);
-            match self.append(Durability::Full, &e) {
-                Ok(_) => err,
-                Err(x) => ServiceError::AuditFailed(x),
-            }
+    ) -> std::result::Result<Gate, Refusal> {
+        let refuse = |outcome: Outcome, detail: String, err: ServiceError| Refusal::Gate {
+            action,
+            patient_id: p.id,
+            mrn: p.mrn.clone(),
+            outcome,
+            detail,
+            err,
         };
         if rights.user.patient_id == Some(p.id) {
             return Err(refuse(
@@ -127,7 +126,8 @@ impl Service {
                 reason,
                 500,
                 false,
-            )?,
+            )
+            .map_err(|e| Refusal::Plain(e.into()))?,
             Access::Normal => None,
         };
         let Some(reason) = reason else {
@@ -138,7 +138,11 @@ impl Service {
             ));
         };
         if !rights.allows(Permission::BreakGlass) {
-            return Err(self.deny(action, Some(p.id), Permission::BreakGlass));
+            return Err(Refusal::Denied {
+                action,
+                patient_id: Some(p.id),
+                need: Permission::BreakGlass,
+            });
         }
         Ok(Gate::Broken {
             patient_id: p.id,
