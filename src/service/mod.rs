@@ -175,6 +175,15 @@ impl Service {
         &self.actor
     }
 
+    /// What the signed-in user may do now.
+    pub fn permissions(&self) -> Result<Vec<Permission>> {
+        // issue 8 replaces this body
+        Ok(Permission::ALL
+            .into_iter()
+            .filter(|p| access::allows(self.actor.user.role, *p))
+            .collect())
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
