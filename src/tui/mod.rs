@@ -3,22 +3,23 @@
 //! writes the audit row.
 
 pub mod action;
-pub mod audit_view;
+pub mod jobs;
 pub mod keymap;
 pub mod lock;
+pub mod overlay;
 pub mod palette;
+pub mod panes;
+pub mod probe;
 pub mod runtime;
 pub mod state;
 pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod widgets;
 pub mod worker;
 
-mod panes;
-mod widgets;
-
-pub use action::{Action, Pane};
+pub use action::{Action, PaneId, Step};
 pub use keymap::{Keymap, Mode};
 pub use runtime::{Options, run, run_with};
 pub use state::{Effect, Msg, Reply, Req, State};

@@ -1,15 +1,17 @@
-//! The store worker: a thread that owns its own `Service` (and so its own connection). The UI
-//! sends requests with ids; replies come back as messages. Queued searches are coalesced:
-//! only the newest one runs (the newest keystroke wins).
+//! The workers: two threads, each with its own `Service` (and so its own connection). The
+//! store lane serves short requests in order; the job lane runs long jobs one at a time,
+//! with progress and cancel, so a long job never delays a search keystroke. The UI sends
+//! requests with ids; replies come back as messages. Every call to the service from the
+//! screens is in this file.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
-
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::service::{Access, Clock, LoginInfo, Service, ServiceError};
 
-use super::state::{Msg, Reply, Req, Session};
+use super::state::{Job, Lane, Msg, Reply, Req, Session};
 use super::update::SEARCH_LIMIT;
 
 /// Runs one request against the service. Shared by the worker thread and the tests.
@@ -35,6 +37,9 @@ pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
             .review_alert(*alert)
             .and_then(|_| svc.privacy_alerts(true))
             .map(Reply::Alerts),
+        Req::Job { .. } | Req::CancelJob { .. } => {
+            return Err("long jobs run on the job lane".into());
+        }
     };
     match r {
         Err(ServiceError::Restricted { kinds }) => Ok(Reply::Restricted { kinds }),
@@ -42,13 +47,42 @@ pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
     }
 }
 
-/// Who is using which store, for the status bar.
+/// Whether to go on with a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Go,
+    Stop,
+}
+
+/// Runs a job; `progress(done, total)` reports and says whether to go on. Shared by the
+/// job lane and the tests.
+pub fn run_job(
+    _svc: &mut Service,
+    job: &Job,
+    progress: &mut dyn FnMut(u64, u64) -> Flow,
+) -> Result<Reply, String> {
+    match job {
+        Job::Synthetic { steps, step_ms } => {
+            for done in 0..*steps {
+                if progress(done, *steps) == Flow::Stop {
+                    return Ok(Reply::Cancelled);
+                }
+                std::thread::sleep(Duration::from_millis(*step_ms));
+            }
+            progress(*steps, *steps);
+            Ok(Reply::Finished(format!("{steps} steps")))
+        }
+    }
+}
+
+/// Who is using which store, and what they may do, for the status bar and the panes.
 pub fn session(svc: &Service) -> Session {
     let a = svc.actor();
     Session {
         user: a.user.username.clone(),
         role: a.user.role.as_str().to_string(),
         store: svc.store_label().to_string(),
+        permissions: svc.permissions().unwrap_or_default(),
     }
 }
 
@@ -59,33 +93,48 @@ pub fn begin(svc: &mut Service) -> Result<(Session, LoginInfo), String> {
     Ok((session(svc), info))
 }
 
-/// The UI's handle on the worker thread.
+type Opener = Box<dyn FnOnce() -> Result<Service, String> + Send>;
+
+/// The UI's handle on the worker threads.
 pub struct Worker {
-    tx: Sender<Req>,
+    store: Sender<Req>,
+    jobs: Sender<Req>,
     done: Receiver<()>,
 }
 
 impl Worker {
-    /// Opens the store on the worker thread (the first frame never waits for it).
+    /// Opens the store on the worker thread (the first frame never waits for it); the job
+    /// lane opens its own `Service` on the same store when its first job comes.
     pub fn spawn(path: PathBuf, clock: Clock, out: Sender<Msg>) -> Worker {
-        Worker::spawn_with(
-            move || Service::open(&path, clock).map_err(|e| e.to_string()),
+        let p = path.clone();
+        let c = clock;
+        Worker::spawn_lanes(
+            Box::new(move || Service::open(&path, clock).map_err(|e| e.to_string())),
+            Some(Box::new(move || {
+                Service::open(&p, c).map_err(|e| e.to_string())
+            })),
             out,
         )
     }
 
-    /// Like `spawn`, with any way of opening the service.
+    /// Like `spawn`, with any way of opening the service. Without a second way to open it
+    /// (an encrypted store unlocked with a passphrase) long jobs are refused with a reason.
     pub fn spawn_with<F>(open: F, out: Sender<Msg>) -> Worker
     where
         F: FnOnce() -> Result<Service, String> + Send + 'static,
     {
+        Worker::spawn_lanes(Box::new(open), None, out)
+    }
+
+    fn spawn_lanes(open: Opener, open_jobs: Option<Opener>, out: Sender<Msg>) -> Worker {
         let (tx, rx) = mpsc::channel::<Req>();
         let (done_tx, done) = mpsc::channel::<()>();
+        let o = out.clone();
         std::thread::Builder::new()
             .name("store".into())
             .spawn(move || {
-                let mut svc = start(open, &out);
-                serve_all(svc.as_mut(), rx, out);
+                let mut svc = start(open, &o);
+                serve_all(svc.as_mut(), rx, o);
                 // The session ends with its own audit row (the UI waits for it, briefly).
                 if let Some(s) = svc.as_mut() {
                     let _ = s.logout();
@@ -93,26 +142,37 @@ impl Worker {
                 let _ = done_tx.send(());
             })
             .expect("spawn the store worker");
-        Worker { tx, done }
+        let (jtx, jrx) = mpsc::channel::<Req>();
+        std::thread::Builder::new()
+            .name("jobs".into())
+            .spawn(move || job_lane(open_jobs, jrx, out))
+            .expect("spawn the job worker");
+        Worker {
+            store: tx,
+            jobs: jtx,
+            done,
+        }
     }
 
+    /// Sends a request to its lane.
     pub fn send(&self, req: Req) {
-        let _ = self.tx.send(req);
+        let _ = match req.lane() {
+            Lane::Store => self.store.send(req),
+            Lane::Jobs => self.jobs.send(req),
+        };
     }
 
-    /// Ends the session: the worker finishes what it has, writes the `logout` row and stops.
-    /// Waits at most `wait` for it.
+    /// Ends the session: the store worker finishes what it has, writes the `logout` row and
+    /// stops; a running job is asked to stop. Waits at most `wait`.
     pub fn shutdown(self, wait: Duration) {
-        drop(self.tx);
+        drop(self.store);
+        drop(self.jobs);
         let _ = self.done.recv_timeout(wait);
     }
 }
 
 /// Opens the service and starts the session; tells the UI either way.
-fn start<F>(open: F, out: &Sender<Msg>) -> Option<Service>
-where
-    F: FnOnce() -> Result<Service, String>,
-{
+fn start(open: Opener, out: &Sender<Msg>) -> Option<Service> {
     match open().and_then(|mut s| begin(&mut s).map(|b| (s, b))) {
         Ok((s, (session, info))) => {
             let _ = out.send(Msg::Ready(Ok(session)));
@@ -132,7 +192,7 @@ fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>)
         while let Ok(r) = rx.try_recv() {
             batch.push(r);
         }
-        for req in coalesce(batch) {
+        for req in newest_wins(batch, Req::coalesce_key) {
             let reply = match svc.as_deref_mut() {
                 Some(s) => serve(s, &req),
                 None => Err("the store is not open".to_string()),
@@ -144,14 +204,80 @@ fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>)
     }
 }
 
-/// Keeps every request but the searches overtaken by a newer search.
-pub fn coalesce(batch: Vec<Req>) -> Vec<Req> {
-    let last_search = batch.iter().rposition(|r| matches!(r, Req::Search { .. }));
-    batch
+/// How often a job's progress is sent at most (the gauge needs no more).
+const PROGRESS_EVERY: Duration = Duration::from_millis(30);
+
+fn job_lane(mut open: Option<Opener>, rx: Receiver<Req>, out: Sender<Msg>) {
+    let mut svc: Option<Result<Service, String>> = None;
+    let mut queue: VecDeque<Req> = VecDeque::new();
+    loop {
+        let req = match queue.pop_front() {
+            Some(r) => r,
+            None => match rx.recv() {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+        };
+        let (id, job) = match req {
+            Req::Job { id, job } => (id, job),
+            // Nothing runs: nothing to stop.
+            Req::CancelJob { .. } => continue,
+            other => {
+                let _ = out.send(Msg::Db(other.id(), Err("not a long job".into())));
+                continue;
+            }
+        };
+        let opened = svc.get_or_insert_with(|| match open.take() {
+            Some(f) => f(),
+            None => Err("long jobs need the store opened by its path; \
+                         restart chartroom with the store's key in the keyring"
+                .into()),
+        });
+        let reply = match opened {
+            Err(e) => Err(e.clone()),
+            Ok(s) => {
+                let mut last = Instant::now() - PROGRESS_EVERY;
+                let mut progress = |done: u64, total: u64| {
+                    let mut flow = Flow::Go;
+                    while let Ok(r) = rx.try_recv() {
+                        match r {
+                            Req::CancelJob { job, .. } if job == id => flow = Flow::Stop,
+                            other => queue.push_back(other),
+                        }
+                    }
+                    if flow == Flow::Go && (last.elapsed() >= PROGRESS_EVERY || done == total) {
+                        last = Instant::now();
+                        let _ = out.send(Msg::Db(id, Ok(Reply::Progress { done, total })));
+                    }
+                    flow
+                };
+                run_job(s, &job, &mut progress)
+            }
+        };
+        if out.send(Msg::Db(id, reply)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Keeps every item but those overtaken by a newer one with the same key (the newest
+/// keystroke wins). Items without a key are all kept, in order.
+pub fn newest_wins<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> Option<K>) -> Vec<T> {
+    let mut seen: Vec<K> = Vec::new();
+    let mut keep = vec![true; items.len()];
+    for (i, t) in items.iter().enumerate().rev() {
+        if let Some(k) = key(t) {
+            if seen.contains(&k) {
+                keep[i] = false;
+            } else {
+                seen.push(k);
+            }
+        }
+    }
+    items
         .into_iter()
-        .enumerate()
-        .filter(|(i, r)| !matches!(r, Req::Search { .. }) || Some(*i) == last_search)
-        .map(|(_, r)| r)
+        .zip(keep)
+        .filter_map(|(t, k)| k.then_some(t))
         .collect()
 }
 
@@ -162,15 +288,20 @@ mod tests {
     #[test]
     fn only_the_newest_search_survives() {
         let s = |id: u64| Req::Search {
-            id,
+            id: id << 4 | 1,
             query: format!("q{id}"),
         };
         let c = Req::Chart {
-            id: 9,
+            id: 9 << 4 | 2,
             mrn: "1".into(),
             reason: None,
         };
-        let out = coalesce(vec![s(1), c.clone(), s(2), s(3)]);
+        let out = newest_wins(vec![s(1), c.clone(), s(2), s(3)], Req::coalesce_key);
         assert_eq!(out, vec![c, s(3)]);
+        // by key: two kinds each keep their newest
+        let out = newest_wins(vec![(1, 'a'), (2, 'b'), (3, 'a'), (4, 'c')], |x| {
+            (x.1 != 'c').then_some(x.1)
+        });
+        assert_eq!(out, vec![(2, 'b'), (3, 'a'), (4, 'c')]);
     }
 }

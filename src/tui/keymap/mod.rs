@@ -1,20 +1,31 @@
-//! Keys → actions, per mode. Defaults below; `keymap.toml` in the config directory overrides
-//! them entry by entry. A bad entry is reported (shown in the status bar) and the default kept.
+//! Keys → actions, per section. Defaults in `defaults.rs`; `keymap.toml` in the config
+//! directory overrides them entry by entry. A bad entry is reported (shown in the status bar)
+//! and the default kept.
+//!
+//! A section is a mode (`[global]`, `[normal]`, `[search]`, `[document]`, `[help]`,
+//! `[palette]`, `[form]`) or a pane (`[patients]`, `[chart]`, `[coding]`, `[requests]`,
+//! `[reports]`, `[audit]`). In a pane the pane's own section is looked up first, then
+//! `[normal]`, then `[global]`; so a pane's keys work only in it. A binding may be a chord of
+//! two keys (`"g g" = "top"`): the first key shows what can follow, with no timer.
 //!
 //! ```toml
 //! [normal]
 //! "ctrl-j" = "down"
+//! [audit]
+//! "x" = "review_alert"
 //! [global]
 //! "f10" = "quit"
 //! ```
 
+mod defaults;
+mod key;
+
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use key::{Chord, Key, KeyCodeOrd};
 
-use super::action::Action;
+use super::action::{Action, PaneId};
 
 /// Where the keyboard focus is; each has its own bindings. `Global` bindings work in all of
 /// them (so they must never be printable keys).
@@ -30,10 +41,12 @@ pub enum Mode {
     Glass,
     /// The lock screen: only the password field (and quit) work.
     Lock,
+    /// A form's fields.
+    Form,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Global,
         Mode::Normal,
         Mode::Search,
@@ -42,6 +55,7 @@ impl Mode {
         Mode::Palette,
         Mode::Glass,
         Mode::Lock,
+        Mode::Form,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +68,7 @@ impl Mode {
             Mode::Palette => "palette",
             Mode::Glass => "glass",
             Mode::Lock => "lock",
+            Mode::Form => "form",
         }
     }
 
@@ -67,6 +82,7 @@ impl Mode {
             Mode::Palette => "COMMAND",
             Mode::Glass => "RESTRICTED",
             Mode::Lock => "LOCKED",
+            Mode::Form => "EDIT",
         }
     }
 
@@ -74,303 +90,174 @@ impl Mode {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Mode::Search | Mode::Palette | Mode::Glass | Mode::Lock
+            Mode::Search | Mode::Palette | Mode::Glass | Mode::Lock | Mode::Form
         )
     }
-
-    fn parse(s: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| m.name() == s)
-    }
 }
 
-/// One key with its modifiers, normalised (Shift is folded into the character).
+/// A keymap section: a mode, or a pane's own keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    pub code: KeyCodeOrd,
-    pub mods: u8,
+pub enum Section {
+    Mode(Mode),
+    Pane(PaneId),
 }
 
-/// `KeyCode` wrapped so keys sort (for stable help listings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum KeyCodeOrd {
-    Char(char),
-    F(u8),
-    Named(u8),
-}
-
-const NAMED: [(&str, KeyCode, &str); 14] = [
-    ("enter", KeyCode::Enter, "Enter"),
-    ("esc", KeyCode::Esc, "Esc"),
-    ("tab", KeyCode::Tab, "Tab"),
-    ("backtab", KeyCode::BackTab, "Shift-Tab"),
-    ("backspace", KeyCode::Backspace, "Backspace"),
-    ("delete", KeyCode::Delete, "Del"),
-    ("up", KeyCode::Up, "↑"),
-    ("down", KeyCode::Down, "↓"),
-    ("left", KeyCode::Left, "←"),
-    ("right", KeyCode::Right, "→"),
-    ("home", KeyCode::Home, "Home"),
-    ("end", KeyCode::End, "End"),
-    ("pageup", KeyCode::PageUp, "PgUp"),
-    ("pagedown", KeyCode::PageDown, "PgDn"),
-];
-
-const CTRL: u8 = 1;
-const ALT: u8 = 2;
-
-impl Key {
-    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
-        let mut mods = 0;
-        if ev.modifiers.contains(KeyModifiers::CONTROL) {
-            mods |= CTRL;
+impl Section {
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Mode(m) => m.name(),
+            Section::Pane(p) => p.name(),
         }
-        if ev.modifiers.contains(KeyModifiers::ALT) {
-            mods |= ALT;
-        }
-        let code = match ev.code {
-            KeyCode::Char(c) => KeyCodeOrd::Char(if mods & CTRL != 0 {
-                c.to_ascii_lowercase()
-            } else {
-                c
-            }),
-            KeyCode::F(n) => KeyCodeOrd::F(n),
-            other => KeyCodeOrd::Named(NAMED.iter().position(|(_, k, _)| *k == other)? as u8),
-        };
-        Some(Key { code, mods })
     }
 
-    /// Parses `ctrl-n`, `alt-1`, `f1`, `shift-tab`, `pagedown`, `space`, `?`, `G`.
-    pub fn parse(s: &str) -> Result<Key, String> {
-        let bad = || {
-            format!(
-                "\"{}\" is not a key I know (try ctrl-n, alt-1, f2, enter, j)",
-                crate::text::sanitize(s)
-            )
-        };
-        let mut mods = 0;
-        let mut rest = s;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            if rest.len() > 1 && lower.starts_with("ctrl-") {
-                mods |= CTRL;
-                rest = &rest[5..];
-            } else if rest.len() > 1 && lower.starts_with("alt-") {
-                mods |= ALT;
-                rest = &rest[4..];
-            } else if lower == "shift-tab" {
-                return Ok(Key {
-                    code: KeyCodeOrd::Named(3),
-                    mods,
-                });
-            } else {
-                break;
-            }
-        }
-        let lower = rest.to_ascii_lowercase();
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) if !c.is_control() => KeyCodeOrd::Char(if mods & CTRL != 0 {
-                c.to_ascii_lowercase()
-            } else {
-                c
-            }),
-            _ if lower == "space" => KeyCodeOrd::Char(' '),
-            _ if lower == "pgdn" => KeyCodeOrd::Named(13),
-            _ if lower == "pgup" => KeyCodeOrd::Named(12),
-            _ if lower.starts_with('f') && lower.len() > 1 => {
-                let n: u8 = lower[1..].parse().map_err(|_| bad())?;
-                if !(1..=12).contains(&n) {
-                    return Err(bad());
-                }
-                KeyCodeOrd::F(n)
-            }
-            _ => KeyCodeOrd::Named(
-                NAMED
-                    .iter()
-                    .position(|(n, _, _)| *n == lower)
-                    .ok_or_else(bad)? as u8,
-            ),
-        };
-        Ok(Key { code, mods })
+    fn parse(s: &str) -> Option<Section> {
+        Mode::ALL
+            .into_iter()
+            .map(Section::Mode)
+            .chain(PaneId::ALL.iter().map(|p| Section::Pane(*p)))
+            .find(|x| x.name() == s)
     }
 
-    /// A key that types a character into a text field.
-    pub fn is_printable(&self) -> bool {
-        matches!(self.code, KeyCodeOrd::Char(_)) && self.mods & (CTRL | ALT) == 0
+    fn is_text(self) -> bool {
+        matches!(self, Section::Mode(m) if m.is_text())
     }
 }
 
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mods & CTRL != 0 {
-            f.write_str("Ctrl-")?;
-        }
-        if self.mods & ALT != 0 {
-            f.write_str("Alt-")?;
-        }
-        match self.code {
-            KeyCodeOrd::Char(' ') => f.write_str("Space"),
-            KeyCodeOrd::Char(c) => write!(f, "{c}"),
-            KeyCodeOrd::F(n) => write!(f, "F{n}"),
-            KeyCodeOrd::Named(i) => f.write_str(NAMED[i as usize].2),
-        }
-    }
+/// What a key means where it was pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    Action(Action),
+    /// The first key of a chord: wait for the next.
+    Prefix,
+    None,
 }
 
-/// The live keymap: per mode, key → action.
+/// The live keymap: per section, chord → action.
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    maps: BTreeMap<Mode, BTreeMap<Key, Action>>,
+    maps: BTreeMap<Section, BTreeMap<Chord, Action>>,
 }
 
-fn k(s: &str) -> Key {
-    Key::parse(s).unwrap_or_else(|e| unreachable!("default key {s}: {e}"))
-}
-
-impl Default for Keymap {
-    fn default() -> Self {
-        use Action::*;
-        let mut maps: BTreeMap<Mode, BTreeMap<Key, Action>> = BTreeMap::new();
-        let mut bind = |m: Mode, keys: &[&str], a: Action| {
-            for key in keys {
-                maps.entry(m).or_default().insert(k(key), a);
-            }
-        };
-        bind(Mode::Global, &["ctrl-c"], Quit);
-        bind(Mode::Global, &["ctrl-z"], Suspend);
-        bind(Mode::Global, &["f1"], Help);
-        bind(Mode::Global, &["ctrl-l"], Redraw);
-        bind(Mode::Global, &["alt-l", "f12"], Lock);
-        let panes = [
-            PanePatients,
-            PaneChart,
-            PaneCoding,
-            PaneRequests,
-            PaneReports,
-            PaneAudit,
-        ];
-        for (i, a) in panes.into_iter().enumerate() {
-            bind(
-                Mode::Global,
-                &[&format!("alt-{}", i + 1), &format!("f{}", i + 2)],
-                a,
-            );
-            bind(Mode::Normal, &[&format!("{}", i + 1)], a);
-        }
-        bind(Mode::Normal, &["q"], Quit);
-        bind(Mode::Normal, &["?"], Help);
-        bind(Mode::Normal, &[":"], Palette);
-        bind(Mode::Normal, &["tab"], NextPane);
-        bind(Mode::Normal, &["shift-tab"], PrevPane);
-        bind(Mode::Normal, &["/", "i"], FocusSearch);
-        bind(Mode::Normal, &["enter", "l", "right"], Open);
-        bind(Mode::Normal, &["esc", "h", "left"], Back);
-        bind(Mode::Normal, &["j", "down"], Down);
-        bind(Mode::Normal, &["k", "up"], Up);
-        bind(Mode::Normal, &["ctrl-d"], HalfPageDown);
-        bind(Mode::Normal, &["ctrl-u"], HalfPageUp);
-        bind(Mode::Normal, &["pagedown"], PageDown);
-        bind(Mode::Normal, &["pageup"], PageUp);
-        bind(Mode::Normal, &["g", "home"], Top);
-        bind(Mode::Normal, &["G", "end"], Bottom);
-        bind(Mode::Normal, &["J"], ScrollDown);
-        bind(Mode::Normal, &["K"], ScrollUp);
-        bind(Mode::Normal, &["r"], ReviewAlert);
-
-        bind(Mode::Search, &["esc"], LeaveField);
-        bind(Mode::Search, &["enter"], Open);
-        bind(Mode::Search, &["down", "ctrl-n"], Down);
-        bind(Mode::Search, &["up", "ctrl-p"], Up);
-        bind(Mode::Search, &["pagedown"], PageDown);
-        bind(Mode::Search, &["pageup"], PageUp);
-        bind(Mode::Search, &["ctrl-u"], ClearSearch);
-        bind(Mode::Search, &["tab"], LeaveField);
-
-        bind(Mode::Document, &["esc", "q", "h", "left"], Back);
-        bind(Mode::Document, &["j", "down"], Down);
-        bind(Mode::Document, &["k", "up"], Up);
-        bind(Mode::Document, &["ctrl-d", "space"], HalfPageDown);
-        bind(Mode::Document, &["ctrl-u"], HalfPageUp);
-        bind(Mode::Document, &["pagedown"], PageDown);
-        bind(Mode::Document, &["pageup"], PageUp);
-        bind(Mode::Document, &["g", "home"], Top);
-        bind(Mode::Document, &["G", "end"], Bottom);
-        bind(Mode::Document, &["?"], Help);
-        bind(Mode::Document, &[":"], Palette);
-
-        bind(Mode::Help, &["esc", "?", "q"], Back);
-        bind(Mode::Help, &["j", "down"], Down);
-        bind(Mode::Help, &["k", "up"], Up);
-
-        bind(Mode::Palette, &["esc"], Back);
-        bind(Mode::Palette, &["enter"], Confirm);
-        bind(Mode::Palette, &["down", "ctrl-n", "tab"], Down);
-        bind(Mode::Palette, &["up", "ctrl-p", "shift-tab"], Up);
-        Keymap { maps }
+/// The sections looked up, in order, for a mode on a pane.
+pub fn chain(mode: Mode, pane: PaneId) -> Vec<Section> {
+    match mode {
+        Mode::Normal => vec![
+            Section::Pane(pane),
+            Section::Mode(Mode::Normal),
+            Section::Mode(Mode::Global),
+        ],
+        Mode::Global => vec![Section::Mode(Mode::Global)],
+        m => vec![Section::Mode(m), Section::Mode(Mode::Global)],
     }
 }
 
 impl Keymap {
-    /// The action for a key in a mode: the mode's own binding first, then the global one.
+    /// The action for one key in a mode and its global fallback (no pane, no chords).
     /// In a text mode a printable key is never looked up: it is text.
     pub fn lookup(&self, mode: Mode, key: &Key) -> Option<Action> {
         if mode.is_text() && key.is_printable() {
             return None;
         }
-        self.maps
-            .get(&mode)
-            .and_then(|m| m.get(key))
-            .or_else(|| self.maps.get(&Mode::Global).and_then(|m| m.get(key)))
-            .copied()
+        [Section::Mode(mode), Section::Mode(Mode::Global)]
+            .iter()
+            .find_map(|s| self.maps.get(s)?.get(&Chord::one(*key)).copied())
     }
 
-    /// Every key bound to `action` in `mode` (global ones included when the mode has none).
-    pub fn keys_for(&self, mode: Mode, action: Action) -> Vec<Key> {
-        let mut out: Vec<Key> = self
-            .maps
-            .get(&mode)
-            .into_iter()
-            .flat_map(|m| m.iter())
-            .filter(|(_, a)| **a == action)
-            .map(|(k, _)| *k)
-            .collect();
-        if out.is_empty() && mode != Mode::Global {
-            out = self.keys_for(Mode::Global, action);
+    /// What `key` means in `mode` on `pane`, after `prefix` (the first key of a chord).
+    pub fn find(&self, mode: Mode, pane: PaneId, prefix: Option<Key>, key: &Key) -> Found {
+        if prefix.is_none() && mode.is_text() && key.is_printable() {
+            return Found::None;
         }
-        out
+        for s in chain(mode, pane) {
+            let Some(m) = self.maps.get(&s) else {
+                continue;
+            };
+            match prefix {
+                Some(p) => {
+                    if let Some(a) = m.get(&Chord(p, Some(*key))) {
+                        return Found::Action(*a);
+                    }
+                }
+                None => {
+                    if let Some(a) = m.get(&Chord::one(*key)) {
+                        return Found::Action(*a);
+                    }
+                    if m.keys().any(|c| c.0 == *key && c.1.is_some()) {
+                        return Found::Prefix;
+                    }
+                }
+            }
+        }
+        Found::None
     }
 
-    /// The first key for `action` in `mode`, as shown in hints.
-    pub fn hint(&self, mode: Mode, action: Action) -> Option<String> {
-        let keys = self.keys_for(mode, action);
+    /// The chords that start with `prefix` where it was pressed (the which-key hint).
+    pub fn continuations(&self, mode: Mode, pane: PaneId, prefix: Key) -> Vec<(Chord, Action)> {
+        chain(mode, pane)
+            .iter()
+            .filter_map(|s| self.maps.get(s))
+            .flat_map(|m| m.iter())
+            .filter(|(c, _)| c.0 == prefix && c.1.is_some())
+            .map(|(c, a)| (*c, *a))
+            .collect()
+    }
+
+    /// Every chord bound to `action` in `mode` on `pane` (the first section that has one).
+    pub fn keys_for(&self, mode: Mode, pane: PaneId, action: Action) -> Vec<Chord> {
+        for s in chain(mode, pane) {
+            let out: Vec<Chord> = self
+                .maps
+                .get(&s)
+                .into_iter()
+                .flat_map(|m| m.iter())
+                .filter(|(_, a)| **a == action)
+                .map(|(k, _)| *k)
+                .collect();
+            if !out.is_empty() {
+                return out;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The first key for `action`, as shown in hints.
+    pub fn hint(&self, mode: Mode, pane: PaneId, action: Action) -> Option<String> {
+        let keys = self.keys_for(mode, pane, action);
         // Prefer a named plain key (Enter, Esc, ↓), then a plain character, then the rest.
+        let single = |k: &&Chord| k.1.is_none();
         keys.iter()
-            .find(|k| k.mods == 0 && matches!(k.code, KeyCodeOrd::Named(i) if i != 2 && i != 3))
+            .filter(single)
+            .find(|k| k.0.is_plain_named())
             .or_else(|| {
                 keys.iter()
-                    .find(|k| k.mods == 0 && matches!(k.code, KeyCodeOrd::Named(_)))
+                    .filter(single)
+                    .find(|k| k.0.mods == 0 && matches!(k.0.code, KeyCodeOrd::Named(_)))
             })
-            .or_else(|| keys.iter().find(|k| k.mods == 0))
+            .or_else(|| keys.iter().filter(single).find(|k| k.0.mods == 0))
             .or(keys.first())
             .map(|k| k.to_string())
     }
 
-    /// Bindings of one mode, grouped by action in help order.
-    pub fn bindings(&self, mode: Mode) -> Vec<(Action, Vec<Key>)> {
-        let Some(m) = self.maps.get(&mode) else {
+    /// Bindings of one section, grouped by action in help order.
+    pub fn bindings(&self, s: Section) -> Vec<(Action, Vec<Chord>)> {
+        let Some(m) = self.maps.get(&s) else {
             return Vec::new();
         };
-        Action::ALL
-            .iter()
+        Action::all()
             .filter_map(|a| {
-                let keys: Vec<Key> = m.iter().filter(|(_, b)| *b == a).map(|(k, _)| *k).collect();
-                (!keys.is_empty()).then_some((*a, keys))
+                let keys: Vec<Chord> = m
+                    .iter()
+                    .filter(|(_, b)| **b == a)
+                    .map(|(k, _)| *k)
+                    .collect();
+                (!keys.is_empty()).then_some((a, keys))
             })
             .collect()
     }
 
     /// Applies overrides from TOML text; returns one message per bad entry (the default for
-    /// that entry is kept).
+    /// that entry is kept). A key the user binds in `[normal]` wins over a pane's default
+    /// for the same key, as it did before panes had sections.
     pub fn apply_toml(&mut self, text: &str) -> Vec<String> {
         let mut problems = Vec::new();
         let table: toml::Table = match text.parse() {
@@ -387,56 +274,43 @@ impl Keymap {
                 )];
             }
         };
-        for (section, entries) in table {
-            let Some(mode) = Mode::parse(&section) else {
-                problems.push(format!(
-                    "keymap.toml: [{}] is not a mode (use global, normal, search, document, help, palette)",
-                    crate::text::sanitize(&section)
-                ));
-                continue;
-            };
+        let mut sections: Vec<(Section, String, toml::Value)> = Vec::new();
+        for (name, entries) in table {
+            match Section::parse(&name) {
+                Some(s) => sections.push((s, name, entries)),
+                None => problems.push(format!(
+                    "keymap.toml: [{}] is not a section (use global, normal, search, document, \
+                     help, palette, form, or a pane: patients, chart, coding, requests, reports, audit)",
+                    crate::text::sanitize(&name)
+                )),
+            }
+        }
+        // Modes first, then panes: a pane's own user entries win over [normal] ones.
+        sections.sort_by_key(|(s, _, _)| matches!(s, Section::Pane(_)));
+        for (section, name, entries) in sections {
             let Some(entries) = entries.as_table() else {
                 problems.push(format!(
-                    "keymap.toml: [{section}] should hold key = \"action\" lines"
+                    "keymap.toml: [{name}] should hold key = \"action\" lines"
                 ));
                 continue;
             };
             for (key, action) in entries {
-                match self.parse_entry(mode, key, action) {
-                    Ok((key, action)) => {
-                        self.maps.entry(mode).or_default().insert(key, action);
+                match parse_entry(section, key, action) {
+                    Ok((chord, action)) => {
+                        if section == Section::Mode(Mode::Normal) {
+                            for (s, m) in self.maps.iter_mut() {
+                                if matches!(s, Section::Pane(_)) {
+                                    m.remove(&chord);
+                                }
+                            }
+                        }
+                        self.maps.entry(section).or_default().insert(chord, action);
                     }
-                    Err(e) => problems.push(format!("keymap.toml [{section}]: {e}; default kept")),
+                    Err(e) => problems.push(format!("keymap.toml [{name}]: {e}; default kept")),
                 }
             }
         }
         problems
-    }
-
-    fn parse_entry(
-        &self,
-        mode: Mode,
-        key: &str,
-        action: &toml::Value,
-    ) -> Result<(Key, Action), String> {
-        let k = Key::parse(key)?;
-        let name = action
-            .as_str()
-            .ok_or_else(|| format!("the action for \"{key}\" should be a quoted name"))?;
-        let a: Action = serde_json::from_value(serde_json::Value::String(name.to_string()))
-            .map_err(|_| {
-                format!(
-                    "\"{}\" is not an action (see the help, F1, for their names)",
-                    crate::text::sanitize(name)
-                )
-            })?;
-        if (mode.is_text() || mode == Mode::Global) && k.is_printable() {
-            return Err(format!(
-                "\"{key}\" types text in the {} mode; bind a Ctrl-, Alt- or F-key there",
-                mode.name()
-            ));
-        }
-        Ok((k, a))
     }
 
     /// The default keymap with the user's `keymap.toml` (if any) applied.
@@ -457,54 +331,43 @@ impl Keymap {
     }
 }
 
+fn parse_entry(
+    section: Section,
+    key: &str,
+    action: &toml::Value,
+) -> Result<(Chord, Action), String> {
+    let k = Chord::parse(key)?;
+    let name = action
+        .as_str()
+        .ok_or_else(|| format!("the action for \"{key}\" should be a quoted name"))?;
+    let a = Action::from_name(name).ok_or_else(|| {
+        format!(
+            "\"{}\" is not an action (see the help, F1, for their names)",
+            crate::text::sanitize(name)
+        )
+    })?;
+    let global = section == Section::Mode(Mode::Global);
+    if (section.is_text() || global) && (k.0.is_printable()) {
+        return Err(format!(
+            "\"{key}\" types text in the {} mode; bind a Ctrl-, Alt- or F-key there",
+            section.name()
+        ));
+    }
+    Ok((k, a))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::Step;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn ev(code: KeyCode, m: KeyModifiers) -> Key {
         Key::from_event(&KeyEvent::new(code, m)).unwrap()
     }
 
-    #[test]
-    fn parse_and_show() {
-        for s in [
-            "ctrl-n",
-            "alt-1",
-            "f1",
-            "enter",
-            "j",
-            "G",
-            "?",
-            "shift-tab",
-            "pagedown",
-        ] {
-            let k = Key::parse(s).unwrap();
-            assert_eq!(
-                Key::parse(&k.to_string().replace('↓', "down"))
-                    .ok()
-                    .map(|_| ()),
-                Some(()),
-                "{s}"
-            );
-        }
-        assert_eq!(
-            Key::parse("ctrl-n").unwrap(),
-            ev(KeyCode::Char('n'), KeyModifiers::CONTROL)
-        );
-        assert_eq!(
-            Key::parse("alt-1").unwrap(),
-            ev(KeyCode::Char('1'), KeyModifiers::ALT)
-        );
-        assert_eq!(
-            Key::parse("G").unwrap(),
-            ev(KeyCode::Char('G'), KeyModifiers::SHIFT)
-        );
-        assert_eq!(
-            Key::parse("shift-tab").unwrap(),
-            ev(KeyCode::BackTab, KeyModifiers::SHIFT)
-        );
-        assert!(Key::parse("hyper-x").is_err());
-        assert!(Key::parse("f99").is_err());
+    fn key(s: &str) -> Key {
+        Key::parse(s).unwrap()
     }
 
     #[test]
@@ -517,13 +380,34 @@ mod tests {
             );
         }
         assert_eq!(
-            km.lookup(Mode::Search, &Key::parse("alt-2").unwrap()),
-            Some(Action::PaneChart)
+            km.lookup(Mode::Search, &key("alt-2")),
+            Some(Action::Go(PaneId::Chart))
+        );
+        assert_eq!(km.lookup(Mode::Normal, &key("q")), Some(Action::Quit));
+    }
+
+    #[test]
+    fn pane_keys_work_only_in_their_pane_and_fall_back_to_normal() {
+        let km = Keymap::default();
+        let r = key("r");
+        let found = |p| km.find(Mode::Normal, p, None, &r);
+        assert_eq!(found(PaneId::Audit), Found::Action(Action::ReviewAlert));
+        assert_eq!(found(PaneId::Patients), Found::None);
+        assert_eq!(
+            km.find(Mode::Normal, PaneId::Audit, None, &key("j")),
+            Found::Action(Action::Move(Step::Down))
+        );
+        // g g: the first g waits, the second goes to the top
+        let g = key("g");
+        assert_eq!(
+            km.find(Mode::Normal, PaneId::Chart, None, &g),
+            Found::Prefix
         );
         assert_eq!(
-            km.lookup(Mode::Normal, &Key::parse("q").unwrap()),
-            Some(Action::Quit)
+            km.find(Mode::Normal, PaneId::Chart, Some(g), &g),
+            Found::Action(Action::Move(Step::Top))
         );
+        assert_eq!(km.continuations(Mode::Normal, PaneId::Chart, g).len(), 1);
     }
 
     #[test]
@@ -531,14 +415,39 @@ mod tests {
         let mut km = Keymap::default();
         let p = km.apply_toml("[normal]\n\"ctrl-j\" = \"down\"\n\"x\" = \"fly\"\n\"hyper-q\" = \"quit\"\n[search]\n\"a\" = \"quit\"\n[nope]\n");
         assert_eq!(p.len(), 4, "{p:?}");
+        let down = Found::Action(Action::Move(Step::Down));
         assert_eq!(
-            km.lookup(Mode::Normal, &Key::parse("ctrl-j").unwrap()),
-            Some(Action::Down)
+            km.find(Mode::Normal, PaneId::Patients, None, &key("ctrl-j")),
+            down
         );
         assert_eq!(
-            km.lookup(Mode::Normal, &Key::parse("j").unwrap()),
-            Some(Action::Down)
+            km.find(Mode::Normal, PaneId::Patients, None, &key("j")),
+            down
         );
         assert_eq!(km.apply_toml("[[[").len(), 1);
+    }
+
+    #[test]
+    fn old_user_files_keep_working() {
+        let mut km = Keymap::default();
+        let p = km.apply_toml(
+            "[normal]\n\"g\" = \"top\"\n\"J\" = \"down\"\n\"r\" = \"review_alert\"\n[audit]\n\"x\" = \"review_alert\"\n",
+        );
+        assert!(p.is_empty(), "{p:?}");
+        let top = Found::Action(Action::Move(Step::Top));
+        assert_eq!(km.find(Mode::Normal, PaneId::Chart, None, &key("g")), top);
+        assert_eq!(
+            km.find(Mode::Normal, PaneId::Chart, None, &key("J")),
+            Found::Action(Action::Move(Step::Down)),
+            "the user's [normal] key wins over the pane's default"
+        );
+        assert_eq!(
+            km.find(Mode::Normal, PaneId::Patients, None, &key("r")),
+            Found::Action(Action::ReviewAlert)
+        );
+        assert_eq!(
+            km.find(Mode::Normal, PaneId::Audit, None, &key("x")),
+            Found::Action(Action::ReviewAlert)
+        );
     }
 }

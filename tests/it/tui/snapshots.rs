@@ -3,13 +3,13 @@
 
 use chartroom::service::Found;
 use chartroom::store::patients::PatientRow;
-use chartroom::tui::state::{Msg, Overlay, Reply, SearchStatus};
-use chartroom::tui::{Effect, Mode, State, update};
+use chartroom::tui::state::Reply;
+use chartroom::tui::{Mode, State, update};
 use crossterm::event::KeyCode;
 use insta::{assert_debug_snapshot, assert_snapshot};
 
-use super::tui_fixtures as fx;
-use super::tui_support::*;
+use super::fixtures as fx;
+use super::support::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -19,24 +19,12 @@ fn snap_both(name: &str, s: &mut State) {
     }
 }
 
-/// Answers the last store request in `effects` with `reply`.
-fn answer(s: &mut State, effects: Vec<Effect>, reply: Reply) {
-    let id = effects
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            Effect::Request(r) => Some(r.id()),
-            _ => None,
-        })
-        .expect("a store request");
-    update(s, Msg::Db(id, Ok(reply)));
-}
-
 fn with_results(theme: &str, n: usize) -> State {
     let mut s = state(theme);
     let e = type_offline(&mut s, "smith");
     answer(&mut s, e, Reply::Found(fx::results(n)));
-    assert_eq!(s.patients.status, SearchStatus::Done);
+    let p = patients(&s);
+    assert!(!p.busy && p.subject.as_deref() == Some("smith"), "{p:?}");
     s
 }
 
@@ -44,7 +32,7 @@ fn with_chart() -> State {
     let mut s = with_results("default", 30);
     let e = update(&mut s, key(KeyCode::Enter));
     answer(&mut s, e, Reply::Chart(Box::new(fx::chart())));
-    assert!(s.chart.chart.is_some());
+    assert!(chart(&s).subject.is_some());
     s
 }
 
@@ -85,7 +73,7 @@ fn chart_and_document() {
 fn help_and_palette() {
     let mut s = state("default");
     update(&mut s, key(KeyCode::F(1)));
-    assert!(matches!(s.overlay, Overlay::Help { .. }));
+    assert_eq!(mode(&s), Mode::Help);
     snap_both("help", &mut s);
     let mut s = state("default");
     update(&mut s, key(KeyCode::Esc));

@@ -1,12 +1,16 @@
 //! Helpers for the TUI tests: a state with a fixed day, requests served synchronously
-//! against a real service, keys, and rendering into a TestBackend.
+//! against a real service, keys, rendering into a TestBackend, and a small facade over what
+//! the user sees (the pane, the mode, the status message, a pane's rows and selection, the
+//! search box) so the tests do not read the state's fields.
 #![allow(dead_code)]
 
 use std::path::Path;
 
+use chartroom::domain::{Permission, Role, access};
 use chartroom::service::Service;
-use chartroom::tui::state::Session;
-use chartroom::tui::{Effect, Keymap, Msg, State, Theme, update, worker};
+use chartroom::tui::panes::Probe;
+use chartroom::tui::state::{Level, Msg, Reply, Session};
+use chartroom::tui::{Effect, Keymap, Mode, PaneId, State, Theme, update, worker};
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -16,17 +20,39 @@ pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
 }
 
-/// A state with the default keys, the named built-in theme, and a fixed session.
+/// A session for `role` with what the service would let that role do.
+pub fn session(role: &str) -> Session {
+    let permissions = Role::parse(role)
+        .map(|r| {
+            Permission::ALL
+                .into_iter()
+                .filter(|p| access::allows(r, *p))
+                .collect()
+        })
+        .unwrap_or_default();
+    Session {
+        user: "mlopez".into(),
+        role: role.into(),
+        store: "/srv/chartroom/demo.db".into(),
+        permissions,
+    }
+}
+
+/// A state with the default keys, the named built-in theme, and a fixed session (a role
+/// that may do nothing special).
 pub fn state(theme: &str) -> State {
     let dir = Path::new("/nonexistent/chartroom-config");
     let (theme, problems) = Theme::load(theme, dir, false);
     assert!(problems.is_empty(), "{problems:?}");
     let mut s = State::new(Keymap::default(), theme, today(), dir.to_path_buf(), false);
-    s.session = Some(Session {
-        user: "mlopez".into(),
-        role: "clerk".into(),
-        store: "/srv/chartroom/demo.db".into(),
-    });
+    update(&mut s, Msg::Ready(Ok(session("clerk"))));
+    s
+}
+
+/// The same, signed in with `role`.
+pub fn state_as(role: &str) -> State {
+    let mut s = state("default");
+    update(&mut s, Msg::Ready(Ok(session(role))));
     s
 }
 
@@ -45,8 +71,29 @@ pub fn feed(s: &mut State, svc: &mut Service, msg: Msg) -> Vec<Effect> {
     out
 }
 
+/// Answers the last store request in `effects` with `reply`.
+pub fn answer(s: &mut State, effects: Vec<Effect>, reply: Reply) -> Vec<Effect> {
+    let id = effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::Request(r) => Some(r.id()),
+            _ => None,
+        })
+        .expect("a store request");
+    update(s, Msg::Db(id, Ok(reply)))
+}
+
 pub fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Msg {
+    if c.is_ascii_uppercase() {
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT))
+    } else {
+        key(KeyCode::Char(c))
+    }
 }
 
 pub fn ctrl(c: char) -> Msg {
@@ -61,21 +108,14 @@ pub fn alt(c: char) -> Msg {
 pub fn type_str(s: &mut State, svc: &mut Service, text: &str) -> Vec<Effect> {
     let mut out = Vec::new();
     for c in text.chars() {
-        let m = if c.is_ascii_uppercase() {
-            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT))
-        } else {
-            key(KeyCode::Char(c))
-        };
-        out.extend(feed(s, svc, m));
+        out.extend(feed(s, svc, ch(c)));
     }
     out
 }
 
 /// Types text without a store: returns the effects `update` asked for.
 pub fn type_offline(s: &mut State, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| update(s, key(KeyCode::Char(c))))
-        .collect()
+    text.chars().flat_map(|c| update(s, ch(c))).collect()
 }
 
 pub fn draw(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -87,4 +127,56 @@ pub fn draw(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
 /// The screen as text.
 pub fn screen(s: &mut State, w: u16, h: u16) -> String {
     draw(s, w, h).backend().to_string()
+}
+
+// The facade: what the user sees, never the state's fields.
+
+pub fn pane(s: &State) -> PaneId {
+    s.current()
+}
+
+pub fn mode(s: &State) -> Mode {
+    s.mode()
+}
+
+pub fn status(s: &State) -> Option<(Level, String)> {
+    s.message().map(|(l, m)| (l, m.to_string()))
+}
+
+pub fn patients(s: &State) -> Probe {
+    s.probe(PaneId::Patients)
+}
+
+pub fn chart(s: &State) -> Probe {
+    s.probe(PaneId::Chart)
+}
+
+pub fn audit(s: &State) -> Probe {
+    s.probe(PaneId::Audit)
+}
+
+/// The text in the search box.
+pub fn search_text(s: &State) -> String {
+    patients(s).field.unwrap_or_default()
+}
+
+/// The selected row of the current pane.
+pub fn selected_row(s: &State) -> Option<usize> {
+    s.probe(s.current()).selected
+}
+
+/// The MRN of the selected search result.
+pub fn selected_mrn(s: &State) -> Option<String> {
+    patients(s).selected_key
+}
+
+/// Moves the selection of the current list to row `i` with the arrow keys.
+pub fn select_row(s: &mut State, i: usize) {
+    while selected_row(s).unwrap_or(0) > i {
+        update(s, key(KeyCode::Up));
+    }
+    while selected_row(s).unwrap_or(0) < i {
+        update(s, key(KeyCode::Down));
+    }
+    assert_eq!(selected_row(s), Some(i));
 }

@@ -1,98 +1,165 @@
-//! The Audit pane's other two views: one user's activity (`:audit-user NAME`) and the privacy
-//! officer's queue of alerts (`:alerts`; `r` marks the selected one reviewed). Requests go to the store worker;
-//! the service checks the role (a refused request comes back with its message and is audited).
+//! Drawing the Audit pane: a report (who looked at a record, or what one user did) or the
+//! privacy alerts, the selected one highlighted.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, BorderType, Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState,
+    Block, BorderType, Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState,
+    Widget, Wrap,
 };
 
-use super::action::{Action, Pane};
-use super::keymap::Mode;
-use super::palette::Command;
-use super::panes;
-use super::state::{Effect, Level, Req, State};
-use super::theme::Role;
-use super::widgets::{fit, safe};
+use super::Audit;
+use crate::domain::Permission;
+use crate::tui::action::{Action, PaneId};
+use crate::tui::keymap::Mode;
+use crate::tui::state::App;
+use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets::{fit, safe};
 
-/// Runs an Audit pane command from the palette.
-pub fn run(state: &mut State, c: Command, fx: &mut Vec<Effect>) {
-    state.pane = Pane::Audit;
-    match c {
-        Command::Audit(mrn) => panes::audit::request(state, mrn, fx),
-        Command::AuditUser(name) => request_user(state, name, fx),
-        Command::Alerts => request_alerts(state, fx),
-        _ => {}
+fn message(t: &Theme, title: String, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(t.style(Role::Border))
+                .title(Span::styled(title, t.style(Role::Title))),
+        )
+        .render(area, buf);
+}
+
+pub fn render(a: &mut Audit, app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    if !app.may(Permission::ReadAudit) {
+        let lines = vec![
+            Line::from(Span::styled(
+                "your role may not read the audit trail",
+                t.style(Role::Warning),
+            )),
+            Line::from(Span::styled(
+                "(auditors, privacy officers and administrators may)",
+                t.style(Role::Muted),
+            )),
+        ];
+        return message(t, " Audit ".into(), lines, area, buf);
     }
-}
-
-/// Starts a request for the pane, forgetting what it showed.
-fn start(state: &mut State) -> u64 {
-    let id = state.next_id();
-    let a = &mut state.audit;
-    a.latest = id;
-    a.loading = true;
-    a.mrn = None;
-    a.user = None;
-    a.show_alerts = false;
-    a.report = None;
-    a.alerts = None;
-    a.error = None;
-    a.scroll = 0;
-    id
-}
-
-/// Asks for what `name` did.
-pub fn request_user(state: &mut State, name: String, fx: &mut Vec<Effect>) {
-    let id = start(state);
-    state.audit.user = Some(name.clone());
-    fx.push(Effect::Request(Req::AuditUser { id, name }));
-}
-
-/// Asks for the open privacy alerts.
-pub fn request_alerts(state: &mut State, fx: &mut Vec<Effect>) {
-    let id = start(state);
-    state.audit.show_alerts = true;
-    fx.push(Effect::Request(Req::Alerts { id }));
-}
-
-/// Marks the selected alert reviewed (the list comes back without it).
-pub fn review_selected(state: &mut State, fx: &mut Vec<Effect>) {
-    let a = &state.audit;
-    let alert = a
-        .alerts
-        .as_ref()
-        .filter(|_| a.show_alerts && !a.loading)
-        .and_then(|l| l.get(a.scroll))
-        .map(|x| x.id);
-    let Some(alert) = alert else {
-        state.say(
-            Level::Warning,
-            "no alert selected: type :alerts in the Audit pane, choose one with j/k, then r",
-        );
+    if a.show_alerts && render_alerts(a, app, area, buf).is_some() {
         return;
+    }
+    let title = match (&a.mrn, &a.user) {
+        _ if a.show_alerts => " Audit · privacy alerts waiting for review ".into(),
+        (_, Some(u)) => user_title(u),
+        (Some(m), _) => format!(" Audit · who looked at MRN {} ", safe(m)),
+        (None, None) => " Audit · who looked at this record ".into(),
     };
-    let id = state.next_id();
-    state.audit.latest = id;
-    state.audit.loading = true;
-    fx.push(Effect::Request(Req::ReviewAlert { id, alert }));
+    let Some(report) = a.report.as_ref().filter(|_| !a.show_alerts) else {
+        let line = match (&a.error, a.loading, &a.mrn) {
+            (Some(e), _, _) => Line::from(Span::styled(
+                format!("The audit trail could not be read: {}", safe(e)),
+                t.style(Role::Error),
+            )),
+            (None, true, _) => Line::from(Span::styled("Reading…", t.style(Role::Muted))),
+            _ if a.show_alerts => Line::from("No open privacy alerts: nothing waits for review."),
+            _ => Line::from(
+                "Open a chart (Patients, Enter) to see who looked at it, or type :audit MRN, \
+                 :audit-user NAME (what a user did) or :alerts (the privacy queue).",
+            ),
+        };
+        return message(t, title, vec![line], area, buf);
+    };
+    if report.entries.is_empty() {
+        let line = Line::from(if a.user.is_some() {
+            "No audit rows for this user."
+        } else {
+            "No audit rows for this record."
+        });
+        return message(t, title, vec![line], area, buf);
+    }
+    let n = report.entries.len();
+    let inner_h = area.height.saturating_sub(3) as usize;
+    let page = (inner_h as u16).max(1);
+    let scroll = a.scroll.min(n.saturating_sub(inner_h.max(1)));
+    // One user's activity: the second column says what they touched, not who they are.
+    let by_user = a.user.is_some();
+    let who_w: u16 = if by_user { 18 } else { 14 };
+    let origin_w = area.width.saturating_sub(2 + 20 + who_w + 16 + 9 + 4) as usize;
+    let rows: Vec<Row> = report
+        .entries
+        .iter()
+        .skip(scroll)
+        .take(inner_h)
+        .map(|e| {
+            let at = safe(e.at.get(..19).unwrap_or(&e.at)).replace('T', " ");
+            let outcome = if e.outcome == "ok" {
+                Cell::from(safe(&e.outcome).into_owned())
+            } else {
+                Cell::from(Span::styled(
+                    safe(&e.outcome).into_owned(),
+                    t.style(Role::Warning),
+                ))
+            };
+            let origin = e.origin.as_deref().map(safe).unwrap_or_default();
+            Row::new(vec![
+                Cell::from(at),
+                Cell::from(if by_user {
+                    fit(&safe(e.object.as_deref().unwrap_or("")), 18)
+                } else {
+                    fit(&safe(&e.username), 14)
+                }),
+                Cell::from(fit(&safe(&e.action), 16)),
+                outcome,
+                Cell::from(fit(&origin, origin_w.max(4))),
+            ])
+        })
+        .collect();
+    let who = if by_user { "Object" } else { "User" };
+    let header =
+        Row::new(["At (UTC)", who, "Action", "Outcome", "Origin"]).style(t.style(Role::Header));
+    let more = if n > inner_h {
+        format!(
+            " rows {}–{} of {n} · j/k ",
+            scroll + 1,
+            (scroll + inner_h).min(n)
+        )
+    } else {
+        format!(" {n} rows ")
+    };
+    let widths = [
+        Constraint::Length(19),
+        Constraint::Length(who_w),
+        Constraint::Length(16),
+        Constraint::Length(8),
+        Constraint::Fill(1),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .style(t.style(Role::Base))
+        .block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(t.style(Role::BorderFocused))
+                .title(Span::styled(title, t.style(Role::Title)))
+                .title_bottom(Line::from(more).right_aligned()),
+        );
+    Widget::render(table, area, buf);
+    a.page = page;
+    a.scroll = scroll;
 }
 
 /// The pane's title for the user view.
-pub fn user_title(name: &str) -> String {
+fn user_title(name: &str) -> String {
     format!(" Audit · activity of user {} ", safe(name))
 }
 
 /// Draws the alerts (the selected one highlighted). None when there is nothing to list yet.
-pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<()> {
-    let t = state.theme.clone();
-    let list = state.audit.alerts.as_ref().filter(|l| !l.is_empty())?;
+fn render_alerts(a: &mut Audit, app: &App, area: Rect, buf: &mut Buffer) -> Option<()> {
+    let t = &app.theme;
+    let list = a.alerts.as_ref().filter(|l| !l.is_empty())?;
     let n = list.len();
     let inner_h = area.height.saturating_sub(3) as usize;
-    state.page = (inner_h as u16).max(1);
-    let sel = state.audit.scroll.min(n - 1);
+    let page = (inner_h as u16).max(1);
+    let sel = a.scroll.min(n - 1);
     let top = (sel + 1).saturating_sub(inner_h.max(1));
     let reason_w = area
         .width
@@ -125,9 +192,9 @@ pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<
         Constraint::Fill(1),
         Constraint::Length(10),
     ];
-    let key = state
+    let key = app
         .keymap
-        .hint(Mode::Normal, Action::ReviewAlert)
+        .hint(Mode::Normal, PaneId::Audit, Action::ReviewAlert)
         .unwrap_or_else(|| ":review_alert".into());
     let bottom = format!(" {n} open · j/k choose · {key} marks it reviewed ");
     let mut table_state = TableState::default()
@@ -150,6 +217,7 @@ pub fn render_alerts(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<
                 .title_bottom(Line::from(bottom).right_aligned()),
         );
     StatefulWidget::render(table, area, buf, &mut table_state);
-    state.audit.scroll = sel;
+    a.page = page;
+    a.scroll = sel;
     Some(())
 }
