@@ -27,6 +27,8 @@ pub struct Running {
 #[derive(Debug, Default)]
 pub struct Jobs {
     pub running: Option<Running>,
+    /// How a job ended while the screen was locked: said after the unlock.
+    pub note: Option<(Level, String)>,
 }
 
 /// Starts a job on the job lane (one at a time). Returns its request id.
@@ -73,21 +75,26 @@ pub fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>) {
     };
     state.app.dirty = true;
     let label = r.label;
-    match reply {
+    let note = match reply {
         Ok(Reply::Progress { done, total }) => {
             r.done = done;
             r.total = total;
             return;
         }
-        Ok(Reply::Finished(what)) => state.say(Level::Info, format!("{label} done: {what}")),
-        Ok(Reply::Cancelled) => state.say(Level::Info, format!("{label} stopped; nothing kept")),
-        Ok(_) => {}
-        Err(e) => state.say(
+        Ok(Reply::Finished(what)) => (Level::Info, format!("{label} done: {what}")),
+        Ok(Reply::Cancelled) => (Level::Info, format!("{label} stopped; nothing kept")),
+        Ok(_) => (Level::Info, format!("{label} ended")),
+        Err(e) => (
             Level::Error,
             format!("{label} failed: {}", crate::text::sanitize(&e)),
         ),
-    }
+    };
     state.jobs.running = None;
+    if state.lock.is_some() {
+        state.jobs.note = Some(note);
+    } else {
+        state.say(note.0, note.1);
+    }
 }
 
 /// The gauge: what runs, how far it is, how to stop it.
@@ -104,6 +111,8 @@ pub fn render(r: &Running, app: &App, area: Rect, buf: &mut Buffer) {
         .unwrap_or_else(|| ":cancel_job".into());
     let what = if r.cancelling {
         format!("{} · stopping…", r.label)
+    } else if r.total == 0 {
+        format!("{} · starting… · {key} stops it", r.label)
     } else {
         format!(
             "{} {}/{} ({:.0}%) · {key} stops it",

@@ -199,7 +199,10 @@ fn resume(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
     }
     state.pane = pane;
     enter(state, pane, fx);
-    state.say(Level::Info, "unlocked: welcome back");
+    match state.jobs.note.take() {
+        Some((level, note)) => state.say(level, format!("unlocked; {note}")),
+        None => state.say(Level::Info, "unlocked: welcome back"),
+    }
 }
 
 /// Whether a message is about input (a key or a paste): it resets the idle clock.

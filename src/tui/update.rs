@@ -56,15 +56,31 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Form => return form_key(state, &key, &ev, fx),
         _ => {}
     }
-    let prefix = state.chord.take();
-    match state.app.keymap.find(mode, state.pane, prefix, &key) {
+    let mut found = match state.chord.take() {
+        // A chord half typed: Esc cancels it; a key that does not finish it counts alone.
+        Some(_) if key.is_esc() => {
+            state.app.dirty = true;
+            return;
+        }
+        Some(first) => match state.app.keymap.find(mode, state.pane, Some(first), &key) {
+            Found::None => {
+                state.app.dirty = true;
+                Found::None
+            }
+            f => f,
+        },
+        None => Found::None,
+    };
+    if found == Found::None {
+        found = state.app.keymap.find(mode, state.pane, None, &key);
+    }
+    match found {
         Found::Action(a) => act(state, a, fx),
         // The first key of a chord: the which-key hint shows what may follow (no timer).
         Found::Prefix => {
             state.chord = Some(key);
             state.app.dirty = true;
         }
-        Found::None if prefix.is_some() => state.app.dirty = true,
         Found::None if mode == Mode::Palette => overlay::palette_key(state, &ev),
         Found::None if mode.is_text() => {
             let p = state.pane;
@@ -103,14 +119,17 @@ fn paste_nowhere(state: &mut State) {
 }
 
 fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>, fx: &mut Vec<Effect>) {
+    // A job's progress carries no patient data: it is followed even while locked.
+    if owner(id) == Owner::Jobs {
+        return jobs::on_reply(state, id, reply);
+    }
     if lock::on_reply(state, id, &reply, fx) {
         return;
     }
     match owner(id) {
         Owner::Pane(p) => with_pane(state, p, fx, |pane, cx| pane.reply(id, reply, cx)),
-        Owner::Jobs => jobs::on_reply(state, id, reply),
         // A reply to nobody (overtaken, or from before a lock): dropped.
-        Owner::App | Owner::Lock => {}
+        Owner::App | Owner::Lock | Owner::Jobs => {}
     }
 }
 

@@ -131,7 +131,7 @@ fn which_key(state: &State, first: Key, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|(c, a)| {
             Line::from(vec![
-                Span::styled(format!(" {c:<6} "), t.style(Role::Key)),
+                Span::styled(format!(" {:<6} ", c.to_string()), t.style(Role::Key)),
                 Span::styled(a.desc().into_owned(), t.style(Role::Base)),
             ])
         })

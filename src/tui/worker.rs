@@ -239,10 +239,16 @@ fn job_lane(mut open: Option<Opener>, rx: Receiver<Req>, out: Sender<Msg>) {
                 let mut last = Instant::now() - PROGRESS_EVERY;
                 let mut progress = |done: u64, total: u64| {
                     let mut flow = Flow::Go;
-                    while let Ok(r) = rx.try_recv() {
-                        match r {
-                            Req::CancelJob { job, .. } if job == id => flow = Flow::Stop,
-                            other => queue.push_back(other),
+                    loop {
+                        match rx.try_recv() {
+                            Ok(Req::CancelJob { job, .. }) if job == id => flow = Flow::Stop,
+                            Ok(other) => queue.push_back(other),
+                            Err(mpsc::TryRecvError::Empty) => break,
+                            // The screens are closing: stop.
+                            Err(mpsc::TryRecvError::Disconnected) => {
+                                flow = Flow::Stop;
+                                break;
+                            }
                         }
                     }
                     if flow == Flow::Go && (last.elapsed() >= PROGRESS_EVERY || done == total) {

@@ -90,8 +90,8 @@ impl Default for Keymap {
         bind(palette, &["down", "ctrl-n", "tab"], Move(Step::Down));
         bind(palette, &["up", "ctrl-p", "shift-tab"], Move(Step::Up));
 
-        bind(form, &["tab", "down"], NextField);
-        bind(form, &["shift-tab", "up"], PrevField);
+        bind(form, &["tab"], NextField);
+        bind(form, &["shift-tab"], PrevField);
         bind(form, &["ctrl-s"], Save);
         bind(form, &["esc"], Back);
         km

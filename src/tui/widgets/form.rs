@@ -8,8 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
-use super::centered;
 use super::field::{Edit, TextField};
+use super::{centered, fit};
 use crate::tui::action::Action;
 use crate::tui::theme::{Role, Theme};
 
@@ -152,7 +152,7 @@ impl Form {
     /// Draws the form over `area`; returns where the text cursor goes.
     pub fn render(&self, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         let h = (self.fields.len() as u16 * 3 + 4).min(area.height);
-        let pop = centered(area, 64, h);
+        let pop = centered(area, 72, h);
         if pop.width < 20 || pop.height < 5 {
             return None;
         }
@@ -190,7 +190,7 @@ impl Form {
             ]));
             lines.push(match &f.error {
                 Some(e) => Line::from(Span::styled(
-                    format!("  {}", super::safe(e)),
+                    format!("  {}", fit(&super::safe(e), width)),
                     theme.style(Role::Error),
                 )),
                 None => Line::from(""),

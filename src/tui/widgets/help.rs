@@ -37,8 +37,10 @@ fn section(title: &str, keymap: &Keymap, s: Section, theme: &Theme, out: &mut Ve
 /// the keys that work everywhere.
 pub fn lines(keymap: &Keymap, under: Mode, pane: PaneId, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let own = format!("In the {} pane", pane.title());
-    section(&own, keymap, Section::Pane(pane), theme, &mut out);
+    if under == Mode::Normal {
+        let own = format!("In the {} pane", pane.title());
+        section(&own, keymap, Section::Pane(pane), theme, &mut out);
+    }
     let title = match under {
         Mode::Search => "In the search box (letters and digits type; these keys do things)",
         Mode::Document => "Reading a document",

@@ -167,3 +167,46 @@ fn one_job_at_a_time() {
     assert!(matches!(status(&s), Some((Level::Warning, m)) if m.contains("running already")));
     assert_eq!(fx.len(), 1);
 }
+
+#[test]
+fn a_job_that_ends_while_locked_is_told_after_the_unlock() {
+    let mut s = state("default");
+    update(
+        &mut s,
+        Msg::LoggedIn(chartroom::service::LoginInfo {
+            must_unlock: false,
+            idle_timeout_s: 300,
+            has_password: true,
+        }),
+    );
+    let mut fx = Vec::new();
+    let job = Job::Synthetic {
+        steps: 10,
+        step_ms: 1,
+    };
+    let id = jobs::start(&mut s, job, &mut fx).unwrap();
+    update(&mut s, alt('l'));
+    assert!(s.is_locked());
+    let reply = |r| Msg::Db(id, Ok(r));
+    use chartroom::tui::state::Reply;
+    update(&mut s, reply(Reply::Progress { done: 5, total: 10 }));
+    assert_eq!(s.job().map(|j| j.done), Some(5), "followed while locked");
+    assert!(
+        !s.screen_text(100, 30).contains("practice job"),
+        "not drawn"
+    );
+    update(&mut s, reply(Reply::Finished("10 steps".into())));
+    assert!(s.job().is_none());
+    assert!(!s.screen_text(100, 30).contains("practice job"));
+    type_offline(&mut s, "pw");
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let Some(Effect::Request(r)) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    update(&mut s, Msg::Db(r.id(), Ok(Reply::Done)));
+    assert!(!s.is_locked());
+    assert_eq!(
+        status(&s),
+        Some((Level::Info, "unlocked; practice job done: 10 steps".into()))
+    );
+}

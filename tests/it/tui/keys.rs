@@ -390,3 +390,76 @@ fn a_restricted_chart_warns_defaults_to_no_then_asks_a_reason() {
     assert_eq!(chart(&s).subject, Some(mrn));
     assert_eq!(pane(&s), PaneId::Chart);
 }
+
+#[test]
+fn help_lists_the_current_panes_keys_first() {
+    let mut s = state("default");
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, alt('2'));
+    update(&mut s, ch('?'));
+    let t = screen(&mut s, 120, 40);
+    let first = t.lines().find(|l| l.contains("In ")).unwrap_or_default();
+    assert!(first.contains("In the Chart pane"), "{t}");
+    assert!(t.contains("Scroll the chart details down"), "{t}");
+    update(&mut s, key(KeyCode::Esc));
+    // the Audit pane: its own key r first
+    update(&mut s, alt('6'));
+    update(&mut s, ch('?'));
+    let t = screen(&mut s, 120, 40);
+    let at = |x: &str| t.find(x).unwrap_or_else(|| panic!("{x}: {t}"));
+    assert!(at("In the Audit pane") < at("Everywhere"), "{t}");
+    assert!(
+        at("Mark the selected privacy alert") < at("Everywhere"),
+        "{t}"
+    );
+    assert!(!t.contains("In the Chart pane"), "{t}");
+}
+
+#[test]
+fn a_half_typed_chord_gives_way_to_other_keys() {
+    let mut s = state("default");
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, ch('g'));
+    assert!(screen(&mut s, 100, 30).contains("any other key cancels"));
+    // Esc cancels it, nothing else happens
+    assert!(update(&mut s, key(KeyCode::Esc)).is_empty());
+    assert!(!screen(&mut s, 100, 30).contains("any other key cancels"));
+    assert_eq!(mode(&s), Mode::Normal);
+    // a key that does not finish it counts on its own: Ctrl-c still quits
+    update(&mut s, ch('g'));
+    assert_eq!(update(&mut s, ctrl('c')), vec![Effect::Quit]);
+    update(&mut s, ch('g'));
+    update(&mut s, ch('2'));
+    assert_eq!(pane(&s), PaneId::Chart);
+}
+
+#[test]
+fn an_old_keymap_file_keeps_working() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[normal]\n\"g\" = \"top\"\n\"ctrl-j\" = \"down\"\n[search]\n\"ctrl-j\" = \"down\"\n\
+         [document]\n\"x\" = \"back\"\n[help]\n\"x\" = \"back\"\n[palette]\n\"ctrl-j\" = \"down\"\n\
+         [global]\n\"f10\" = \"quit\"\n",
+    )
+    .unwrap();
+    let mut s = runtime::initial_state(None, &Clock::fixed(2026, 11, 26), dir.path().to_path_buf());
+    assert!(status(&s).is_none(), "{:?}", status(&s));
+    let e = type_offline(&mut s, "smith");
+    super::support::answer(
+        &mut s,
+        e,
+        chartroom::tui::state::Reply::Found(super::fixtures::results(5)),
+    );
+    update(&mut s, ctrl('j'));
+    assert_eq!(selected_row(&s), Some(1));
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, ctrl('j'));
+    update(&mut s, ch('g'));
+    assert_eq!(
+        selected_row(&s),
+        Some(0),
+        "their single g still goes to the top"
+    );
+    assert_eq!(update(&mut s, key(KeyCode::F(10))), vec![Effect::Quit]);
+}
