@@ -165,6 +165,9 @@ pub fn with_pane<R>(
                 state.panes.slot_mut(p).form = Some(f);
                 state.app.dirty = true;
             }
+            Ask::Job(job) => {
+                jobs::start(state, job, fx);
+            }
         }
     }
     r

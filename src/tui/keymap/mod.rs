@@ -138,17 +138,15 @@ pub struct Keymap {
     maps: BTreeMap<Section, BTreeMap<Chord, Action>>,
 }
 
-/// The sections looked up, in order, for a mode on a pane.
-pub fn chain(mode: Mode, pane: PaneId) -> Vec<Section> {
-    match mode {
-        Mode::Normal => vec![
-            Section::Pane(pane),
-            Section::Mode(Mode::Normal),
-            Section::Mode(Mode::Global),
-        ],
-        Mode::Global => vec![Section::Mode(Mode::Global)],
-        m => vec![Section::Mode(m), Section::Mode(Mode::Global)],
-    }
+/// The sections looked up, in order, for a mode on a pane: in a pane's normal mode its own
+/// section, then `[normal]`; in any other mode that mode's; `[global]` last.
+pub fn chain(mode: Mode, pane: PaneId) -> impl Iterator<Item = Section> {
+    let own_pane = (mode == Mode::Normal).then_some(Section::Pane(pane));
+    let own_mode = (mode != Mode::Global).then_some(Section::Mode(mode));
+    own_pane
+        .into_iter()
+        .chain(own_mode)
+        .chain(std::iter::once(Section::Mode(Mode::Global)))
 }
 
 impl Keymap {
@@ -194,8 +192,7 @@ impl Keymap {
     /// The chords that start with `prefix` where it was pressed (the which-key hint).
     pub fn continuations(&self, mode: Mode, pane: PaneId, prefix: Key) -> Vec<(Chord, Action)> {
         chain(mode, pane)
-            .iter()
-            .filter_map(|s| self.maps.get(s))
+            .filter_map(|s| self.maps.get(&s))
             .flat_map(|m| m.iter())
             .filter(|(c, _)| c.0 == prefix && c.1.is_some())
             .map(|(c, a)| (*c, *a))

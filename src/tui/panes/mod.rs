@@ -15,7 +15,7 @@ use super::action::Action;
 use super::keymap::Mode;
 use super::overlay::GlassTarget;
 use super::palette::Command;
-use super::state::{App, Effect, Level, Owner, Reply, Req};
+use super::state::{App, Effect, Job, Level, Owner, Reply, Req};
 use super::theme::Role;
 use super::widgets::form::Form;
 use crate::domain::Permission;
@@ -89,7 +89,10 @@ pub enum Ask {
         target: GlassTarget,
         kinds: String,
     },
+    /// Open a form over the pane.
     Form(Form),
+    /// Start a long job on the job lane (its gauge shows above the status bar).
+    Job(Job),
 }
 
 /// A pane's handle on the app while it acts.
