@@ -75,9 +75,14 @@ fn rows(n: usize, tag: &str) -> Vec<Found> {
 /// The id of the newest search among `fx` (the one whose reply will be shown).
 fn search_id(fx: &[Effect]) -> Option<u64> {
     fx.iter().rev().find_map(|e| match e {
-        Effect::Request(r @ Req::Search { .. }) => Some(r.id()),
+        Effect::Request(r @ Req::Pane { .. }) => Some(r.id()),
         _ => None,
     })
+}
+
+/// Results as the store worker sends them.
+fn found(v: Vec<Found>) -> Reply {
+    chartroom::tui::panes::patients::Reply::Found(v).into()
 }
 
 /// A state showing `n` results for "smith", and the id their reply answered.
@@ -91,7 +96,7 @@ fn state_with_rows(n: usize) -> (State, u64) {
         );
         id = search_id(&fx).unwrap_or(id);
     }
-    update(&mut s, Msg::Db(id, Ok(Reply::Found(rows(n, "Smith")))));
+    update(&mut s, Msg::Db(id, Ok(found(rows(n, "Smith")))));
     (s, id)
 }
 
@@ -134,7 +139,7 @@ fn frame(c: &mut Criterion) {
                     &mut s,
                     Msg::Db(
                         id,
-                        Ok(Reply::Found(rows(50, if flip { "Smith" } else { "Jones" }))),
+                        Ok(found(rows(50, if flip { "Smith" } else { "Jones" }))),
                     ),
                 );
                 draw_frame(&mut t, &mut s).unwrap();
@@ -159,7 +164,7 @@ fn bytes_synthetic() {
         let id = search_id(&fx).expect("a search");
         update(
             &mut s,
-            Msg::Db(id, Ok(Reply::Found(rows(50 - i * 8, &format!("T{i}"))))),
+            Msg::Db(id, Ok(found(rows(50 - i * 8, &format!("T{i}"))))),
         );
         draw_frame(&mut t, &mut s).unwrap();
         per_key.push(count.0.load(Ordering::Relaxed) - before);

@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use crate::domain::{Chart, Document, Permission};
-use crate::service::{AuditReport, Found, LoginInfo, PrivacyAlert};
+use crate::domain::Permission;
+use crate::service::LoginInfo;
 
 use super::action::PaneId;
 use super::jobs::Jobs;
 use super::keymap::{Key, Keymap, Mode};
 use super::lock::LockState;
 use super::overlay::Overlay;
-use super::panes::Registry;
+use super::panes::{PaneReply, PaneReq, Registry};
 use super::theme::Theme;
 
 pub use super::panes::patients::{MAX_QUERY, SearchStatus};
@@ -49,24 +49,14 @@ impl Job {
     }
 }
 
-/// A request to the store worker; the id pairs it with its reply and says who asked
-/// (see [`owner`]). Plain data: it could go over a wire.
+/// A request to the workers; the id pairs it with its reply and says who asked (see
+/// [`owner`]). Plain data: it could go over a wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Req {
-    Search {
+    /// One of a pane's own requests (its folder's `store.rs` says what it is and serves it).
+    Pane {
         id: u64,
-        query: String,
-    },
-    /// `reason`: given after the restricted-record warning (break the glass).
-    Chart {
-        id: u64,
-        mrn: String,
-        reason: Option<String>,
-    },
-    Document {
-        id: u64,
-        doc_id: i64,
-        reason: Option<String>,
+        req: PaneReq,
     },
     /// Lock the session (idle timeout or the lock key); audited.
     Lock {
@@ -75,25 +65,6 @@ pub enum Req {
     Unlock {
         id: u64,
         password: Secret,
-    },
-    /// "Who looked at this record" (needs ReadAudit).
-    Audit {
-        id: u64,
-        mrn: String,
-    },
-    /// One user's activity (needs ReadAudit).
-    AuditUser {
-        id: u64,
-        name: String,
-    },
-    /// The open privacy alerts (needs ReadAudit).
-    Alerts {
-        id: u64,
-    },
-    /// Marks an alert reviewed; the reply is the open alerts that remain.
-    ReviewAlert {
-        id: u64,
-        alert: i64,
     },
     /// A long job, on the job lane: replies `Progress` as it goes, then its outcome.
     Job {
@@ -119,15 +90,9 @@ pub enum Lane {
 impl Req {
     pub fn id(&self) -> u64 {
         match self {
-            Req::Search { id, .. }
-            | Req::Chart { id, .. }
-            | Req::Document { id, .. }
+            Req::Pane { id, .. }
             | Req::Lock { id }
             | Req::Unlock { id, .. }
-            | Req::Audit { id, .. }
-            | Req::AuditUser { id, .. }
-            | Req::Alerts { id }
-            | Req::ReviewAlert { id, .. }
             | Req::Job { id, .. }
             | Req::CancelJob { id, .. } => *id,
         }
@@ -144,32 +109,22 @@ impl Req {
     /// (the newest keystroke wins). The key is who asked and what kind of request it is.
     pub fn coalesce_key(&self) -> Option<(Owner, &'static str)> {
         match self {
-            Req::Search { id, .. } => Some((owner(*id), "search")),
+            Req::Pane { id, req } => req.coalesce_key().map(|k| (owner(*id), k)),
             _ => None,
         }
     }
 }
 
-/// What the store worker sends back.
+/// What the workers send back.
 #[derive(Debug)]
 pub enum Reply {
-    Found(Vec<Found>),
-    Chart(Box<Chart>),
-    Document(Box<Document>),
-    /// The record is restricted (`kinds`): it opens only with a reason.
-    Restricted {
-        kinds: String,
-    },
+    /// The reply to a pane's own request.
+    Pane(PaneReply),
     /// Done, nothing to show (lock, unlock).
     Done,
-    Audit(Box<AuditReport>),
-    Alerts(Vec<PrivacyAlert>),
     /// A job's progress: `done` of `total` steps.
-    Progress {
-        done: u64,
-        total: u64,
-    },
-    /// A job finished; what it did, in a line.
+    Progress { done: u64, total: u64 },
+    /// A job finished; what it did, in a line (never patient data).
     Finished(String),
     /// A job stopped when asked; nothing of it was kept.
     Cancelled,

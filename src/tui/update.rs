@@ -127,7 +127,14 @@ fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>, fx: &mut V
         return;
     }
     match owner(id) {
-        Owner::Pane(p) => with_pane(state, p, fx, |pane, cx| pane.reply(id, reply, cx)),
+        Owner::Pane(p) => {
+            let reply = match reply {
+                Ok(Reply::Pane(r)) => Ok(r),
+                Ok(_) => return,
+                Err(e) => Err(e),
+            };
+            with_pane(state, p, fx, |pane, cx| pane.reply(id, reply, cx));
+        }
         // A reply to nobody (overtaken, or from before a lock): dropped.
         Owner::App | Owner::Lock | Owner::Jobs => {}
     }

@@ -9,42 +9,22 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use crate::service::{Access, Clock, LoginInfo, Service, ServiceError};
+use crate::service::{Clock, LoginInfo, Service};
 
 use super::state::{Job, Lane, Msg, Reply, Req, Session};
-use super::update::SEARCH_LIMIT;
 
-/// Runs one request against the service. Shared by the worker thread and the tests.
+/// Runs one request against the service. Shared by the worker thread and the tests. A
+/// pane's own requests are served in its folder (`panes/<name>/store.rs`).
 pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
-    let access = |reason: &Option<String>| match reason {
-        Some(r) => Access::BreakGlass { reason: r.clone() },
-        None => Access::Normal,
-    };
     let r = match req {
-        Req::Search { query, .. } => svc.find(query, SEARCH_LIMIT).map(Reply::Found),
-        Req::Chart { mrn, reason, .. } => svc
-            .show_with(mrn, &access(reason))
-            .map(|c| Reply::Chart(Box::new(c))),
-        Req::Document { doc_id, reason, .. } => svc
-            .open_document_with(*doc_id, &access(reason))
-            .map(|d| Reply::Document(Box::new(d))),
+        Req::Pane { req, .. } => req.serve(svc).map(Reply::Pane),
         Req::Lock { .. } => svc.lock().map(|_| Reply::Done),
         Req::Unlock { password, .. } => svc.unlock(password.0.as_str()).map(|_| Reply::Done),
-        Req::Audit { mrn, .. } => svc.audit_patient(mrn).map(|r| Reply::Audit(Box::new(r))),
-        Req::AuditUser { name, .. } => svc.audit_user(name).map(|r| Reply::Audit(Box::new(r))),
-        Req::Alerts { .. } => svc.privacy_alerts(true).map(Reply::Alerts),
-        Req::ReviewAlert { alert, .. } => svc
-            .review_alert(*alert)
-            .and_then(|_| svc.privacy_alerts(true))
-            .map(Reply::Alerts),
         Req::Job { .. } | Req::CancelJob { .. } => {
             return Err("long jobs run on the job lane".into());
         }
     };
-    match r {
-        Err(ServiceError::Restricted { kinds }) => Ok(Reply::Restricted { kinds }),
-        other => other.map_err(|e| e.to_string()),
-    }
+    r.map_err(|e| e.to_string())
 }
 
 /// Whether to go on with a job.
@@ -293,14 +273,19 @@ mod tests {
 
     #[test]
     fn only_the_newest_search_survives() {
-        let s = |id: u64| Req::Search {
+        use crate::tui::panes::{PaneReq, chart, patients};
+        let s = |id: u64| Req::Pane {
             id: id << 4 | 1,
-            query: format!("q{id}"),
+            req: PaneReq::Patients(patients::Req::Search {
+                query: format!("q{id}"),
+            }),
         };
-        let c = Req::Chart {
+        let c = Req::Pane {
             id: 9 << 4 | 2,
-            mrn: "1".into(),
-            reason: None,
+            req: PaneReq::Chart(chart::Req::Chart {
+                mrn: "1".into(),
+                reason: None,
+            }),
         };
         let out = newest_wins(vec![s(1), c.clone(), s(2), s(3)], Req::coalesce_key);
         assert_eq!(out, vec![c, s(3)]);

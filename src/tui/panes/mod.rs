@@ -1,9 +1,10 @@
 //! The panes: one folder each, one line each in the registry below. A pane is a unit: its
-//! own state, the keys of its section (`[chart]` in keymap.toml), the actions it takes, the
-//! replies to its own requests, its drawing and hints, what it forgets when the screen locks
-//! and where it picks up again. Everything a pane does to the rest of the app goes through
-//! its [`Cx`]: requests to the store (routed back to it by id), the status line, and asks
-//! (show a pane, send another pane a [`Cmd`], the restricted-record warning).
+//! own state, the keys of its section (`[chart]` in keymap.toml), the actions it takes, its
+//! own requests to the store and their replies (`store.rs` in its folder: the one place the
+//! pane's work calls the service, run on the store worker), its drawing and hints, what it
+//! forgets when the screen locks and where it picks up again. Everything a pane does to the
+//! rest of the app goes through its [`Cx`]: requests (routed back to it by id), the status
+//! line, and asks (show a pane, send another pane a [`Cmd`], the restricted-record warning).
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
@@ -15,13 +16,15 @@ use super::action::Action;
 use super::keymap::Mode;
 use super::overlay::GlassTarget;
 use super::palette::Command;
-use super::state::{App, Effect, Job, Level, Owner, Reply, Req};
+use super::state::{App, Effect, Job, Level, Owner, Req};
 use super::theme::Role;
 use super::widgets::form::Form;
 use crate::domain::Permission;
+use crate::service::{Service, ServiceError};
 
 /// Declares the panes in tab order: `Id => folder, "Title";`. Adding a pane is one line
-/// here plus its folder (which has `pub fn new() -> impl Pane`).
+/// here plus its folder, which has `pub fn new() -> impl Pane` and, in `store.rs`, its
+/// requests (`Req`, plain data) and their replies (`Reply`).
 macro_rules! registry {
     ($($id:ident => $module:ident, $title:literal;)*) => {
         $(pub mod $module;)*
@@ -43,10 +46,83 @@ macro_rules! registry {
             }
         }
 
+        /// A pane's own request to the store (plain data: it could go over a wire).
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum PaneReq { $($id($module::Req),)* }
+
+        /// The reply to a pane's own request.
+        #[derive(Debug)]
+        pub enum PaneReply { $($id($module::Reply),)* }
+
+        impl PaneReq {
+            /// Runs it against the service (on the store worker), in the pane's `store.rs`.
+            pub fn serve(&self, svc: &mut Service) -> Result<PaneReply, ServiceError> {
+                match self { $(PaneReq::$id(r) => r.serve(svc).map(PaneReply::$id),)* }
+            }
+
+            /// See [`StoreReq::coalesce_key`].
+            pub fn coalesce_key(&self) -> Option<&'static str> {
+                match self { $(PaneReq::$id(r) => r.coalesce_key(),)* }
+            }
+        }
+
+        $(
+            impl From<$module::Req> for PaneReq {
+                fn from(r: $module::Req) -> Self {
+                    PaneReq::$id(r)
+                }
+            }
+
+            impl From<$module::Reply> for PaneReply {
+                fn from(r: $module::Reply) -> Self {
+                    PaneReply::$id(r)
+                }
+            }
+
+            impl From<$module::Reply> for super::state::Reply {
+                fn from(r: $module::Reply) -> Self {
+                    super::state::Reply::Pane(PaneReply::$id(r))
+                }
+            }
+
+            impl TryFrom<PaneReply> for $module::Reply {
+                type Error = ();
+                fn try_from(r: PaneReply) -> Result<Self, ()> {
+                    #[allow(irrefutable_let_patterns, unreachable_patterns)]
+                    match r {
+                        PaneReply::$id(r) => Ok(r),
+                        _ => Err(()),
+                    }
+                }
+            }
+        )*
+
         fn build() -> Vec<Slot> {
             vec![$(Slot::new(Box::new($module::new())),)*]
         }
     };
+}
+
+/// What a pane's request type does on the store worker.
+pub trait StoreReq {
+    type Reply;
+
+    /// The one place the pane's requests call the service.
+    fn serve(&self, svc: &mut Service) -> Result<Self::Reply, ServiceError>;
+
+    /// Requests with the same key from the same pane overtake each other: only the newest
+    /// still waiting runs (the newest keystroke wins).
+    fn coalesce_key(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// A reply for pane `P`'s own `Reply` type (None: a reply of another pane's, dropped).
+pub fn own<R: TryFrom<PaneReply>>(reply: Result<PaneReply, String>) -> Option<Result<R, String>> {
+    match reply {
+        Ok(r) => R::try_from(r).ok().map(Ok),
+        Err(e) => Some(Err(e)),
+    }
 }
 
 registry! {
@@ -121,10 +197,14 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// Sends a request to the store; its reply comes back to this pane. Returns its id.
-    pub fn request(&mut self, make: impl FnOnce(u64) -> Req) -> u64 {
+    /// Sends one of the pane's requests to the store; its reply comes back to this pane.
+    /// Returns its id.
+    pub fn request(&mut self, req: impl Into<PaneReq>) -> u64 {
         let id = self.app.next_id(Owner::Pane(self.me));
-        self.fx.push(Effect::Request(make(id)));
+        self.fx.push(Effect::Request(Req::Pane {
+            id,
+            req: req.into(),
+        }));
         id
     }
 
@@ -202,8 +282,9 @@ pub trait Pane {
     /// A command from another pane or the palette.
     fn command(&mut self, _c: Cmd, _cx: &mut Cx) {}
 
-    /// The reply to one of the pane's own requests (stale ones are the pane's to drop).
-    fn reply(&mut self, _id: u64, _reply: Result<Reply, String>, _cx: &mut Cx) {}
+    /// The reply to one of the pane's own requests (stale ones are the pane's to drop; see
+    /// [`own`] for its own reply type).
+    fn reply(&mut self, _id: u64, _reply: Result<PaneReply, String>, _cx: &mut Cx) {}
 
     /// The pane came on screen.
     fn enter(&mut self, _cx: &mut Cx) {}

@@ -3,7 +3,8 @@
 
 use chartroom::service::AuditReport;
 use chartroom::store::audit::AuditEntry;
-use chartroom::tui::state::{Msg, Reply, Req};
+use chartroom::tui::panes::audit as audit_pane;
+use chartroom::tui::state::Msg;
 use chartroom::tui::{Effect, PaneId, State, update};
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
@@ -83,11 +84,11 @@ fn with_chart(role: &str) -> State {
         Some(Effect::Request(r)) => r.id(),
         other => panic!("{other:?}"),
     };
-    update(&mut s, Msg::Db(id(&e), Ok(Reply::Found(fx::results(5)))));
+    update(&mut s, Msg::Db(id(&e), Ok(found(fx::results(5)))));
     let e = update(&mut s, key(KeyCode::Enter));
     update(
         &mut s,
-        Msg::Db(id(&e), Ok(Reply::Chart(Box::new(fx::chart())))),
+        Msg::Db(id(&e), Ok(chart_reply(Box::new(fx::chart())))),
     );
     assert!(chart(&s).subject.is_some());
     s
@@ -99,14 +100,19 @@ fn an_auditor_sees_who_looked_at_the_open_chart() {
     let e = update(&mut s, key(KeyCode::Char('6')));
     assert_eq!(pane(&s), PaneId::Audit);
     let id = match e.as_slice() {
-        [Effect::Request(Req::Audit { id, mrn })] => {
-            assert_eq!(mrn, "10000002");
-            *id
+        [Effect::Request(r)] => {
+            assert_eq!(
+                audit_req(r),
+                Some(&audit_pane::Req::Patient {
+                    mrn: "10000002".into()
+                })
+            );
+            r.id()
         }
         other => panic!("{other:?}"),
     };
     assert!(screen(&mut s, 120, 40).contains("Reading"));
-    update(&mut s, Msg::Db(id, Ok(Reply::Audit(Box::new(report())))));
+    update(&mut s, Msg::Db(id, Ok(report_reply(Box::new(report())))));
     let t = screen(&mut s, 120, 40);
     assert!(!t.contains('\u{1b}'));
     assert_snapshot!("audit_120x40", t);
@@ -114,9 +120,12 @@ fn an_auditor_sees_who_looked_at_the_open_chart() {
     update(&mut s, key(KeyCode::Char('2')));
     assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
     let e = update(&mut s, key(KeyCode::Enter));
-    assert!(matches!(e.as_slice(), [Effect::Request(Req::Audit { .. })]));
+    assert!(matches!(
+        e.as_slice(),
+        [Effect::Request(r)] if matches!(audit_req(r), Some(audit_pane::Req::Patient { .. }))
+    ));
     // the lock clears the report too
-    update(&mut s, Msg::Db(0, Ok(Reply::Done)));
+    update(&mut s, Msg::Db(0, Ok(chartroom::tui::state::Reply::Done)));
     update(&mut s, alt('l'));
     assert_eq!(audit(&s), Default::default());
     assert!(!s.pane_text(PaneId::Audit, 120, 40).contains("10000002"));
@@ -178,4 +187,28 @@ fn an_administrator_sees_their_own_chart_open_in_a_real_store() {
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     assert!(audit(&s).error.is_some());
     assert!(screen(&mut s, 120, 40).contains("could not be read"));
+}
+
+#[test]
+fn audit_mrn_from_another_pane_asks_about_that_record_only() {
+    // A chart is open (the Audit pane follows it), but `:audit MRN` names another record.
+    let mut s = with_chart("auditor");
+    assert_eq!(pane(&s), PaneId::Chart);
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "audit 10000099");
+    let e = update(&mut s, key(KeyCode::Enter));
+    assert_eq!(pane(&s), PaneId::Audit);
+    let asked: Vec<_> = e
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(r) => audit_req(r).cloned(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        vec![audit_pane::Req::Patient {
+            mrn: "10000099".into()
+        }]
+    );
 }

@@ -3,7 +3,8 @@
 
 use chartroom::service::{Access, AuditReport, PrivacyAlert};
 use chartroom::store::audit::AuditEntry;
-use chartroom::tui::state::{Level, Msg, Reply, Req};
+use chartroom::tui::panes::audit as audit_pane;
+use chartroom::tui::state::{Level, Msg, Req};
 use chartroom::tui::{Effect, PaneId, State, update};
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
@@ -131,7 +132,8 @@ fn one_request(e: &[Effect]) -> Req {
 fn an_auditor_sees_what_a_user_did() {
     let mut s = signed_in("auditor");
     let r = one_request(&command(&mut s, "audit-user roi"));
-    let Req::AuditUser { id, name } = r else {
+    let id = r.id();
+    let Some(audit_pane::Req::User { name }) = audit_req(&r) else {
         panic!("{r:?}")
     };
     assert_eq!(name, "roi");
@@ -139,7 +141,7 @@ fn an_auditor_sees_what_a_user_did() {
     assert!(screen(&mut s, 120, 40).contains("Reading"));
     update(
         &mut s,
-        Msg::Db(id, Ok(Reply::Audit(Box::new(user_report())))),
+        Msg::Db(id, Ok(report_reply(Box::new(user_report())))),
     );
     let t = screen(&mut s, 120, 40);
     assert!(t.contains("activity of user roi"), "{t}");
@@ -150,15 +152,18 @@ fn an_auditor_sees_what_a_user_did() {
     assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
     let r = one_request(&update(&mut s, key(KeyCode::Enter)));
     assert!(
-        matches!(r, Req::AuditUser { ref name, .. } if name == "roi"),
+        matches!(audit_req(&r), Some(audit_pane::Req::User { name }) if name == "roi"),
         "{r:?}"
     );
     // `:audit MRN` goes back to the record view
     let r = one_request(&command(&mut s, "audit 10000002"));
-    assert!(matches!(r, Req::Audit { .. }), "{r:?}");
+    assert!(
+        matches!(audit_req(&r), Some(audit_pane::Req::Patient { .. })),
+        "{r:?}"
+    );
     update(
         &mut s,
-        Msg::Db(r.id(), Ok(Reply::Audit(Box::new(user_report())))),
+        Msg::Db(r.id(), Ok(report_reply(Box::new(user_report())))),
     );
     assert!(!screen(&mut s, 120, 40).contains("activity of user"));
 }
@@ -167,10 +172,9 @@ fn an_auditor_sees_what_a_user_did() {
 fn a_privacy_officer_sees_and_reviews_the_alerts() {
     let mut s = signed_in("privacy_officer");
     let r = one_request(&command(&mut s, "alerts"));
-    let Req::Alerts { id } = r else {
-        panic!("{r:?}")
-    };
-    update(&mut s, Msg::Db(id, Ok(Reply::Alerts(alerts()))));
+    let id = r.id();
+    assert_eq!(audit_req(&r), Some(&audit_pane::Req::Alerts), "{r:?}");
+    update(&mut s, Msg::Db(id, Ok(alerts_reply(alerts()))));
     let t = screen(&mut s, 120, 40);
     assert!(!t.contains('\u{1b}'));
     assert!(t.contains("release request 4411"), "{t}");
@@ -179,12 +183,13 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
     update(&mut s, key(KeyCode::Char('j')));
     assert_eq!(selected_row(&s), Some(1));
     let r = one_request(&update(&mut s, key(KeyCode::Char('r'))));
-    let Req::ReviewAlert { id, alert: chosen } = r else {
+    let id = r.id();
+    let Some(audit_pane::Req::Review { alert: chosen }) = audit_req(&r).cloned() else {
         panic!("{r:?}")
     };
     assert_eq!(chosen, 2);
     let left: Vec<_> = alerts().into_iter().filter(|a| a.id != 2).collect();
-    update(&mut s, Msg::Db(id, Ok(Reply::Alerts(left))));
+    update(&mut s, Msg::Db(id, Ok(alerts_reply(left))));
     assert_eq!(audit(&s).rows, 2);
     assert_eq!(selected_row(&s), Some(1));
     assert!(!screen(&mut s, 120, 40).contains("release request 4411"));
@@ -202,7 +207,7 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
             )
         })
         .collect();
-    update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(many))));
+    update(&mut s, Msg::Db(r.id(), Ok(alerts_reply(many))));
     update(&mut s, key(KeyCode::Char('G')));
     let t = screen(&mut s, 120, 40);
     assert_eq!(selected_row(&s), Some(59));
@@ -218,13 +223,13 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
     assert_eq!(selected_row(&s), Some(59));
     // an empty queue says so
     let r = one_request(&command(&mut s, "alerts"));
-    update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(Vec::new()))));
+    update(&mut s, Msg::Db(r.id(), Ok(alerts_reply(Vec::new()))));
     assert!(screen(&mut s, 120, 40).contains("No open privacy alerts"));
     // nothing selected: nothing to review
     assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
     assert!(matches!(status(&s), Some((Level::Warning, _))));
     // the lock clears it
-    update(&mut s, Msg::Db(0, Ok(Reply::Done)));
+    update(&mut s, Msg::Db(0, Ok(chartroom::tui::state::Reply::Done)));
     update(&mut s, alt('l'));
     assert_eq!(audit(&s), Default::default());
 }

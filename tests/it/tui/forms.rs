@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use chartroom::domain::{clean_text, date::parse_date};
+use chartroom::tui::panes::{PaneReq, chart};
 use chartroom::tui::state::{Msg, Reply, Req};
 use chartroom::tui::widgets::form::Form;
 use chartroom::tui::{Effect, Mode, PaneId, update};
@@ -117,7 +118,10 @@ fn the_lock_keeps_an_unsaved_draft_in_memory_and_shows_none_of_it() {
     let fx = update(&mut s, Msg::Db(id, Ok(Reply::Done)));
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::Request(Req::Chart { mrn, .. }) if mrn == "10000002"))
+            .any(|e| matches!(e, Effect::Request(r) if matches!(
+                pane_req(r),
+                Some(PaneReq::Chart(chart::Req::Chart { mrn, .. })) if mrn == "10000002"
+            )))
     );
     assert_eq!(mode(&s), Mode::Form);
     assert!(screen(&mut s, 100, 30).contains("Smith-Quinn Zoë"));

@@ -4,7 +4,8 @@ use std::sync::mpsc;
 
 use chartroom::service::Clock;
 use chartroom::tui::keymap::Found;
-use chartroom::tui::state::{Level, MAX_QUERY, Msg, Req};
+use chartroom::tui::panes::{PaneReq, patients};
+use chartroom::tui::state::{Level, MAX_QUERY, Msg};
 use chartroom::tui::{Action, Effect, Mode, PaneId, Step, runtime, update};
 use crossterm::event::KeyCode;
 
@@ -14,7 +15,10 @@ use super::support::*;
 fn searches(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Request(Req::Search { query, .. }) => Some(query.clone()),
+            Effect::Request(r) => match pane_req(r) {
+                Some(PaneReq::Patients(patients::Req::Search { query })) => Some(query.clone()),
+                _ => None,
+            },
             _ => None,
         })
         .collect()
@@ -446,11 +450,7 @@ fn an_old_keymap_file_keeps_working() {
     let mut s = runtime::initial_state(None, &Clock::fixed(2026, 11, 26), dir.path().to_path_buf());
     assert!(status(&s).is_none(), "{:?}", status(&s));
     let e = type_offline(&mut s, "smith");
-    super::support::answer(
-        &mut s,
-        e,
-        chartroom::tui::state::Reply::Found(super::fixtures::results(5)),
-    );
+    super::support::answer(&mut s, e, found(super::fixtures::results(5)));
     update(&mut s, ctrl('j'));
     assert_eq!(selected_row(&s), Some(1));
     update(&mut s, key(KeyCode::Esc));

@@ -29,11 +29,11 @@ pub fn with_phi() -> State {
     let mut s = state("default");
     update(&mut s, Msg::LoggedIn(info(false, true)));
     let e = type_offline(&mut s, "smith");
-    answer(&mut s, e, Reply::Found(fx::results(30)));
+    answer(&mut s, e, found(fx::results(30)));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Chart(Box::new(fx::chart())));
+    answer(&mut s, e, chart_reply(Box::new(fx::chart())));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    answer(&mut s, e, doc_reply(Box::new(fx::document())));
     assert_eq!(mode(&s), Mode::Document);
     s
 }
@@ -122,8 +122,8 @@ fn the_idle_lock_clears_all_patient_data_before_drawing() {
     assert_snapshot!("lock_80x24", text);
     // a reply still on its way from before the lock is dropped unseen
     for id in 0..50 {
-        update(&mut s, Msg::Db(id, Ok(Reply::Found(fx::results(3)))));
-        update(&mut s, Msg::Db(id, Ok(Reply::Chart(Box::new(fx::chart())))));
+        update(&mut s, Msg::Db(id, Ok(found(fx::results(3)))));
+        update(&mut s, Msg::Db(id, Ok(chart_reply(Box::new(fx::chart())))));
     }
     assert!(patients(&s).rows == 0 && chart(&s).subject.is_none());
     assert_eq!(mode(&s), Mode::Lock);
@@ -339,9 +339,12 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
     assert!(matches!(next(), Msg::LoggedIn(i) if !i.must_unlock && i.idle_timeout_s == 300));
     w.send(Req::Lock { id: 2 });
     assert!(matches!(next(), Msg::Db(2, Ok(Reply::Done))));
-    w.send(Req::Search {
+    w.send(Req::Pane {
         id: 3,
-        query: "smith".into(),
+        req: chartroom::tui::panes::patients::Req::Search {
+            query: "smith".into(),
+        }
+        .into(),
     });
     assert!(matches!(next(), Msg::Db(3, Err(e)) if e.contains("locked")));
     let secret = |p: &str| chartroom::tui::state::Secret(zeroize::Zeroizing::new(p.to_string()));

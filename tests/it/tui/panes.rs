@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use chartroom::service::AuditReport;
 use chartroom::store::audit::AuditEntry;
-use chartroom::tui::state::{Msg, Reply, Req};
+use chartroom::tui::panes::audit::Req;
+use chartroom::tui::state::Msg;
 use chartroom::tui::{Effect, Mode, PaneId, State, update};
 use crossterm::event::KeyCode;
 
@@ -59,15 +60,18 @@ fn after_the_lock_no_pane_shows_the_patient() {
         }),
     );
     let e = type_offline(&mut s, "smith");
-    answer(&mut s, e, Reply::Found(fx::results(30)));
+    answer(&mut s, e, found(fx::results(30)));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Chart(Box::new(fx::chart())));
+    answer(&mut s, e, chart_reply(Box::new(fx::chart())));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    answer(&mut s, e, doc_reply(Box::new(fx::document())));
     assert_eq!(mode(&s), Mode::Document);
     let e = update(&mut s, alt('6'));
-    assert!(matches!(e.as_slice(), [Effect::Request(Req::Audit { mrn, .. })] if mrn == "10000002"));
-    answer(&mut s, e, Reply::Audit(Box::new(report())));
+    assert!(matches!(
+        e.as_slice(),
+        [Effect::Request(r)] if matches!(audit_req(r), Some(Req::Patient { mrn }) if mrn == "10000002")
+    ));
+    answer(&mut s, e, report_reply(Box::new(report())));
     // Before: the patient is on every pane that can show patient data.
     let before = every_pane(&mut s);
     for (p, name) in [

@@ -3,7 +3,6 @@
 
 use chartroom::service::Found;
 use chartroom::store::patients::PatientRow;
-use chartroom::tui::state::Reply;
 use chartroom::tui::{Mode, State, update};
 use crossterm::event::KeyCode;
 use insta::{assert_debug_snapshot, assert_snapshot};
@@ -22,7 +21,7 @@ fn snap_both(name: &str, s: &mut State) {
 fn with_results(theme: &str, n: usize) -> State {
     let mut s = state(theme);
     let e = type_offline(&mut s, "smith");
-    answer(&mut s, e, Reply::Found(fx::results(n)));
+    answer(&mut s, e, found(fx::results(n)));
     let p = patients(&s);
     assert!(!p.busy && p.subject.as_deref() == Some("smith"), "{p:?}");
     s
@@ -31,7 +30,7 @@ fn with_results(theme: &str, n: usize) -> State {
 fn with_chart() -> State {
     let mut s = with_results("default", 30);
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Chart(Box::new(fx::chart())));
+    answer(&mut s, e, chart_reply(Box::new(fx::chart())));
     assert!(chart(&s).subject.is_some());
     s
 }
@@ -50,7 +49,7 @@ fn results_and_no_results() {
     snap_both("results", &mut s);
     let mut s = state("default");
     let e = type_offline(&mut s, "zzyzx qwv");
-    answer(&mut s, e, Reply::Found(Vec::new()));
+    answer(&mut s, e, found(Vec::new()));
     snap_both("no_results", &mut s);
 }
 
@@ -59,7 +58,7 @@ fn chart_and_document() {
     let mut s = with_chart();
     snap_both("chart", &mut s);
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    answer(&mut s, e, doc_reply(Box::new(fx::document())));
     assert_eq!(s.mode(), Mode::Document);
     snap_both("document", &mut s);
     // scrolled to the end: the hostile signature line shows harmlessly
@@ -88,13 +87,7 @@ fn restricted_warning() {
     update(&mut s, key(KeyCode::Down));
     update(&mut s, key(KeyCode::Down));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(
-        &mut s,
-        e,
-        Reply::Restricted {
-            kinds: "restricted".into(),
-        },
-    );
+    answer(&mut s, e, restricted("restricted"));
     assert_eq!(s.mode(), Mode::Glass);
     assert_snapshot!("restricted_warning_80x24", screen(&mut s, 80, 24));
     update(&mut s, key(KeyCode::Char('y')));
@@ -114,7 +107,7 @@ fn too_small_and_tiny_areas() {
     // Every pane and overlay at tiny and edge sizes, too.
     let mut s = with_chart();
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    answer(&mut s, e, doc_reply(Box::new(fx::document())));
     for (w, h) in [(1, 1), (0, 0), (59, 14), (60, 15), (61, 16)] {
         let _ = draw(&mut s, w, h);
         update(&mut s, key(KeyCode::F(1)));
@@ -162,7 +155,7 @@ fn escape_sequences_in_data_are_drawn_harmlessly() {
         row("10000001", "\u{1b}]0;owned\u{7}Smith", "Ann"),
         row("10000002", "Smith\u{202e}evil", "\u{1b}[2J\u{9b}31m"),
     ];
-    answer(&mut s, e, Reply::Found(evil));
+    answer(&mut s, e, found(evil));
     let t = draw(&mut s, 80, 24);
     let text = t.backend().to_string();
     assert!(text.contains("^[]0;owned^GSmith"), "{text}");

@@ -6,10 +6,12 @@
 
 use std::path::Path;
 
-use chartroom::domain::{Permission, Role, access};
-use chartroom::service::Service;
-use chartroom::tui::panes::Probe;
-use chartroom::tui::state::{Level, Msg, Reply, Session};
+use chartroom::domain::{Chart, Document, Permission, Role, access};
+use chartroom::service::{AuditReport, Found, PrivacyAlert, Service};
+use chartroom::tui::panes::{
+    PaneReq, Probe, audit as audit_pane, chart as chart_pane, patients as patients_pane,
+};
+use chartroom::tui::state::{Level, Msg, Reply, Req, Session};
 use chartroom::tui::{Effect, Keymap, Mode, PaneId, State, Theme, update, worker};
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -127,6 +129,51 @@ pub fn draw(s: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
 /// The screen as text.
 pub fn screen(s: &mut State, w: u16, h: u16) -> String {
     draw(s, w, h).backend().to_string()
+}
+
+// Replies as the store worker sends them, and the requests panes send.
+
+pub fn found(v: Vec<Found>) -> Reply {
+    patients_pane::Reply::Found(v).into()
+}
+
+pub fn chart_reply(c: Box<Chart>) -> Reply {
+    chart_pane::Reply::Chart(c).into()
+}
+
+pub fn doc_reply(d: Box<Document>) -> Reply {
+    chart_pane::Reply::Document(d).into()
+}
+
+pub fn restricted(kinds: &str) -> Reply {
+    chart_pane::Reply::Restricted {
+        kinds: kinds.into(),
+    }
+    .into()
+}
+
+pub fn report_reply(r: Box<AuditReport>) -> Reply {
+    audit_pane::Reply::Report(r).into()
+}
+
+pub fn alerts_reply(v: Vec<PrivacyAlert>) -> Reply {
+    audit_pane::Reply::Alerts(v).into()
+}
+
+/// A pane's own request, if `r` is one.
+pub fn pane_req(r: &Req) -> Option<&PaneReq> {
+    match r {
+        Req::Pane { req, .. } => Some(req),
+        _ => None,
+    }
+}
+
+/// The Audit pane's request in `r`, if it is one.
+pub fn audit_req(r: &Req) -> Option<&audit_pane::Req> {
+    match pane_req(r)? {
+        PaneReq::Audit(a) => Some(a),
+        _ => None,
+    }
 }
 
 // The facade: what the user sees, never the state's fields.

@@ -4,17 +4,20 @@
 //! `:alerts` the privacy officer's queue (`r` marks the selected alert reviewed). Other users
 //! see one honest line. Reading it is itself audited; the service checks every request.
 
+mod store;
 mod view;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Cmd, Cx, Pane, PaneId, Probe};
+use super::{Cmd, Cx, Pane, PaneId, PaneReply, Probe, own};
 use crate::domain::Permission;
 use crate::service::{AuditReport, PrivacyAlert};
 use crate::tui::action::Action;
 use crate::tui::palette::Command;
-use crate::tui::state::{App, Level, Reply, Req};
+use crate::tui::state::{App, Level};
+
+pub use store::{Reply, Req};
 
 #[derive(Debug, Default)]
 pub struct Audit {
@@ -43,13 +46,13 @@ pub fn new() -> Audit {
 
 impl Audit {
     /// Starts a request, forgetting what the pane showed.
-    fn start(&mut self, cx: &mut Cx, make: impl FnOnce(u64) -> Req) {
+    fn start(&mut self, cx: &mut Cx, req: Req) {
         *self = Audit {
             page: self.page,
             loading: true,
             ..Default::default()
         };
-        self.latest = cx.request(make);
+        self.latest = cx.request(req);
         cx.redraw();
     }
 
@@ -58,19 +61,17 @@ impl Audit {
         if !cx.may(Permission::ReadAudit) {
             return;
         }
-        let m = mrn.clone();
-        self.start(cx, |id| Req::Audit { id, mrn: m });
+        self.start(cx, Req::Patient { mrn: mrn.clone() });
         self.mrn = Some(mrn);
     }
 
     fn request_user(&mut self, name: String, cx: &mut Cx) {
-        let n = name.clone();
-        self.start(cx, |id| Req::AuditUser { id, name: n });
+        self.start(cx, Req::User { name: name.clone() });
         self.user = Some(name);
     }
 
     fn request_alerts(&mut self, cx: &mut Cx) {
-        self.start(cx, |id| Req::Alerts { id });
+        self.start(cx, Req::Alerts);
         self.show_alerts = true;
     }
 
@@ -102,7 +103,7 @@ impl Audit {
             );
             return;
         };
-        self.latest = cx.request(|id| Req::ReviewAlert { id, alert });
+        self.latest = cx.request(Req::Review { alert });
         self.loading = true;
     }
 
@@ -134,7 +135,8 @@ impl Pane for Audit {
 
     /// Asks about the open chart unless its report is shown (or on its way) already.
     fn enter(&mut self, cx: &mut Cx) {
-        if self.user.is_some() || self.show_alerts {
+        // Another view, or a request on its way (`:audit MRN` from another pane): keep it.
+        if self.user.is_some() || self.show_alerts || self.loading {
             return;
         }
         let Some(mrn) = cx.record().map(str::to_string) else {
@@ -156,13 +158,16 @@ impl Pane for Audit {
         }
     }
 
-    fn reply(&mut self, id: u64, reply: Result<Reply, String>, cx: &mut Cx) {
+    fn reply(&mut self, id: u64, reply: Result<PaneReply, String>, cx: &mut Cx) {
         if id != self.latest || !self.loading {
             return;
         }
+        let Some(reply) = own::<Reply>(reply) else {
+            return;
+        };
         self.loading = false;
         match reply {
-            Ok(Reply::Audit(r)) => {
+            Ok(Reply::Report(r)) => {
                 self.scroll = 0;
                 self.report = Some(*r);
                 self.error = None;
@@ -172,7 +177,6 @@ impl Pane for Audit {
                 self.alerts = Some(l);
                 self.error = None;
             }
-            Ok(_) => {}
             Err(e) => {
                 if self.user.is_some() || self.show_alerts {
                     cx.say(Level::Error, crate::text::sanitize(&e).into_owned());

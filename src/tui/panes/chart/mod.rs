@@ -2,18 +2,21 @@
 //! the documents list, and the document reader. A restricted record asks for a reason first
 //! (the warning is an overlay; its answer comes back as a `Cmd` with the reason).
 
+mod store;
 mod view;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::ListState;
 
-use super::{Ask, Cmd, Cx, Pane, PaneId, Probe};
+use super::{Ask, Cmd, Cx, Pane, PaneId, PaneReply, Probe, own};
 use crate::domain::{Chart as ChartData, Document};
 use crate::tui::action::{Action, Step};
 use crate::tui::keymap::Mode;
 use crate::tui::overlay::GlassTarget;
-use crate::tui::state::{App, Reply, Req};
+use crate::tui::state::App;
+
+pub use store::{Reply, Req};
 
 #[derive(Debug, Default)]
 pub struct DocView {
@@ -53,8 +56,10 @@ pub fn new() -> Chart {
 
 impl Chart {
     fn open_record(&mut self, mrn: String, reason: Option<String>, cx: &mut Cx) {
-        let m = mrn.clone();
-        self.latest = cx.request(|id| Req::Chart { id, mrn: m, reason });
+        self.latest = cx.request(Req::Chart {
+            mrn: mrn.clone(),
+            reason,
+        });
         self.loading = Some(mrn);
         self.error = None;
         self.doc = None;
@@ -63,7 +68,7 @@ impl Chart {
     }
 
     fn open_document(&mut self, doc_id: i64, reason: Option<String>, cx: &mut Cx) {
-        let latest = cx.request(|id| Req::Document { id, doc_id, reason });
+        let latest = cx.request(Req::Document { doc_id, reason });
         self.doc = Some(DocView {
             doc_id,
             loading: true,
@@ -150,11 +155,14 @@ impl Pane for Chart {
         }
     }
 
-    fn reply(&mut self, id: u64, reply: Result<Reply, String>, cx: &mut Cx) {
+    fn reply(&mut self, id: u64, reply: Result<PaneReply, String>, cx: &mut Cx) {
         let for_doc = self.doc.as_ref().is_some_and(|d| d.latest == id);
         if id != self.latest && !for_doc {
             return;
         }
+        let Some(reply) = own::<Reply>(reply) else {
+            return;
+        };
         match reply {
             Ok(Reply::Chart(chart)) if id == self.latest => {
                 self.loading = None;
@@ -243,8 +251,7 @@ impl Pane for Chart {
     fn unlock(&mut self, cx: &mut Cx) {
         if let Some((mrn, doc)) = self.resume.take() {
             self.resume_doc = doc;
-            self.latest = cx.request(|id| Req::Chart {
-                id,
+            self.latest = cx.request(Req::Chart {
                 mrn: mrn.clone(),
                 reason: None,
             });

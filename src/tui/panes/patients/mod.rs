@@ -1,6 +1,7 @@
 //! The Patients pane: the search box and the live results table. Search as you type: every
 //! change of the text asks again, and only the newest answer is shown.
 
+mod store;
 mod view;
 
 use crossterm::event::KeyEvent;
@@ -8,12 +9,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::TableState;
 
-use super::{Cmd, Cx, Pane, PaneId, Probe};
+use super::{Cmd, Cx, Pane, PaneId, PaneReply, Probe, own};
 use crate::service::Found;
 use crate::tui::action::Action;
 use crate::tui::keymap::Mode;
-use crate::tui::state::{App, Level, Reply, Req};
+use crate::tui::state::{App, Level};
 use crate::tui::widgets::field::{Edit, TextField};
+
+pub use store::{Reply, Req};
 
 /// The most characters the search box holds (a pasted page is cut, with a message).
 pub const MAX_QUERY: usize = 200;
@@ -77,7 +80,7 @@ impl Patients {
             return;
         }
         self.status = SearchStatus::Searching;
-        self.latest = cx.request(|id| Req::Search { id, query: q });
+        self.latest = cx.request(Req::Search { query: q });
     }
 }
 
@@ -148,10 +151,13 @@ impl Pane for Patients {
         true
     }
 
-    fn reply(&mut self, id: u64, reply: Result<Reply, String>, cx: &mut Cx) {
+    fn reply(&mut self, id: u64, reply: Result<PaneReply, String>, cx: &mut Cx) {
         if id != self.latest {
             return;
         }
+        let Some(reply) = own::<Reply>(reply) else {
+            return;
+        };
         match reply {
             Ok(Reply::Found(found)) => {
                 self.results = found;
@@ -165,7 +171,6 @@ impl Pane for Patients {
                 self.status = SearchStatus::Done;
             }
             Err(e) => self.status = SearchStatus::Failed(e),
-            Ok(_) => return,
         }
         cx.redraw();
     }

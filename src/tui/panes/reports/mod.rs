@@ -1,12 +1,16 @@
 //! The Reports pane: its work has not come yet; the screen says, in plain words, what
 //! it will be for. Its code goes in this folder.
 
+mod store;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::{Cx, Pane, PaneId, coming};
 use crate::tui::action::Action;
 use crate::tui::state::App;
+
+pub use store::{Reply, Req};
 
 const WILL: &[&str] = &[
     "run the department's reports: coding backlog, requests due, record completion",
