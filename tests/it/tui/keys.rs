@@ -163,13 +163,13 @@ fn palette_commands() {
     assert_eq!(mode(&s), Mode::Palette);
     type_offline(&mut s, "theme light");
     update(&mut s, key(KeyCode::Enter));
-    assert_eq!(s.app.theme.name, "light");
+    assert_eq!(theme_name(&s), "light");
     assert_eq!(mode(&s), Mode::Normal, "the palette closed");
     // unknown theme: a warning, the default theme
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, "theme purple");
     update(&mut s, key(KeyCode::Enter));
-    assert_eq!(s.app.theme.name, "default");
+    assert_eq!(theme_name(&s), "default");
     assert!(matches!(status(&s), Some((Level::Warning, m)) if m.contains("purple")));
     // open a chart by MRN
     let mrn = svc.find("smith", 1).unwrap()[0].row.mrn.clone();
@@ -288,11 +288,11 @@ fn broken_keymap_and_theme_files_are_reported_not_fatal() {
     let (level, msg) = status(&s).expect("a message");
     assert_eq!(level, Level::Warning);
     assert!(msg.contains("explode") && msg.contains("1 more"), "{msg}");
-    assert_eq!(s.app.theme.name, "default");
+    assert_eq!(theme_name(&s), "default");
     let j = chartroom::tui::keymap::Key::parse("j").unwrap();
     let cj = chartroom::tui::keymap::Key::parse("ctrl-j").unwrap();
     let down = Found::Action(Action::Move(Step::Down));
-    let km = &s.app.keymap;
+    let km = keymap(&s);
     assert_eq!(km.find(Mode::Normal, PaneId::Patients, None, &j), down);
     assert_eq!(km.find(Mode::Normal, PaneId::Patients, None, &cj), down);
     // garbage keymap, unknown theme name
@@ -315,7 +315,7 @@ fn broken_keymap_and_theme_files_are_reported_not_fatal() {
         cfg.to_path_buf(),
     );
     assert!(status(&s).is_none(), "{:?}", status(&s));
-    assert_eq!(s.app.theme.name, "mine");
+    assert_eq!(theme_name(&s), "mine");
 }
 
 #[test]
@@ -324,9 +324,9 @@ fn the_config_file_names_the_theme_and_the_flag_wins() {
     std::fs::write(dir.path().join("config.toml"), "theme = \"light\"\n").unwrap();
     let clock = Clock::fixed(2026, 11, 26);
     let s = runtime::initial_state(None, &clock, dir.path().to_path_buf());
-    assert_eq!(s.app.theme.name, "light");
+    assert_eq!(theme_name(&s), "light");
     let s = runtime::initial_state(Some("monochrome".into()), &clock, dir.path().to_path_buf());
-    assert_eq!(s.app.theme.name, "monochrome");
+    assert_eq!(theme_name(&s), "monochrome");
 }
 
 #[test]

@@ -162,7 +162,7 @@ fn the_lock_key_locks_and_only_the_password_field_and_quit_work() {
     assert!(t.contains("Password  ••••••••• "), "{t}");
     assert!(!t.contains("pasted"), "{t}");
     assert!(
-        !format!("{:?}", s.lock).contains("pasted"),
+        !format!("{:?}", lock_screen(&s)).contains("pasted"),
         "Debug hides it"
     );
     // sent, answered "wrong": the mask is gone, the answer shows

@@ -178,6 +178,19 @@ pub fn audit_req(r: &Req) -> Option<&audit_pane::Req> {
 
 // The facade: what the user sees, never the state's fields.
 
+pub fn theme_name(s: &State) -> &str {
+    &s.app.theme.name
+}
+
+pub fn keymap(s: &State) -> &chartroom::tui::Keymap {
+    &s.app.keymap
+}
+
+/// The lock screen's state (its Debug must never show the password).
+pub fn lock_screen(s: &State) -> Option<&chartroom::tui::lock::LockState> {
+    s.lock.as_ref()
+}
+
 pub fn pane(s: &State) -> PaneId {
     s.current()
 }
