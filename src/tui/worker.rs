@@ -209,9 +209,9 @@ fn job_lane(mut open: Option<Opener>, rx: Receiver<Req>, out: Sender<Msg>) {
         };
         let opened = svc.get_or_insert_with(|| match open.take() {
             Some(f) => f(),
-            None => Err("long jobs need the store opened by its path; \
-                         restart chartroom with the store's key in the keyring"
-                .into()),
+            // An encrypted store was unlocked with a passphrase before the screens started;
+            // a second connection would need it again.
+            None => Err("long jobs cannot run on an encrypted store from the screens yet".into()),
         });
         let reply = match opened {
             Err(e) => Err(e.clone()),
