@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chartroom::domain::{clean_text, date::parse_date};
 use chartroom::tui::panes::{PaneReq, chart};
-use chartroom::tui::state::{Msg, Reply, Req};
+use chartroom::tui::state::{Level, Msg, Reply, Req};
 use chartroom::tui::widgets::form::Form;
 use chartroom::tui::{Effect, Mode, PaneId, update};
 use crossterm::event::KeyCode;
@@ -55,6 +55,14 @@ fn a_form_checks_its_fields_and_asks_before_dropping_changes() {
         "{t}"
     );
     assert_eq!(mode(&s), Mode::Form, "not saved, still open");
+    // Fixed, the checks pass and the pane is asked to save it: the Chart pane is read-only
+    // and saves no form, so it says so and the draft stays.
+    update(&mut s, ctrl('u'));
+    type_offline(&mut s, "08/31/1992");
+    update(&mut s, ctrl('s'));
+    assert!(matches!(status(&s), Some((Level::Warning, m)) if m.contains("cannot be saved")));
+    assert!(!screen(&mut s, 100, 30).contains("is not valid"));
+    assert_eq!(mode(&s), Mode::Form);
     // Esc with changes asks; No (the default) keeps the form
     update(&mut s, key(KeyCode::Esc));
     assert!(screen(&mut s, 100, 30).contains("Drop your changes? [y/N]"));
