@@ -210,3 +210,31 @@ fn a_job_that_ends_while_locked_is_told_after_the_unlock() {
         Some((Level::Info, "unlocked; practice job done: 10 steps".into()))
     );
 }
+
+#[test]
+fn without_a_second_way_to_open_the_store_a_job_is_refused_with_a_reason() {
+    // The screens on a store opened before they started (an encrypted one, unlocked with a
+    // passphrase): the job lane has no way to open its own connection.
+    let dir = tmp();
+    let db = demo_store(dir.path(), 20);
+    let svc = service(&db);
+    let (tx, rx) = mpsc::channel();
+    let w = Worker::spawn_with(move || Ok(svc), tx);
+    let job = Job::Synthetic {
+        steps: 1,
+        step_ms: 1,
+    };
+    w.send(chartroom::tui::state::Req::Job { id: 15, job });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let m = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("an answer");
+        if let Msg::Db(15, r) = m {
+            let e = r.expect_err("refused");
+            assert!(e.contains("encrypted store"), "{e}");
+            break;
+        }
+    }
+    w.shutdown(Duration::from_secs(10));
+}
