@@ -137,7 +137,7 @@ fn which_key(state: &State, first: Key, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     lines.push(Line::from(Span::styled(
-        " any other key cancels",
+        " Esc cancels · other keys work as usual",
         t.style(Role::Muted),
     )));
     let h = (lines.len() as u16 + 2).min(area.height);
