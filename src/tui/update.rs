@@ -271,13 +271,11 @@ fn form_key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
         Outcome::Stay => {}
         Outcome::Close => state.panes.slot_mut(p).form = None,
         Outcome::Save => {
-            let Some(mut form) = state.panes.slot_mut(p).form.take() else {
+            let Some(form) = state.panes.slot_mut(p).form.take() else {
                 return;
             };
-            let took = with_pane(state, p, fx, |pane, cx| pane.save(&form, cx));
-            if took {
-                form.saved();
-            } else {
+            // The pane took it (its request carries the values): the form closes.
+            if !with_pane(state, p, fx, |pane, cx| pane.save(&form, cx)) {
                 state.say(Level::Warning, "this form cannot be saved here yet");
                 state.panes.slot_mut(p).form = Some(form);
             }
