@@ -332,6 +332,63 @@ mod tests {
         );
     }
 
+    /// Thousands of random edits: no panic, the cursor stays in the text, the maximum holds,
+    /// a masked field never reallocates, and the view fits its width.
+    #[test]
+    fn random_edits_keep_the_field_sound() {
+        let codes = [
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::Char('a'),
+            KeyCode::Char('é'),
+            KeyCode::Char('李'),
+            KeyCode::Char(' '),
+            KeyCode::Char('w'),
+            KeyCode::Char('k'),
+            KeyCode::Char('u'),
+            KeyCode::Char('b'),
+            KeyCode::Char('f'),
+            KeyCode::Char('e'),
+        ];
+        let mods = [KeyModifiers::NONE, KeyModifiers::CONTROL, KeyModifiers::ALT];
+        let mut seed: u64 = 42;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for masked in [false, true] {
+            let mut f = if masked {
+                TextField::masked(12)
+            } else {
+                TextField::new(12)
+            };
+            let cap = f.chars.capacity();
+            for _ in 0..5000 {
+                if next(20) == 0 {
+                    f.paste("Zoë 李\n\u{1b}x");
+                } else {
+                    k(&mut f, codes[next(codes.len())], mods[next(mods.len())]);
+                }
+                assert!(f.cursor() <= f.len() && f.len() <= 12);
+                if masked {
+                    assert_eq!(f.chars.capacity(), cap);
+                }
+                let (shown, x) = f.view(6);
+                assert!(
+                    unicode_width::UnicodeWidthStr::width(shown.as_str()) <= 7,
+                    "{shown}"
+                );
+                assert!(x <= 7);
+            }
+        }
+    }
+
     #[test]
     fn masked_never_grows_and_wipes_what_it_drops() {
         let mut f = TextField::masked(8);
