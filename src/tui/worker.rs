@@ -177,8 +177,13 @@ fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>)
                 Some(s) => serve(s, &req),
                 None => Err("the store is not open".to_string()),
             };
+            let unlocked = matches!(req, Req::Unlock { .. }) && reply.is_ok();
             if out.send(Msg::Db(req.id(), reply)).is_err() {
                 return;
+            }
+            // Back from the lock: what the user may do now (it may have changed meanwhile).
+            if let Some(s) = svc.as_deref().filter(|_| unlocked) {
+                let _ = out.send(Msg::Ready(Ok(session(s))));
             }
         }
     }

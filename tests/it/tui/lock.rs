@@ -358,6 +358,8 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
         password: secret(DEMO_PASSWORD),
     });
     assert!(matches!(next(), Msg::Db(5, Ok(Reply::Done))));
+    // and asks again what the user may do now
+    assert!(matches!(next(), Msg::Ready(Ok(s)) if !s.permissions.is_empty()));
     w.shutdown(Duration::from_secs(20));
     let mut reader = service(&db);
     let actions: Vec<String> = reader
