@@ -1,12 +1,12 @@
 //! Long work on its own lane: the job is sent to the job worker (a thread with its own
-//! `Service`), its progress comes back as replies and shows in a gauge above the status bar;
+//! `Service`), its progress comes back as replies and shows in a line gauge above the footer;
 //! Cancel asks the lane to stop it. A search keystroke never waits behind a job: the store
 //! worker serves it meanwhile.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Gauge, Widget};
+use ratatui::widgets::{LineGauge, Widget};
 
 use super::action::{Action, PaneId};
 use super::keymap::Mode;
@@ -122,10 +122,12 @@ pub fn render(r: &Running, app: &App, area: Rect, buf: &mut Buffer) {
             ratio * 100.0
         )
     };
-    Gauge::default()
+    LineGauge::default()
         .ratio(ratio)
-        .label(Span::styled(what, t.style(Role::Base)))
-        .gauge_style(t.style(Role::Accent))
-        .use_unicode(true)
+        .label(Span::styled(format!("{what} "), t.style(Role::Base)))
+        .filled_symbol("━")
+        .unfilled_symbol("─")
+        .filled_style(t.style(Role::Accent))
+        .unfilled_style(t.style(Role::Muted))
         .render(area, buf);
 }

@@ -171,3 +171,53 @@ fn escape_sequences_in_data_are_drawn_harmlessly() {
     }
     assert_snapshot!("escapes_in_data", text);
 }
+
+#[test]
+fn pane_skeletons_form_chord_and_gauge() {
+    // The panes whose work has not come: what they will be for.
+    let mut s = state("default");
+    update(&mut s, key(KeyCode::Esc));
+    for (k, name) in [('3', "coding"), ('4', "requests"), ('5', "reports")] {
+        update(&mut s, key(KeyCode::Char(k)));
+        assert_snapshot!(format!("{name}_80x24"), screen(&mut s, 80, 24));
+    }
+    // g waits for its second key, with a hint
+    let mut s = with_chart();
+    update(&mut s, key(KeyCode::Char('g')));
+    assert_snapshot!("chord_g_80x24", screen(&mut s, 80, 24));
+    update(&mut s, key(KeyCode::Esc));
+    // a form over the chart, a field in error
+    s.open_form(
+        chartroom::tui::widgets::form::Form::new("Correct the demographics")
+            .field("Family name", 50, "Smith", |_| Ok(()))
+            .field("Date of birth", 10, "1992-08-31", |d| {
+                chartroom::domain::date::parse_date(d)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }),
+    );
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_offline(&mut s, "31/08/1992");
+    update(&mut s, ctrl('s'));
+    assert_snapshot!("form_error_80x24", screen(&mut s, 80, 24));
+    // a long job's gauge
+    let mut s = state("default");
+    let mut fx = Vec::new();
+    let job = chartroom::tui::state::Job::Synthetic {
+        steps: 40,
+        step_ms: 1,
+    };
+    let id = chartroom::tui::jobs::start(&mut s, job, &mut fx).unwrap();
+    update(
+        &mut s,
+        chartroom::tui::Msg::Db(
+            id,
+            Ok(chartroom::tui::Reply::Progress {
+                done: 10,
+                total: 40,
+            }),
+        ),
+    );
+    assert_snapshot!("job_gauge_80x24", screen(&mut s, 80, 24));
+}

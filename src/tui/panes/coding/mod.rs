@@ -13,7 +13,7 @@ use crate::tui::state::App;
 pub use store::{Reply, Req};
 
 const WILL: &[&str] = &[
-    "see the discharged visits still waiting for codes (the DNFC list), oldest first",
+    "see the discharged visits waiting for codes (the DNFC list), oldest first",
     "look up ICD-10-CM, ICD-10-PCS and HCPCS codes by word or by code",
     "add, order and check the codes of a visit, then mark it coded",
 ];

@@ -13,7 +13,7 @@ use crate::tui::state::App;
 pub use store::{Reply, Req};
 
 const WILL: &[&str] = &[
-    "run the department's reports: coding backlog, requests due, record completion",
+    "run department reports: coding backlog, requests due, chart completion",
     "follow a long report as it runs, and stop it if you need to",
     "save a report to a file to share it",
 ];

@@ -13,8 +13,8 @@ use crate::tui::state::App;
 pub use store::{Reply, Req};
 
 const WILL: &[&str] = &[
-    "work the release-of-information requests: who asked, for which records, and when they are due",
-    "log chart requests from clinics and departments and follow them until the chart comes back",
+    "work release-of-information requests: who asked, and when each is due",
+    "log chart requests from clinics and follow each until the chart is back",
     "see at a glance which requests are late",
 ];
 
