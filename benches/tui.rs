@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use chartroom::service::{Clock, Found};
 use chartroom::store::patients::PatientRow;
 use chartroom::tui::runtime::{draw_frame, turn};
-use chartroom::tui::state::{Msg, Reply, SearchStatus};
+use chartroom::tui::state::{Msg, Reply, Req};
 use chartroom::tui::worker::Worker;
-use chartroom::tui::{Effect, Keymap, State, Theme, update};
+use chartroom::tui::{Effect, Keymap, PaneId, State, Theme, update};
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -72,17 +72,32 @@ fn rows(n: usize, tag: &str) -> Vec<Found> {
         .collect()
 }
 
-fn state_with_rows(n: usize) -> State {
+/// The id of the newest search among `fx` (the one whose reply will be shown).
+fn search_id(fx: &[Effect]) -> Option<u64> {
+    fx.iter().rev().find_map(|e| match e {
+        Effect::Request(r @ Req::Pane { .. }) => Some(r.id()),
+        _ => None,
+    })
+}
+
+/// Results as the store worker sends them.
+fn found(v: Vec<Found>) -> Reply {
+    chartroom::tui::panes::patients::Reply::Found(v).into()
+}
+
+/// A state showing `n` results for "smith", and the id their reply answered.
+fn state_with_rows(n: usize) -> (State, u64) {
     let mut s = new_state();
+    let mut id = 0;
     for c in "smith".chars() {
-        update(
+        let fx = update(
             &mut s,
             Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
         );
+        id = search_id(&fx).unwrap_or(id);
     }
-    let id = s.patients.latest;
-    update(&mut s, Msg::Db(id, Ok(Reply::Found(rows(n, "Smith")))));
-    s
+    update(&mut s, Msg::Db(id, Ok(found(rows(n, "Smith")))));
+    (s, id)
 }
 
 fn crossterm_term(w: u16, h: u16) -> (Terminal<CrosstermBackend<Counter>>, Counter) {
@@ -99,20 +114,20 @@ fn crossterm_term(w: u16, h: u16) -> (Terminal<CrosstermBackend<Counter>>, Count
 
 fn frame(c: &mut Criterion) {
     for (w, h) in [(80, 24), (120, 60)] {
-        let mut s = state_with_rows(50);
+        let (mut s, _) = state_with_rows(50);
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         c.bench_function(
             &format!("patients_frame_50_rows_{w}x{h}_testbackend"),
             |b| {
                 b.iter(|| {
-                    s.dirty = true;
+                    s.app.dirty = true;
                     t.draw(|f| chartroom::tui::draw(f, &mut s)).unwrap();
                 })
             },
         );
     }
     // The full path into a crossterm backend: render, diff, escape codes, synchronized update.
-    let mut s = state_with_rows(50);
+    let (mut s, id) = state_with_rows(50);
     let (mut t, _) = crossterm_term(120, 60);
     let mut flip = false;
     c.bench_function(
@@ -120,12 +135,11 @@ fn frame(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 flip = !flip;
-                let id = s.patients.latest;
                 update(
                     &mut s,
                     Msg::Db(
                         id,
-                        Ok(Reply::Found(rows(50, if flip { "Smith" } else { "Jones" }))),
+                        Ok(found(rows(50, if flip { "Smith" } else { "Jones" }))),
                     ),
                 );
                 draw_frame(&mut t, &mut s).unwrap();
@@ -136,21 +150,21 @@ fn frame(c: &mut Criterion) {
 
 /// Bytes for a keystroke that changes the results (synthetic rows, no store).
 fn bytes_synthetic() {
-    let mut s = state_with_rows(50);
+    let (mut s, _) = state_with_rows(50);
     let (mut t, count) = crossterm_term(100, 30);
     draw_frame(&mut t, &mut s).unwrap();
     let mut per_key = Vec::new();
     for (i, c) in "sonxyz".chars().enumerate() {
         let before = count.0.load(Ordering::Relaxed);
-        update(
+        let fx = update(
             &mut s,
             Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
         );
         draw_frame(&mut t, &mut s).unwrap();
-        let id = s.patients.latest;
+        let id = search_id(&fx).expect("a search");
         update(
             &mut s,
-            Msg::Db(id, Ok(Reply::Found(rows(50 - i * 8, &format!("T{i}"))))),
+            Msg::Db(id, Ok(found(rows(50 - i * 8, &format!("T{i}"))))),
         );
         draw_frame(&mut t, &mut s).unwrap();
         per_key.push(count.0.load(Ordering::Relaxed) - before);
@@ -180,10 +194,10 @@ impl Harness {
         let (tx, rx) = mpsc::channel();
         let worker = Worker::spawn(db.to_path_buf().into(), Clock::System, tx.clone());
         let mut s = new_state();
-        while s.session.is_none() && s.store_error.is_none() {
+        while s.app.session.is_none() && s.app.store_error.is_none() {
             turn(&mut s, &rx, None).expect("worker alive");
         }
-        assert!(s.store_error.is_none(), "{:?}", s.store_error);
+        assert!(s.app.store_error.is_none(), "{:?}", s.app.store_error);
         let (mut term, count) = crossterm_term(100, 30);
         draw_frame(&mut term, &mut s).unwrap();
         Harness {
@@ -221,13 +235,11 @@ impl Harness {
                     self.worker.send(r);
                 }
             }
-            if self.s.dirty {
+            if self.s.app.dirty {
                 draw_frame(&mut self.term, &mut self.s).unwrap();
             }
-            if matches!(
-                self.s.patients.status,
-                SearchStatus::Done | SearchStatus::Failed(_)
-            ) {
+            // Results (or an error) for the new text are on screen.
+            if !self.s.probe(PaneId::Patients).busy {
                 break;
             }
         }

@@ -179,6 +179,7 @@ impl Service {
         &self.actor
     }
 
+    /// What the signed-in user may do now.
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

@@ -1,174 +1,191 @@
-//! The closed set of things a key can do. The doc comment of each variant is its help text
-//! (shown in the help overlay, the footer and the command palette); the snake_case name is
-//! what `keymap.toml` and the palette use.
+//! The closed set of things a key can do. Each has a snake_case name (what `keymap.toml` and
+//! the palette use) and a line of help text (shown in the help overlay, the footer and the
+//! palette). Movement is one action with a step; its steps keep their old names (`down`,
+//! `page_up`, `top`…), so keymap files written before stay valid.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
-macro_rules! actions {
-    ($( #[doc = $desc:literal] $name:ident, )*) => {
-        /// Everything a key or a palette command can ask for.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum Action {
-            $( #[doc = $desc] $name, )*
-        }
+pub use super::panes::PaneId;
 
-        impl Action {
-            /// Every action, in help order.
-            pub const ALL: &'static [Action] = &[$(Action::$name,)*];
-
-            /// The help text (the variant's doc comment).
-            pub fn desc(self) -> &'static str {
-                match self {
-                    $( Action::$name => $desc.trim(), )*
-                }
-            }
-
-            /// The CamelCase variant name, turned into the snake_case name used in files.
-            pub fn name(self) -> String {
-                let camel = match self {
-                    $( Action::$name => stringify!($name), )*
-                };
-                snake(camel)
-            }
-        }
-    };
-}
-
-fn snake(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-actions! {
-    /// Quit chartroom
-    Quit,
-    /// Suspend to the shell (resume with fg)
-    Suspend,
-    /// Show or hide this help
-    Help,
-    /// Open the command palette
-    Palette,
-    /// Redraw the whole screen
-    Redraw,
-    /// Lock the screen now (clears patient data from it)
-    Lock,
-    /// Next pane
-    NextPane,
-    /// Previous pane
-    PrevPane,
-    /// Go to the Patients pane
-    PanePatients,
-    /// Go to the Chart pane
-    PaneChart,
-    /// Go to the Coding pane
-    PaneCoding,
-    /// Go to the Requests pane
-    PaneRequests,
-    /// Go to the Reports pane
-    PaneReports,
-    /// Go to the Audit pane
-    PaneAudit,
-    /// Type in the search box
-    FocusSearch,
-    /// Leave the text field (keys become commands)
-    LeaveField,
-    /// Clear the search box
-    ClearSearch,
-    /// Open the selected patient or document
-    Open,
-    /// Back / close
-    Back,
-    /// Move down
-    Down,
-    /// Move up
-    Up,
-    /// Half a page down
-    HalfPageDown,
-    /// Half a page up
-    HalfPageUp,
-    /// Page down
-    PageDown,
-    /// Page up
-    PageUp,
-    /// Go to the first line
-    Top,
-    /// Go to the last line
-    Bottom,
-    /// Scroll the chart details down
-    ScrollDown,
-    /// Scroll the chart details up
-    ScrollUp,
-    /// Mark the selected privacy alert reviewed (Audit pane, after :alerts)
-    ReviewAlert,
-    /// Run the selected command
-    Confirm,
-}
-
-/// The six panes, in order.
+/// How far a movement goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Patients,
-    Chart,
-    Coding,
-    Requests,
-    Reports,
-    Audit,
+pub enum Step {
+    Down,
+    Up,
+    HalfPageDown,
+    HalfPageUp,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
 }
 
-impl Pane {
-    pub const ALL: [Pane; 6] = [
-        Pane::Patients,
-        Pane::Chart,
-        Pane::Coding,
-        Pane::Requests,
-        Pane::Reports,
-        Pane::Audit,
-    ];
+impl Step {
+    /// The position after this step from `cur` in a list of `len` (a page is `page` rows).
+    pub fn apply(self, cur: usize, len: usize, page: usize) -> usize {
+        if len == 0 {
+            return 0;
+        }
+        let page = page.max(1) as isize;
+        let delta: isize = match self {
+            Step::Down => 1,
+            Step::Up => -1,
+            Step::HalfPageDown => (page / 2).max(1),
+            Step::HalfPageUp => -(page / 2).max(1),
+            Step::PageDown => page,
+            Step::PageUp => -page,
+            Step::Top => isize::MIN / 2,
+            Step::Bottom => isize::MAX / 2,
+        };
+        (cur as isize)
+            .saturating_add(delta)
+            .clamp(0, len as isize - 1) as usize
+    }
+}
 
-    pub fn title(self) -> &'static str {
+/// Everything a key or a palette command can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Suspend,
+    Help,
+    Palette,
+    Redraw,
+    Lock,
+    NextPane,
+    PrevPane,
+    /// Jump to a pane (`pane_patients`, `pane_chart`, …).
+    Go(PaneId),
+    FocusSearch,
+    LeaveField,
+    ClearSearch,
+    Open,
+    Back,
+    Move(Step),
+    ScrollDown,
+    ScrollUp,
+    ReviewAlert,
+    Confirm,
+    /// In a form: the next field, the previous one, save.
+    NextField,
+    PrevField,
+    Save,
+    CancelJob,
+}
+
+/// Name and help text of every action but the pane jumps, in help order.
+const TABLE: &[(Action, &str, &str)] = &[
+    (Action::Quit, "quit", "Quit chartroom"),
+    (
+        Action::Suspend,
+        "suspend",
+        "Suspend to the shell (resume with fg)",
+    ),
+    (Action::Help, "help", "Show or hide this help"),
+    (Action::Palette, "palette", "Open the command palette"),
+    (Action::Redraw, "redraw", "Redraw the whole screen"),
+    (
+        Action::Lock,
+        "lock",
+        "Lock the screen now (clears patient data from it)",
+    ),
+    (Action::NextPane, "next_pane", "Next pane"),
+    (Action::PrevPane, "prev_pane", "Previous pane"),
+];
+
+const TABLE_2: &[(Action, &str, &str)] = &[
+    (
+        Action::FocusSearch,
+        "focus_search",
+        "Type in the search box",
+    ),
+    (
+        Action::LeaveField,
+        "leave_field",
+        "Leave the text field (keys become commands)",
+    ),
+    (Action::ClearSearch, "clear_search", "Clear the search box"),
+    (
+        Action::Open,
+        "open",
+        "Open the selected patient or document",
+    ),
+    (Action::Back, "back", "Back / close"),
+    (Action::Move(Step::Down), "down", "Move down"),
+    (Action::Move(Step::Up), "up", "Move up"),
+    (
+        Action::Move(Step::HalfPageDown),
+        "half_page_down",
+        "Half a page down",
+    ),
+    (
+        Action::Move(Step::HalfPageUp),
+        "half_page_up",
+        "Half a page up",
+    ),
+    (Action::Move(Step::PageDown), "page_down", "Page down"),
+    (Action::Move(Step::PageUp), "page_up", "Page up"),
+    (Action::Move(Step::Top), "top", "Go to the first line"),
+    (Action::Move(Step::Bottom), "bottom", "Go to the last line"),
+    (
+        Action::ScrollDown,
+        "scroll_down",
+        "Scroll the chart details down",
+    ),
+    (Action::ScrollUp, "scroll_up", "Scroll the chart details up"),
+    (
+        Action::ReviewAlert,
+        "review_alert",
+        "Mark the selected privacy alert reviewed (Audit pane, after :alerts)",
+    ),
+    (Action::Confirm, "confirm", "Run the selected command"),
+    (Action::NextField, "next_field", "Next field of the form"),
+    (
+        Action::PrevField,
+        "prev_field",
+        "Previous field of the form",
+    ),
+    (Action::Save, "save", "Save the form"),
+    (
+        Action::CancelJob,
+        "cancel_job",
+        "Stop the long job that is running",
+    ),
+];
+
+impl Action {
+    /// Every action, in help order.
+    pub fn all() -> impl Iterator<Item = Action> {
+        TABLE
+            .iter()
+            .map(|e| e.0)
+            .chain(PaneId::ALL.iter().map(|p| Action::Go(*p)))
+            .chain(TABLE_2.iter().map(|e| e.0))
+    }
+
+    fn entry(self) -> Option<&'static (Action, &'static str, &'static str)> {
+        TABLE.iter().chain(TABLE_2).find(|e| e.0 == self)
+    }
+
+    /// The name used in keymap files and the palette.
+    pub fn name(self) -> Cow<'static, str> {
         match self {
-            Pane::Patients => "Patients",
-            Pane::Chart => "Chart",
-            Pane::Coding => "Coding",
-            Pane::Requests => "Requests",
-            Pane::Reports => "Reports",
-            Pane::Audit => "Audit",
+            Action::Go(p) => Cow::Owned(format!("pane_{}", p.name())),
+            a => Cow::Borrowed(a.entry().map(|e| e.1).unwrap_or("?")),
         }
     }
 
-    pub fn index(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
-    }
-
-    pub fn from_index(i: usize) -> Pane {
-        Pane::ALL[i % Pane::ALL.len()]
-    }
-
-    /// The action that jumps to this pane.
-    pub fn action(self) -> Action {
+    /// The help text.
+    pub fn desc(self) -> Cow<'static, str> {
         match self {
-            Pane::Patients => Action::PanePatients,
-            Pane::Chart => Action::PaneChart,
-            Pane::Coding => Action::PaneCoding,
-            Pane::Requests => Action::PaneRequests,
-            Pane::Reports => Action::PaneReports,
-            Pane::Audit => Action::PaneAudit,
+            Action::Go(p) => Cow::Owned(format!("Go to the {} pane", p.title())),
+            a => Cow::Borrowed(a.entry().map(|e| e.2).unwrap_or("")),
         }
     }
 
-    pub fn for_action(a: Action) -> Option<Pane> {
-        Pane::ALL.into_iter().find(|p| p.action() == a)
+    /// The action with this name (as written in keymap.toml).
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::all().find(|a| a.name() == name)
     }
 }
 
@@ -177,11 +194,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_match_serde() {
-        for a in Action::ALL {
-            let s = serde_json::to_value(a).unwrap();
-            assert_eq!(s.as_str().unwrap(), a.name());
+    fn names_round_trip_and_old_names_stay() {
+        for a in Action::all() {
+            assert_eq!(Action::from_name(&a.name()), Some(a));
             assert!(!a.desc().is_empty());
         }
+        for old in [
+            "down",
+            "up",
+            "half_page_down",
+            "page_up",
+            "top",
+            "bottom",
+            "pane_patients",
+            "pane_audit",
+            "review_alert",
+            "focus_search",
+        ] {
+            assert!(Action::from_name(old).is_some(), "{old}");
+        }
+        assert_eq!(Step::Down.apply(0, 3, 10), 1);
+        assert_eq!(Step::Bottom.apply(0, 3, 10), 2);
+        assert_eq!(Step::PageUp.apply(2, 3, 10), 0);
+        assert_eq!(Step::Down.apply(0, 0, 10), 0);
     }
 }

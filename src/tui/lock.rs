@@ -1,29 +1,61 @@
 //! Automatic logoff: the idle lock, the lock key, the lock screen and the way back.
 //!
-//! Locking first clears every patient field from the state (search text and results, chart,
-//! document, audit report, overlays, messages), keeping only where the user was (pane, the
-//! MRN and document id that were open), then asks the worker to lock the service (audited).
-//! The password goes to the worker inside a [`Secret`] that is wiped when dropped; the field
-//! is empty again the moment Enter is pressed. A good password resumes: the chart and the
-//! document are asked for again (those reads are audited like any other).
+//! Locking first has every pane in the registry forget its patient fields (search text and
+//! results, chart, document, audit report…) and keep only where the user was; an unsaved
+//! form's draft is put away where nothing draws it. Overlays and messages go too. Then the
+//! worker is asked to lock the service (audited). The password is typed into a masked field
+//! and goes to the worker inside a [`Secret`] that is wiped when dropped; the field is empty
+//! again the moment Enter is pressed. A good password resumes: every pane asks again for
+//! what it had open (those reads are audited like any other), the same pane comes back.
 
+use std::fmt;
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::service::LoginInfo;
 
-use super::action::Action;
+use super::action::{Action, PaneId};
 use super::keymap::{Key, Mode};
-use super::state::{
-    AuditState, ChartState, Effect, Level, LockState, Msg, Overlay, Reply, Req, Resume,
-    SearchStatus, Secret, State, empty_password,
-};
-use super::update::open_chart;
+use super::overlay::Overlay;
+use super::state::{Effect, Level, Msg, Owner, Reply, Req, Secret, State};
+use super::update::{enter, with_pane};
+use super::widgets::field::{Edit, TextField};
 
-/// The longest password the field takes (in characters; at most 4 bytes each, so it fits
-/// in the room reserved for it).
-const MAX_PASSWORD: usize = super::state::PASSWORD_ROOM / 4;
+/// The longest password the field takes (in characters; its room is reserved up front).
+pub const MAX_PASSWORD: usize = 256;
+
+/// The lock screen: a masked password field and the last answer.
+pub struct LockState {
+    pub password: TextField,
+    pub error: Option<String>,
+    /// The unlock request on its way.
+    pub pending: Option<u64>,
+    /// The pane to come back to.
+    pub pane: PaneId,
+}
+
+impl LockState {
+    pub fn new(pane: PaneId) -> LockState {
+        LockState {
+            password: TextField::masked(MAX_PASSWORD),
+            error: None,
+            pending: None,
+            pane,
+        }
+    }
+}
+
+impl fmt::Debug for LockState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockState")
+            .field("password", &"***")
+            .field("error", &self.error)
+            .field("pending", &self.pending)
+            .field("pane", &self.pane)
+            .finish()
+    }
+}
 
 /// What the session start said: the idle timeout, and whether to start locked.
 pub fn on_logged_in(state: &mut State, info: LoginInfo, fx: &mut Vec<Effect>) {
@@ -31,12 +63,12 @@ pub fn on_logged_in(state: &mut State, info: LoginInfo, fx: &mut Vec<Effect>) {
     state.last_input = Instant::now();
     let (must, has) = (info.must_unlock, info.has_password);
     state.login = Some(info);
-    state.dirty = true;
+    state.app.dirty = true;
     if must && !has {
         no_password(state, fx);
     } else if must {
         clear_phi(state);
-        state.lock = Some(LockState::new(resume_point(state)));
+        state.lock = Some(LockState::new(state.pane));
     }
 }
 
@@ -59,38 +91,15 @@ pub fn on_tick(state: &mut State, now: Instant, fx: &mut Vec<Effect>) {
     }
 }
 
-/// Where the user is, without any patient data.
-fn resume_point(state: &State) -> Resume {
-    let mrn = state
-        .chart
-        .chart
-        .as_ref()
-        .map(|c| c.patient.mrn.as_str().to_string())
-        .or_else(|| state.chart.loading.clone());
-    Resume {
-        pane: state.pane,
-        editing: state.patients.editing,
-        mrn,
-        doc_id: state.chart.doc.as_ref().map(|d| d.doc_id),
-    }
-}
-
-/// Forgets every patient field the state holds. Request ids stay unique, so any reply still
-/// on its way (sent before the lock) matches nothing and is dropped.
+/// Forgets every patient field the state holds, pane by pane through the registry. Request
+/// ids stay unique, so any reply still on its way (sent before the lock) matches nothing
+/// and is dropped.
 pub fn clear_phi(state: &mut State) {
-    let ps = &mut state.patients;
-    ps.query.clear();
-    ps.cursor = 0;
-    ps.results = Vec::new();
-    ps.shown_query.clear();
-    ps.table = Default::default();
-    ps.status = SearchStatus::Idle;
-    ps.latest = 0;
-    state.chart = ChartState::default();
-    state.audit = AuditState::default();
+    state.panes.lock_all();
     state.overlay = Overlay::None;
-    state.status = None;
-    state.dirty = true;
+    state.chord = None;
+    state.app.status = None;
+    state.app.dirty = true;
 }
 
 /// Locks now: clear, then ask the worker to lock the service, then clear the terminal.
@@ -98,69 +107,59 @@ pub fn lock(state: &mut State, fx: &mut Vec<Effect>) {
     if state.lock.is_some() {
         return;
     }
+    let id = state.app.next_id(Owner::Lock);
     if state.login.as_ref().is_some_and(|l| !l.has_password) {
         clear_phi(state);
-        fx.push(Effect::Request(Req::Lock {
-            id: state.next_id(),
-        }));
+        fx.push(Effect::Request(Req::Lock { id }));
         return no_password(state, fx);
     }
-    let resume = resume_point(state);
     clear_phi(state);
-    state.lock = Some(LockState::new(resume));
-    fx.push(Effect::Request(Req::Lock {
-        id: state.next_id(),
-    }));
+    state.lock = Some(LockState::new(state.pane));
+    fx.push(Effect::Request(Req::Lock { id }));
     fx.push(Effect::Redraw);
 }
 
 /// A key on the lock screen: text goes into the password; Enter sends it; Ctrl-c quits.
 pub fn key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
-    match state.keymap.lookup(Mode::Lock, key) {
+    match state.app.keymap.lookup(Mode::Lock, key) {
         Some(Action::Quit) => return fx.push(Effect::Quit),
         Some(Action::Redraw) => return fx.push(Effect::Redraw),
         _ => {}
     }
-    let plain = !ev
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     let Some(l) = state.lock.as_mut() else {
         return;
     };
-    state.dirty = true;
+    state.app.dirty = true;
     match ev.code {
         KeyCode::Enter if l.pending.is_some() => {}
         KeyCode::Enter if l.password.is_empty() => {
             l.error = Some("type your password, then Enter".into());
         }
         KeyCode::Enter => {
-            let password = Secret(std::mem::replace(&mut l.password, empty_password()));
-            let id = state.next_id();
+            let password = Secret(l.password.take_secret());
+            let id = state.app.next_id(Owner::Lock);
             if let Some(l) = state.lock.as_mut() {
                 l.pending = Some(id);
                 l.error = None;
             }
             fx.push(Effect::Request(Req::Unlock { id, password }));
         }
-        KeyCode::Backspace => {
-            l.password.pop();
+        _ => {
+            if matches!(l.password.key(ev), Edit::Ignored) {
+                state.app.dirty = false;
+            }
         }
-        KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => l.password.clear(),
-        KeyCode::Char(c) if plain && l.password.chars().count() < MAX_PASSWORD => {
-            l.password.push(c)
-        }
-        _ => state.dirty = false,
     }
 }
 
-/// A paste on the lock screen (from a password manager) types into the field.
-pub fn paste(state: &mut State, text: &str) {
+/// A paste on the lock screen (from a password manager) types into the field; the pasted
+/// text is wiped once it is in.
+pub fn paste(state: &mut State, mut text: String) {
     if let Some(l) = state.lock.as_mut() {
-        let room = MAX_PASSWORD.saturating_sub(l.password.chars().count());
-        l.password
-            .extend(text.chars().filter(|c| !c.is_control()).take(room));
-        state.dirty = true;
+        l.password.paste(&text);
+        state.app.dirty = true;
     }
+    zeroize::Zeroize::zeroize(&mut text);
 }
 
 /// While locked every reply goes through here: only the unlock's answer counts; anything
@@ -178,49 +177,32 @@ pub fn on_reply(
         return true;
     }
     l.pending = None;
-    state.dirty = true;
+    state.app.dirty = true;
     match reply {
         Ok(_) => {
-            let Some(l) = state.lock.take() else {
-                return true;
-            };
-            resume(state, l.resume, fx);
+            if let Some(l) = state.lock.take() {
+                resume(state, l.pane, fx);
+            }
         }
         Err(e) => l.error = Some(e.clone()),
     }
     true
 }
 
-/// Back where the user was: the pane, and the chart and document asked for again.
-fn resume(state: &mut State, r: Resume, fx: &mut Vec<Effect>) {
+/// Back where the user was: every pane asks again for what it had open, the same pane is
+/// shown, a form's draft comes back.
+fn resume(state: &mut State, pane: PaneId, fx: &mut Vec<Effect>) {
     state.last_input = Instant::now();
-    state.patients.editing = r.editing;
-    if let Some(mrn) = r.mrn {
-        state.chart.resume_doc = r.doc_id;
-        open_chart(state, mrn, fx);
+    for p in PaneId::ALL {
+        with_pane(state, *p, fx, |pane, cx| pane.unlock(cx));
+        state.panes.unstow(*p);
     }
-    state.pane = r.pane;
-    if r.pane == super::action::Pane::Audit {
-        super::panes::audit::enter(state, fx);
+    state.pane = pane;
+    enter(state, pane, fx);
+    match state.jobs.note.take() {
+        Some((level, note)) => state.say(level, format!("unlocked; {note}")),
+        None => state.say(Level::Info, "unlocked: welcome back"),
     }
-    state.say(Level::Info, "unlocked: welcome back");
-}
-
-/// Opens the document remembered at lock time once its chart is back.
-pub fn reopen_document(state: &mut State, fx: &mut Vec<Effect>) {
-    let Some(doc_id) = state.chart.resume_doc.take() else {
-        return;
-    };
-    let Some(i) = state
-        .chart
-        .chart
-        .as_ref()
-        .and_then(|c| c.documents.iter().position(|d| d.id == doc_id))
-    else {
-        return;
-    };
-    state.chart.docs.select(Some(i));
-    state.request_document(doc_id, fx);
 }
 
 /// Whether a message is about input (a key or a paste): it resets the idle clock.

@@ -4,8 +4,9 @@
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
-use super::action::Action;
+use super::action::{Action, PaneId};
 use super::theme::BUILT_IN;
+use super::widgets::field::TextField;
 
 /// What a palette entry does when run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,26 +30,56 @@ pub struct Item {
     pub command: Command,
 }
 
+impl Command {
+    /// The pane that runs this command, when one does.
+    pub fn pane(&self) -> Option<PaneId> {
+        match self {
+            Command::Audit(_) | Command::AuditUser(_) | Command::Alerts => Some(PaneId::Audit),
+            Command::Open(_) => Some(PaneId::Chart),
+            Command::Run(_) | Command::Theme(_) => None,
+        }
+    }
+}
+
+/// The longest command the palette takes.
+pub const MAX_INPUT: usize = 100;
+
 /// The palette's text field and the selected entry.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug)]
 pub struct PaletteState {
-    pub input: String,
+    pub input: TextField,
     pub selected: usize,
+}
+
+impl Default for PaletteState {
+    fn default() -> Self {
+        PaletteState {
+            input: TextField::new(MAX_INPUT),
+            selected: 0,
+        }
+    }
 }
 
 /// Actions that make no sense as a command (they only exist inside other modes).
 fn listed(a: Action) -> bool {
-    !matches!(a, Action::Confirm | Action::Palette | Action::LeaveField)
+    !matches!(
+        a,
+        Action::Confirm
+            | Action::Palette
+            | Action::LeaveField
+            | Action::NextField
+            | Action::PrevField
+            | Action::Save
+    )
 }
 
 fn fixed_items() -> Vec<Item> {
-    let mut v: Vec<Item> = Action::ALL
-        .iter()
-        .filter(|a| listed(**a))
+    let mut v: Vec<Item> = Action::all()
+        .filter(|a| listed(*a))
         .map(|a| Item {
-            label: a.name(),
-            desc: a.desc().to_string(),
-            command: Command::Run(*a),
+            label: a.name().into_owned(),
+            desc: a.desc().into_owned(),
+            command: Command::Run(a),
         })
         .collect();
     for (name, _) in BUILT_IN {

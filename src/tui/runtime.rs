@@ -16,13 +16,14 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::service::{Clock, Service};
 
+use super::action::PaneId;
 use super::keymap::Keymap;
-use super::state::{Effect, Level, Msg, Req, SearchStatus, State};
+use super::state::{Effect, Level, Msg, State};
 use super::terminal;
 use super::theme::Theme;
 use super::update::update;
 use super::view;
-use super::worker::Worker;
+use super::worker::{Worker, newest_wins};
 
 /// How the screens start.
 #[derive(Debug, Clone)]
@@ -77,7 +78,7 @@ pub fn draw_frame<W: Write>(
     queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| view::draw(f, state))?;
     execute!(term.backend_mut(), EndSynchronizedUpdate)?;
-    state.dirty = false;
+    state.app.dirty = false;
     Ok(())
 }
 
@@ -130,7 +131,7 @@ fn spawn_signals(tx: Sender<Msg>) -> io::Result<()> {
 }
 
 /// Takes every message waiting (after blocking for the first), applies them all, and returns
-/// the effects with overtaken searches removed. `None` when every sender is gone.
+/// the effects with overtaken requests removed (the same coalescer as the store worker's). `None` when every sender is gone.
 pub fn turn(
     state: &mut State,
     rx: &Receiver<Msg>,
@@ -151,18 +152,10 @@ pub fn turn(
     while let Ok(m) = rx.try_recv() {
         fx.extend(update(state, m));
     }
-    let last_search = fx
-        .iter()
-        .rposition(|e| matches!(e, Effect::Request(Req::Search { .. })));
-    Some(
-        fx.into_iter()
-            .enumerate()
-            .filter(|(i, e)| {
-                !matches!(e, Effect::Request(Req::Search { .. })) || Some(*i) == last_search
-            })
-            .map(|(_, e)| e)
-            .collect(),
-    )
+    Some(newest_wins(fx, |e| match e {
+        Effect::Request(r) => r.coalesce_key(),
+        _ => None,
+    }))
 }
 
 /// Opens the screens on `opts.db` and runs until the user quits. The store is opened on the
@@ -214,23 +207,24 @@ pub fn run_with(opts: Options, opened: Option<Service>) -> io::Result<()> {
                 Effect::Suspend => {
                     terminal::suspend()?;
                     full_redraw(&mut term)?;
-                    state.dirty = true;
+                    state.app.dirty = true;
                 }
                 Effect::Redraw => {
                     full_redraw(&mut term)?;
-                    state.dirty = true;
+                    state.app.dirty = true;
                 }
             }
         }
-        if state.dirty {
+        if state.app.dirty {
             draw_frame(&mut term, &mut state)?;
         }
         if let Some((_, done, at)) = bench.as_mut() {
-            if done.is_none() && state.patients.status == SearchStatus::Done {
+            let p = state.panes.get(PaneId::Patients).probe();
+            if done.is_none() && !p.busy && p.subject.is_some() {
                 *done = Some(at.elapsed());
                 break;
             }
-            if state.store_error.is_some() {
+            if state.app.store_error.is_some() {
                 break;
             }
         }
@@ -247,7 +241,7 @@ pub fn run_with(opts: Options, opened: Option<Service>) -> io::Result<()> {
             first_frame.as_secs_f64() * 1e3,
             q,
             done.map(|d| d.as_secs_f64() * 1e3).unwrap_or(f64::NAN),
-            state.patients.results.len()
+            state.panes.get(PaneId::Patients).probe().rows
         );
     }
     Ok(())

@@ -1,19 +1,25 @@
 //! Everything the screen shows, and nothing else: drawing reads it, `update` changes it.
+//! What every pane may read (keys, theme, session, the status line) is [`App`]; each pane's
+//! own state lives in its folder under `panes/`, reached through the registry.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use ratatui::widgets::{ListState, TableState};
 
-use crate::domain::{Chart, Document};
-use crate::service::{AuditReport, Found, LoginInfo, PrivacyAlert};
+use crate::domain::Permission;
+use crate::service::LoginInfo;
 
-use super::action::Pane;
-use super::keymap::{Keymap, Mode};
-use super::palette::PaletteState;
+use super::action::PaneId;
+use super::jobs::Jobs;
+use super::keymap::{Key, Keymap, Mode};
+use super::lock::LockState;
+use super::overlay::Overlay;
+use super::panes::{PaneReply, PaneReq, Registry};
 use super::theme::Theme;
+
+pub use super::panes::patients::{MAX_QUERY, SearchStatus};
 
 /// A typed password: wiped from memory when dropped, never printed (not even by `Debug`).
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -25,23 +31,32 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// A request to the store worker; the id pairs it with its reply.
+/// A long piece of work for the job lane (imports, reports, backups, re-indexing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// Counts `steps` steps of `step_ms` each, touching nothing. No key or command starts
+    /// it: it stands in for the first real job (imports) in the tests of the lane.
+    #[doc(hidden)]
+    Synthetic { steps: u64, step_ms: u64 },
+}
+
+impl Job {
+    /// What the gauge says is running (never patient data).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Job::Synthetic { .. } => "practice job",
+        }
+    }
+}
+
+/// A request to the workers; the id pairs it with its reply and says who asked (see
+/// [`owner`]). Plain data: it could go over a wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Req {
-    Search {
+    /// One of a pane's own requests (its folder's `store.rs` says what it is and serves it).
+    Pane {
         id: u64,
-        query: String,
-    },
-    /// `reason`: given after the restricted-record warning (break the glass).
-    Chart {
-        id: u64,
-        mrn: String,
-        reason: Option<String>,
-    },
-    Document {
-        id: u64,
-        doc_id: i64,
-        reason: Option<String>,
+        req: PaneReq,
     },
     /// Lock the session (idle timeout or the lock key); audited.
     Lock {
@@ -51,57 +66,103 @@ pub enum Req {
         id: u64,
         password: Secret,
     },
-    /// "Who looked at this record" (needs ReadAudit).
-    Audit {
+    /// A long job, on the job lane: replies `Progress` as it goes, then its outcome.
+    Job {
         id: u64,
-        mrn: String,
+        job: Job,
     },
-    /// One user's activity (needs ReadAudit).
-    AuditUser {
+    /// Stops the job whose request id is `job` (it replies `Cancelled`).
+    CancelJob {
         id: u64,
-        name: String,
+        job: u64,
     },
-    /// The open privacy alerts (needs ReadAudit).
-    Alerts {
-        id: u64,
-    },
-    /// Marks an alert reviewed; the reply is the open alerts that remain.
-    ReviewAlert {
-        id: u64,
-        alert: i64,
-    },
+}
+
+/// Which worker thread serves a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Short reads and writes, in order: a search keystroke never waits behind a job.
+    Store,
+    /// Long jobs, one at a time, each with progress and cancel.
+    Jobs,
 }
 
 impl Req {
     pub fn id(&self) -> u64 {
         match self {
-            Req::Search { id, .. }
-            | Req::Chart { id, .. }
-            | Req::Document { id, .. }
+            Req::Pane { id, .. }
             | Req::Lock { id }
             | Req::Unlock { id, .. }
-            | Req::Audit { id, .. }
-            | Req::AuditUser { id, .. }
-            | Req::Alerts { id }
-            | Req::ReviewAlert { id, .. } => *id,
+            | Req::Job { id, .. }
+            | Req::CancelJob { id, .. } => *id,
+        }
+    }
+
+    pub fn lane(&self) -> Lane {
+        match self {
+            Req::Job { .. } | Req::CancelJob { .. } => Lane::Jobs,
+            _ => Lane::Store,
+        }
+    }
+
+    /// Requests with the same key overtake each other: only the newest still waiting runs
+    /// (the newest keystroke wins). The key is who asked and what kind of request it is.
+    pub fn coalesce_key(&self) -> Option<(Owner, &'static str)> {
+        match self {
+            Req::Pane { id, req } => req.coalesce_key().map(|k| (owner(*id), k)),
+            _ => None,
         }
     }
 }
 
-/// What the store worker sends back.
+/// What the workers send back.
 #[derive(Debug)]
 pub enum Reply {
-    Found(Vec<Found>),
-    Chart(Box<Chart>),
-    Document(Box<Document>),
-    /// The record is restricted (`kinds`): it opens only with a reason.
-    Restricted {
-        kinds: String,
-    },
+    /// The reply to a pane's own request.
+    Pane(PaneReply),
     /// Done, nothing to show (lock, unlock).
     Done,
-    Audit(Box<AuditReport>),
-    Alerts(Vec<PrivacyAlert>),
+    /// A job's progress: `done` of `total` steps.
+    Progress { done: u64, total: u64 },
+    /// A job finished; what it did, in a line (never patient data).
+    Finished(String),
+    /// A job stopped when asked; nothing of it was kept.
+    Cancelled,
+}
+
+/// Who sent a request (and so gets its reply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    App,
+    Pane(PaneId),
+    Lock,
+    Jobs,
+}
+
+const OWNER_BITS: u32 = 4;
+const LOCK_SLOT: u64 = 14;
+const JOBS_SLOT: u64 = 15;
+
+/// Who asked for the request with this id (its low bits).
+pub fn owner(id: u64) -> Owner {
+    match id & ((1 << OWNER_BITS) - 1) {
+        LOCK_SLOT => Owner::Lock,
+        JOBS_SLOT => Owner::Jobs,
+        0 => Owner::App,
+        n => PaneId::ALL
+            .get(n as usize - 1)
+            .map(|p| Owner::Pane(*p))
+            .unwrap_or(Owner::App),
+    }
+}
+
+fn slot(o: Owner) -> u64 {
+    match o {
+        Owner::App => 0,
+        Owner::Pane(p) => p.index() as u64 + 1,
+        Owner::Lock => LOCK_SLOT,
+        Owner::Jobs => JOBS_SLOT,
+    }
 }
 
 /// Who is using which store, once the worker has opened it.
@@ -110,6 +171,8 @@ pub struct Session {
     pub user: String,
     pub role: String,
     pub store: String,
+    /// What the user may do (the service said so at the start of the session).
+    pub permissions: Vec<Permission>,
 }
 
 /// Everything that can happen to the app.
@@ -148,156 +211,8 @@ pub enum Level {
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SearchStatus {
-    /// Nothing typed yet.
-    Idle,
-    /// A search for the current text is on its way.
-    Searching,
-    /// Results for `query` are shown.
-    Done,
-    Failed(String),
-}
-
-/// The most characters the search box holds (a pasted page is cut, with a message).
-pub const MAX_QUERY: usize = 200;
-
-#[derive(Debug)]
-pub struct PatientsState {
-    pub query: String,
-    /// The cursor, in characters.
-    pub cursor: usize,
-    pub results: Vec<Found>,
-    /// The query the shown results answer.
-    pub shown_query: String,
-    pub table: TableState,
-    pub status: SearchStatus,
-    pub latest: u64,
-    /// True while the search box has the keyboard.
-    pub editing: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct DocView {
-    pub doc_id: i64,
-    pub loading: bool,
-    pub doc: Option<Document>,
-    pub error: Option<String>,
-    pub scroll: usize,
-    /// Lines of the text, made safe for the terminal (filled when the document arrives).
-    pub lines: Vec<String>,
-    pub latest: u64,
-}
-
-#[derive(Debug, Default)]
-pub struct ChartState {
-    pub loading: Option<String>,
-    pub chart: Option<Chart>,
-    pub error: Option<String>,
-    pub docs: ListState,
-    pub scroll: u16,
-    pub latest: u64,
-    pub doc: Option<DocView>,
-    /// After an unlock: the document to open again once the chart is back.
-    pub resume_doc: Option<i64>,
-}
-
-/// Where the user was when the screen locked: navigation only, never names or text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resume {
-    pub pane: Pane,
-    pub editing: bool,
-    pub mrn: Option<String>,
-    pub doc_id: Option<i64>,
-}
-
-/// Room reserved for the password up front, so typing never reallocates (a reallocation
-/// would leave a copy of the first characters behind, unwiped).
-pub const PASSWORD_ROOM: usize = 1024;
-
-/// The lock screen: a masked password field and the last answer.
-pub struct LockState {
-    pub password: zeroize::Zeroizing<String>,
-    pub error: Option<String>,
-    /// The unlock request on its way.
-    pub pending: Option<u64>,
-    pub resume: Resume,
-}
-
-impl LockState {
-    pub fn new(resume: Resume) -> LockState {
-        LockState {
-            password: empty_password(),
-            error: None,
-            pending: None,
-            resume,
-        }
-    }
-}
-
-/// An empty password field with its room reserved.
-pub fn empty_password() -> zeroize::Zeroizing<String> {
-    zeroize::Zeroizing::new(String::with_capacity(PASSWORD_ROOM))
-}
-
-impl fmt::Debug for LockState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockState")
-            .field("password", &"***")
-            .field("error", &self.error)
-            .field("pending", &self.pending)
-            .field("resume", &self.resume)
-            .finish()
-    }
-}
-
-/// The Audit pane: "who looked at this record", one user's activity, or the privacy alerts.
-#[derive(Debug, Default)]
-pub struct AuditState {
-    pub mrn: Option<String>,
-    /// Set when the pane shows this user's activity (`:audit-user NAME`).
-    pub user: Option<String>,
-    /// True when the pane shows the privacy alerts (`:alerts`).
-    pub show_alerts: bool,
-    pub alerts: Option<Vec<PrivacyAlert>>,
-    pub report: Option<AuditReport>,
-    pub error: Option<String>,
-    pub loading: bool,
-    pub latest: u64,
-    pub scroll: usize,
-}
-
-/// What a break-the-glass reason is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GlassTarget {
-    Chart(String),
-    Document(i64),
-}
-
-/// The restricted-record warning: "Continue? [y/N]" (default No), then a reason.
-#[derive(Debug, Clone)]
-pub struct Glass {
-    pub target: GlassTarget,
-    pub kinds: String,
-    /// The user answered y: now typing the reason.
-    pub confirmed: bool,
-    pub reason: String,
-}
-
-#[derive(Debug)]
-pub enum Overlay {
-    None,
-    Glass(Glass),
-    Help { scroll: u16, under: Mode },
-    Palette(PaletteState),
-}
-
-/// The application state.
-pub struct State {
-    pub pane: Pane,
-    pub overlay: Overlay,
-    pub patients: PatientsState,
-    pub chart: ChartState,
+/// What every pane may read: keys, theme, the day, the session, the status line.
+pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub config_dir: PathBuf,
@@ -306,6 +221,39 @@ pub struct State {
     pub session: Option<Session>,
     pub store_error: Option<String>,
     pub status: Option<(Level, String)>,
+    /// Set when the screen must be drawn again.
+    pub dirty: bool,
+    next_id: u64,
+}
+
+impl App {
+    /// A fresh request id for `owner` (unique for the whole run).
+    pub fn next_id(&mut self, owner: Owner) -> u64 {
+        self.next_id += 1;
+        (self.next_id << OWNER_BITS) | slot(owner)
+    }
+
+    pub fn say(&mut self, level: Level, msg: impl Into<String>) {
+        self.status = Some((level, msg.into()));
+        self.dirty = true;
+    }
+
+    /// Whether the signed-in user may do `p` (as the service said).
+    pub fn may(&self, p: Permission) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.permissions.contains(&p))
+    }
+}
+
+/// The application state.
+pub struct State {
+    pub app: App,
+    /// Every pane, in tab order.
+    pub panes: Registry,
+    /// The pane on screen.
+    pub pane: PaneId,
+    pub overlay: Overlay,
     /// Set while the screen is locked: nothing but the password field works.
     pub lock: Option<LockState>,
     /// The session has started (`login`); the idle lock is armed from then on.
@@ -314,11 +262,10 @@ pub struct State {
     pub last_input: Instant,
     /// Said on the terminal after the screens close (e.g. why they closed).
     pub farewell: Option<String>,
-    pub audit: AuditState,
-    pub dirty: bool,
-    /// Rows in the last drawn list (for page moves).
-    pub page: u16,
-    next_id: u64,
+    /// The job lane's work, as the gauge shows it.
+    pub jobs: Jobs,
+    /// The first key of a chord, waiting for the second (`g` of `g g`).
+    pub chord: Option<Key>,
 }
 
 impl State {
@@ -330,42 +277,29 @@ impl State {
         no_color: bool,
     ) -> State {
         State {
-            pane: Pane::Patients,
-            overlay: Overlay::None,
-            patients: PatientsState {
-                query: String::new(),
-                cursor: 0,
-                results: Vec::new(),
-                shown_query: String::new(),
-                table: TableState::default(),
-                status: SearchStatus::Idle,
-                latest: 0,
-                editing: true,
+            app: App {
+                keymap,
+                theme,
+                config_dir,
+                no_color,
+                today,
+                session: None,
+                store_error: None,
+                status: None,
+                dirty: true,
+                next_id: 0,
             },
-            chart: ChartState::default(),
-            keymap,
-            theme,
-            config_dir,
-            no_color,
-            today,
-            session: None,
-            store_error: None,
-            status: None,
+            panes: Registry::new(),
+            pane: PaneId::Patients,
+            overlay: Overlay::None,
             lock: None,
             login: None,
             idle_timeout: Duration::from_secs(300),
             last_input: Instant::now(),
             farewell: None,
-            audit: AuditState::default(),
-            dirty: true,
-            page: 10,
-            next_id: 1,
+            jobs: Jobs::default(),
+            chord: None,
         }
-    }
-
-    pub fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
     }
 
     /// Which keymap applies now.
@@ -373,17 +307,13 @@ impl State {
         if self.lock.is_some() {
             return Mode::Lock;
         }
-        match &self.overlay {
-            Overlay::Help { .. } => return Mode::Help,
-            Overlay::Palette(_) => return Mode::Palette,
-            Overlay::Glass(_) => return Mode::Glass,
-            Overlay::None => {}
+        if let Some(m) = self.overlay.mode() {
+            return m;
         }
-        match self.pane {
-            Pane::Patients if self.patients.editing => Mode::Search,
-            Pane::Chart if self.chart.doc.is_some() => Mode::Document,
-            _ => Mode::Normal,
+        if self.panes.form(self.pane).is_some() {
+            return Mode::Form;
         }
+        self.panes.get(self.pane).mode()
     }
 
     /// When the screen locks if no key is pressed (None while locked or before login).
@@ -392,16 +322,7 @@ impl State {
     }
 
     pub fn say(&mut self, level: Level, msg: impl Into<String>) {
-        self.status = Some((level, msg.into()));
-        self.dirty = true;
-    }
-
-    /// The selected search result, if any.
-    pub fn selected_patient(&self) -> Option<&Found> {
-        self.patients
-            .table
-            .selected()
-            .and_then(|i| self.patients.results.get(i))
+        self.app.say(level, msg);
     }
 }
 
@@ -410,20 +331,25 @@ pub fn iso_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
 
-impl State {
-    /// Opens the document view for `doc_id` and asks the store worker for its text.
-    pub fn request_document(&mut self, doc_id: i64, fx: &mut Vec<Effect>) {
-        let id = self.next_id();
-        self.chart.doc = Some(DocView {
-            doc_id,
-            loading: true,
-            latest: id,
-            ..Default::default()
-        });
-        fx.push(Effect::Request(Req::Document {
-            id,
-            doc_id,
-            reason: None,
-        }));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_say_who_asked() {
+        let dir = PathBuf::from("/nonexistent");
+        let (theme, _) = Theme::load("default", &dir, false);
+        let mut s = State::new(Keymap::default(), theme, NaiveDate::MIN, dir, false);
+        for o in [
+            Owner::Pane(PaneId::Patients),
+            Owner::Pane(PaneId::Audit),
+            Owner::Lock,
+            Owner::Jobs,
+            Owner::App,
+        ] {
+            let id = s.app.next_id(o);
+            assert_eq!(owner(id), o);
+        }
+        assert_eq!(owner(0), Owner::App);
     }
 }

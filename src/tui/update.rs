@@ -1,22 +1,24 @@
 //! `update`: one message in, the state changed and a list of effects out. No I/O here.
+//! This file keeps what is the app's own (global actions, overlays, forms, chords) and the
+//! dispatch: a key becomes an action in the current pane's context, a reply goes back to the
+//! pane that asked (its id says which), and what a pane asks of the others runs after it.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
-use super::action::{Action, Pane};
-use super::keymap::{Key, Mode};
+use super::action::{Action, PaneId};
+use super::jobs;
+use super::keymap::{Found, Key, Mode};
 use super::lock;
-use super::palette::{self, Command, PaletteState};
-use super::panes;
-use super::state::{
-    DocView, Effect, Glass, GlassTarget, Level, MAX_QUERY, Msg, Overlay, Reply, Req, SearchStatus,
-    State,
-};
-use super::theme::Theme;
+use super::overlay::{self, Glass, MAX_REASON, Overlay};
+use super::palette::PaletteState;
+use super::panes::{Ask, Cmd, Cx, Pane};
+use super::state::{Effect, Level, Msg, Owner, Reply, State, owner};
+use super::widgets::field::TextField;
+use super::widgets::form::Outcome;
 
-/// How many results a search asks for.
-pub const SEARCH_LIMIT: usize = 50;
+pub use super::panes::patients::SEARCH_LIMIT;
 
-/// Applies one message. Sets `state.dirty` when the screen must be drawn again.
+/// Applies one message. Sets `state.app.dirty` when the screen must be drawn again.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     if lock::is_input(&msg) {
@@ -24,14 +26,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
     match msg {
         Msg::Key(ev) => on_key(state, ev, &mut fx),
-        Msg::Paste(text) => on_paste(state, &text, &mut fx),
-        Msg::Resize(..) => state.dirty = true,
+        Msg::Paste(text) => on_paste(state, text, &mut fx),
+        Msg::Resize(..) => state.app.dirty = true,
         Msg::Ready(Ok(session)) => {
-            state.session = Some(session);
-            state.dirty = true;
+            state.app.session = Some(session);
+            state.app.dirty = true;
         }
         Msg::Ready(Err(e)) => {
-            state.store_error = Some(e.clone());
+            state.app.store_error = Some(e.clone());
             state.say(Level::Error, e);
         }
         Msg::LoggedIn(info) => lock::on_logged_in(state, info, &mut fx),
@@ -48,535 +50,235 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let mode = state.mode();
-    if mode == Mode::Lock {
-        return lock::key(state, &key, &ev, fx);
-    }
-    if mode == Mode::Glass {
-        return glass_key(state, &key, &ev, fx);
-    }
-    if let Some(a) = state.keymap.lookup(mode, &key) {
-        act(state, a, fx);
-        return;
-    }
-    if mode.is_text() {
-        edit(state, mode, &ev, fx);
-    }
-}
-
-/// The restricted-record warning: `y` continues (anything else is No, the default), then a
-/// reason is typed and Enter sends it; Esc cancels. Keys that work everywhere still work.
-fn glass_key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
-    if let Some(a) = state
-        .keymap
-        .lookup(Mode::Global, key)
-        .filter(|_| !key.is_printable())
-    {
-        state.overlay = Overlay::None;
-        return act(state, a, fx);
-    }
-    state.dirty = true;
-    let Overlay::Glass(g) = &mut state.overlay else {
-        return;
-    };
-    let plain = !ev
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    if !g.confirmed {
-        match ev.code {
-            KeyCode::Char('y' | 'Y') if plain => g.confirmed = true,
-            _ => {
-                state.overlay = Overlay::None;
-                state.say(
-                    Level::Info,
-                    "not opened: the restricted record stays closed",
-                );
-            }
-        }
-        return;
-    }
-    match ev.code {
-        KeyCode::Esc => {
-            state.overlay = Overlay::None;
-            state.say(
-                Level::Info,
-                "not opened: the restricted record stays closed",
-            );
-        }
-        KeyCode::Enter if g.reason.trim().is_empty() => {
-            state.say(
-                Level::Warning,
-                "type why you need this record, then Enter (Esc cancels)",
-            );
-        }
-        KeyCode::Enter => {
-            let reason = Some(g.reason.trim().to_string());
-            let target = g.target.clone();
-            state.overlay = Overlay::None;
-            let id = state.next_id();
-            match target {
-                GlassTarget::Chart(mrn) => {
-                    state.chart.latest = id;
-                    state.chart.loading = Some(mrn.clone());
-                    state.pane = Pane::Chart;
-                    fx.push(Effect::Request(Req::Chart { id, mrn, reason }));
-                }
-                GlassTarget::Document(doc_id) => {
-                    state.chart.doc = Some(DocView {
-                        doc_id,
-                        loading: true,
-                        latest: id,
-                        ..Default::default()
-                    });
-                    fx.push(Effect::Request(Req::Document { id, doc_id, reason }));
-                }
-            }
-        }
-        KeyCode::Backspace => {
-            g.reason.pop();
-        }
-        KeyCode::Char(c) if plain && g.reason.chars().count() < 200 => g.reason.push(c),
+    match mode {
+        Mode::Lock => return lock::key(state, &key, &ev, fx),
+        Mode::Glass => return overlay::glass_key(state, &key, &ev, fx),
+        Mode::Form => return form_key(state, &key, &ev, fx),
         _ => {}
     }
-}
-
-/// Text editing in the focused field (search box or palette).
-fn edit(state: &mut State, mode: Mode, ev: &KeyEvent, fx: &mut Vec<Effect>) {
-    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = ev.modifiers.contains(KeyModifiers::ALT);
-    if mode == Mode::Palette {
-        let Overlay::Palette(p) = &mut state.overlay else {
+    let mut found = match state.chord.take() {
+        // A chord half typed: Esc cancels it; a key that does not finish it counts alone.
+        Some(_) if key.is_esc() => {
+            state.app.dirty = true;
             return;
-        };
-        match ev.code {
-            KeyCode::Char(c) if !ctrl && !alt => p.input.push(c),
-            KeyCode::Backspace => {
-                p.input.pop();
-            }
-            _ => return,
         }
-        p.selected = 0;
-        state.dirty = true;
-        return;
+        Some(first) => match state.app.keymap.find(mode, state.pane, Some(first), &key) {
+            Found::None => {
+                state.app.dirty = true;
+                Found::None
+            }
+            f => f,
+        },
+        None => Found::None,
+    };
+    if found == Found::None {
+        found = state.app.keymap.find(mode, state.pane, None, &key);
     }
-    let ps = &mut state.patients;
-    let len = ps.query.chars().count();
-    let before = ps.query.clone();
-    match ev.code {
-        KeyCode::Char(c) if !ctrl && !alt => {
-            if len >= MAX_QUERY {
-                state.say(
-                    Level::Warning,
-                    format!("the search box holds at most {MAX_QUERY} characters"),
-                );
-                return;
-            }
-            insert(&mut ps.query, ps.cursor, &c.to_string());
-            ps.cursor += 1;
+    match found {
+        Found::Action(a) => act(state, a, fx),
+        // The first key of a chord: the which-key hint shows what may follow (no timer).
+        Found::Prefix => {
+            state.chord = Some(key);
+            state.app.dirty = true;
         }
-        KeyCode::Char('w') if ctrl => {
-            let chars: Vec<char> = ps.query.chars().collect();
-            let mut i = ps.cursor.min(chars.len());
-            while i > 0 && chars[i - 1] == ' ' {
-                i -= 1;
-            }
-            while i > 0 && chars[i - 1] != ' ' {
-                i -= 1;
-            }
-            ps.query = chars[..i]
-                .iter()
-                .chain(&chars[ps.cursor.min(chars.len())..])
-                .collect();
-            ps.cursor = i;
+        Found::None if mode == Mode::Palette => overlay::palette_key(state, &ev),
+        Found::None if mode.is_text() => {
+            let p = state.pane;
+            with_pane(state, p, fx, |pane, cx| pane.text(&ev, cx));
         }
-        KeyCode::Backspace if ps.cursor > 0 => {
-            remove(&mut ps.query, ps.cursor - 1);
-            ps.cursor -= 1;
-        }
-        KeyCode::Delete if ps.cursor < len => remove(&mut ps.query, ps.cursor),
-        KeyCode::Left => ps.cursor = ps.cursor.saturating_sub(1),
-        KeyCode::Right => ps.cursor = (ps.cursor + 1).min(len),
-        KeyCode::Home => ps.cursor = 0,
-        KeyCode::End => ps.cursor = len,
-        _ => return,
-    }
-    state.dirty = true;
-    if state.patients.query != before {
-        search(state, fx);
+        Found::None => {}
     }
 }
 
-fn insert(s: &mut String, at_char: usize, text: &str) {
-    let at = s
-        .char_indices()
-        .nth(at_char)
-        .map(|(i, _)| i)
-        .unwrap_or(s.len());
-    s.insert_str(at, text);
-}
-
-fn remove(s: &mut String, at_char: usize) {
-    if let Some((i, _)) = s.char_indices().nth(at_char) {
-        s.remove(i);
-    }
-}
-
-fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
-    // Line breaks and controls become spaces; a scanned barcode or a pasted name types in.
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+fn on_paste(state: &mut State, text: String, fx: &mut Vec<Effect>) {
     match state.mode() {
         Mode::Lock => lock::paste(state, text),
-        Mode::Search => {
-            let ps = &mut state.patients;
-            let room = MAX_QUERY.saturating_sub(ps.query.chars().count());
-            let take: String = clean.chars().take(room).collect();
-            let n = take.chars().count();
-            insert(&mut ps.query, ps.cursor, &take);
-            ps.cursor += n;
-            if n < clean.chars().count() {
-                state.say(
-                    Level::Warning,
-                    format!("pasted text was cut to fit the search box ({MAX_QUERY} characters)"),
-                );
-            }
-            state.dirty = true;
-            search(state, fx);
-        }
-        Mode::Palette => {
-            if let Overlay::Palette(p) = &mut state.overlay {
-                p.input.extend(clean.chars().take(100));
-                p.selected = 0;
-                state.dirty = true;
+        Mode::Palette => overlay::palette_paste(state, &text),
+        Mode::Glass => overlay::glass_paste(state, &text),
+        Mode::Form => {
+            if let Some(f) = state.panes.slot_mut(state.pane).form.as_mut() {
+                f.paste(&text);
+                state.app.dirty = true;
             }
         }
-        Mode::Glass => {
-            if let Overlay::Glass(g) = &mut state.overlay
-                && g.confirmed
-            {
-                let room = 200usize.saturating_sub(g.reason.chars().count());
-                g.reason.extend(clean.chars().take(room));
-                state.dirty = true;
+        Mode::Normal | Mode::Search | Mode::Document => {
+            let p = state.pane;
+            if !with_pane(state, p, fx, |pane, cx| pane.paste(&text, cx)) {
+                paste_nowhere(state);
             }
         }
-        _ => state.say(
-            Level::Info,
-            "paste goes into a text field: press / to type in the search box",
-        ),
+        _ => paste_nowhere(state),
     }
 }
 
-/// Starts a search for the current text (the newest one wins).
-fn search(state: &mut State, fx: &mut Vec<Effect>) {
-    let q = state.patients.query.trim().to_string();
-    let id = state.next_id();
-    state.patients.latest = id;
-    if q.is_empty() {
-        state.patients.results.clear();
-        state.patients.table.select(None);
-        state.patients.status = SearchStatus::Idle;
-        state.patients.shown_query.clear();
-    } else {
-        state.patients.status = SearchStatus::Searching;
-        fx.push(Effect::Request(Req::Search { id, query: q }));
-    }
-    state.dirty = true;
+fn paste_nowhere(state: &mut State) {
+    state.say(
+        Level::Info,
+        "paste goes into a text field: press / to type in the search box",
+    );
 }
 
 fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>, fx: &mut Vec<Effect>) {
-    if lock::on_reply(state, id, &reply, fx) || panes::audit::on_reply(state, id, &reply) {
+    // A job's progress carries no patient data: it is followed even while locked.
+    if owner(id) == Owner::Jobs {
+        return jobs::on_reply(state, id, reply);
+    }
+    if lock::on_reply(state, id, &reply, fx) {
         return;
     }
-    match reply {
-        Ok(Reply::Found(found)) if id == state.patients.latest => {
-            let ps = &mut state.patients;
-            ps.results = found;
-            ps.shown_query = ps.query.trim().to_string();
-            ps.table
-                .select(if ps.results.is_empty() { None } else { Some(0) });
-            *ps.table.offset_mut() = 0;
-            ps.status = SearchStatus::Done;
-        }
-        Ok(Reply::Chart(chart)) if id == state.chart.latest => {
-            let c = &mut state.chart;
-            c.loading = None;
-            c.error = None;
-            c.scroll = 0;
-            c.docs.select(if chart.documents.is_empty() {
-                None
-            } else {
-                Some(0)
-            });
-            c.chart = Some(*chart);
-            lock::reopen_document(state, fx);
-        }
-        Ok(Reply::Restricted { kinds }) if id == state.chart.latest => {
-            let mrn = state.chart.loading.take().unwrap_or_default();
-            state.overlay = Overlay::Glass(Glass {
-                target: GlassTarget::Chart(mrn),
-                kinds,
-                confirmed: false,
-                reason: String::new(),
-            });
-        }
-        Ok(Reply::Restricted { kinds }) => {
-            let Some(dv) = state.chart.doc.take_if(|d| d.latest == id) else {
-                return;
+    match owner(id) {
+        Owner::Pane(p) => {
+            let reply = match reply {
+                Ok(Reply::Pane(r)) => Ok(r),
+                Ok(_) => return,
+                Err(e) => Err(e),
             };
-            state.overlay = Overlay::Glass(Glass {
-                target: GlassTarget::Document(dv.doc_id),
-                kinds,
-                confirmed: false,
-                reason: String::new(),
-            });
+            with_pane(state, p, fx, |pane, cx| pane.reply(id, reply, cx));
         }
-        Ok(Reply::Document(doc)) => {
-            let Some(dv) = state.chart.doc.as_mut().filter(|d| d.latest == id) else {
-                return;
-            };
-            dv.loading = false;
-            dv.lines = doc_lines(doc.text.as_ref());
-            dv.doc = Some(*doc);
-        }
-        Err(e) if id == state.patients.latest => state.patients.status = SearchStatus::Failed(e),
-        Err(e) if id == state.chart.latest => {
-            state.chart.loading = None;
-            state.chart.error = Some(e);
-        }
-        Err(e) => match state.chart.doc.as_mut().filter(|d| d.latest == id) {
-            Some(dv) => {
-                dv.loading = false;
-                dv.error = Some(e);
+        // A reply to nobody (overtaken, or from before a lock): dropped.
+        Owner::App | Owner::Lock | Owner::Jobs => {}
+    }
+}
+
+/// Runs `f` on pane `p` with its handle on the app, then what it asked for.
+pub fn with_pane<R>(
+    state: &mut State,
+    p: PaneId,
+    fx: &mut Vec<Effect>,
+    f: impl FnOnce(&mut dyn Pane, &mut Cx) -> R,
+) -> R {
+    let record = state.panes.record();
+    let mut asks = Vec::new();
+    let r = {
+        let slot = state.panes.slot_mut(p);
+        let mut cx = Cx::new(&mut state.app, p, record, fx, &mut asks);
+        f(slot.pane.as_mut(), &mut cx)
+    };
+    for a in asks {
+        match a {
+            Ask::Show(to) => show(state, to, fx),
+            Ask::Send(to, c) => send(state, to, c, fx),
+            Ask::Glass { target, kinds } => {
+                state.overlay = Overlay::Glass(Glass {
+                    target,
+                    kinds,
+                    confirmed: false,
+                    reason: TextField::new(MAX_REASON),
+                    from: p,
+                });
+                state.app.dirty = true;
             }
-            None => return,
-        },
-        // A reply to a request that has been overtaken: dropped.
-        _ => return,
+            Ask::Form(f) => {
+                state.panes.slot_mut(p).form = Some(f);
+                state.app.dirty = true;
+            }
+            Ask::Job(job) => {
+                jobs::start(state, job, fx);
+            }
+        }
     }
-    state.dirty = true;
+    r
 }
 
-/// Splits document text into lines safe to draw (tabs expanded, controls made visible).
-pub fn doc_lines(text: Option<&crate::domain::Text>) -> Vec<String> {
-    match text {
-        None => vec!["(this document has no text on file; it may be a scanned image)".into()],
-        Some(t) => t.lines(),
-    }
+/// Gives pane `p` a command (from another pane or the palette).
+pub fn send(state: &mut State, p: PaneId, c: Cmd, fx: &mut Vec<Effect>) {
+    with_pane(state, p, fx, |pane, cx| pane.command(c, cx));
 }
 
-/// Does what an action asks, in the current context.
-pub fn act(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
-    let before = state.pane;
-    act_here(state, a, fx);
-    if state.pane == Pane::Audit && before != Pane::Audit {
-        panes::audit::enter(state, fx);
-    }
+/// The pane came on screen.
+pub fn enter(state: &mut State, p: PaneId, fx: &mut Vec<Effect>) {
+    with_pane(state, p, fx, |pane, cx| pane.enter(cx));
 }
 
-fn act_here(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
-    state.dirty = true;
-    let mode = state.mode();
-    if let Some(p) = Pane::for_action(a) {
-        state.overlay = Overlay::None;
+/// Puts pane `p` on screen (closing any overlay).
+fn show(state: &mut State, p: PaneId, fx: &mut Vec<Effect>) {
+    state.overlay = Overlay::None;
+    state.app.dirty = true;
+    if state.pane != p {
         state.pane = p;
-        return;
+        enter(state, p, fx);
     }
+}
+
+/// Does what an action asks: the app's own actions here, the rest in the current pane.
+pub fn act(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
+    state.app.dirty = true;
+    let mode = state.mode();
     match a {
         Action::Quit => fx.push(Effect::Quit),
         Action::Suspend => fx.push(Effect::Suspend),
         Action::Redraw => fx.push(Effect::Redraw),
         Action::Lock => lock::lock(state, fx),
+        Action::CancelJob => jobs::cancel(state, fx),
         Action::Help => {
             state.overlay = match state.overlay {
                 Overlay::Help { .. } => Overlay::None,
                 _ => Overlay::Help {
                     scroll: 0,
                     under: mode,
+                    pane: state.pane,
                 },
             }
         }
         Action::Palette => state.overlay = Overlay::Palette(PaletteState::default()),
+        Action::Go(p) => show(state, p, fx),
         Action::NextPane | Action::PrevPane => {
-            let step = if a == Action::NextPane {
-                1
-            } else {
-                Pane::ALL.len() - 1
-            };
-            state.pane = Pane::from_index(state.pane.index() + step);
+            let n = PaneId::ALL.len();
+            let step = if a == Action::NextPane { 1 } else { n - 1 };
+            show(state, PaneId::from_index(state.pane.index() + step), fx);
         }
+        Action::Confirm if mode == Mode::Palette => overlay::confirm(state, fx),
+        Action::Back if matches!(mode, Mode::Help | Mode::Palette) => state.overlay = Overlay::None,
+        Action::Move(step) if overlay::move_in(state, step) => {}
+        _ => {
+            let p = state.pane;
+            if !with_pane(state, p, fx, |pane, cx| pane.act(a, cx)) {
+                fallback(state, a, fx);
+            }
+        }
+    }
+}
+
+/// An action the current pane does not take.
+fn fallback(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
+    match a {
+        // `/` in a pane with no search of its own: the patient search.
         Action::FocusSearch => {
-            state.pane = Pane::Patients;
-            state.patients.editing = true;
+            state.pane = PaneId::Patients;
+            with_pane(state, PaneId::Patients, fx, |pane, cx| pane.act(a, cx));
         }
-        Action::LeaveField => state.patients.editing = false,
-        Action::ClearSearch => {
-            state.patients.query.clear();
-            state.patients.cursor = 0;
-            search(state, fx);
-        }
-        Action::Open => open(state, fx),
-        Action::Back => back(state, mode),
-        Action::Confirm => confirm(state, fx),
-        Action::Down | Action::Up | Action::HalfPageDown | Action::HalfPageUp => {
-            move_by(state, mode, a)
-        }
-        Action::PageDown | Action::PageUp | Action::Top | Action::Bottom => move_by(state, mode, a),
-        Action::ScrollDown => state.chart.scroll = state.chart.scroll.saturating_add(3),
-        Action::ScrollUp => state.chart.scroll = state.chart.scroll.saturating_sub(3),
-        Action::ReviewAlert => super::audit_view::review_selected(state, fx),
-        Action::PanePatients
-        | Action::PaneChart
-        | Action::PaneCoding
-        | Action::PaneRequests
-        | Action::PaneReports
-        | Action::PaneAudit => {}
+        _ => state.app.dirty = false,
     }
 }
 
-fn open(state: &mut State, fx: &mut Vec<Effect>) {
-    match state.pane {
-        Pane::Patients => match state.selected_patient().map(|f| f.row.mrn.to_string()) {
-            Some(mrn) => open_chart(state, mrn, fx),
-            None => state.say(
-                Level::Info,
-                "no patient selected: type a name, MRN or date of birth first",
-            ),
-        },
-        Pane::Audit => panes::audit::refresh(state, fx),
-        Pane::Chart if state.chart.doc.is_none() => {
-            let doc = state
-                .chart
-                .chart
-                .as_ref()
-                .and_then(|c| state.chart.docs.selected().and_then(|i| c.documents.get(i)))
-                .map(|d| d.id);
-            if let Some(doc_id) = doc {
-                state.request_document(doc_id, fx);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Asks for a chart and shows the Chart pane while it comes.
-pub fn open_chart(state: &mut State, mrn: String, fx: &mut Vec<Effect>) {
-    let id = state.next_id();
-    state.chart.latest = id;
-    state.chart.loading = Some(mrn.clone());
-    state.chart.error = None;
-    state.chart.doc = None;
-    state.pane = Pane::Chart;
-    state.overlay = Overlay::None;
-    fx.push(Effect::Request(Req::Chart {
-        id,
-        mrn,
-        reason: None,
-    }));
-}
-
-fn back(state: &mut State, mode: Mode) {
-    match mode {
-        Mode::Help | Mode::Palette => state.overlay = Overlay::None,
-        Mode::Document => state.chart.doc = None,
-        _ if state.pane == Pane::Chart => state.pane = Pane::Patients,
-        _ => state.dirty = false,
-    }
-}
-
-fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
-    let Overlay::Palette(p) = &state.overlay else {
+/// A key while a form is open over the current pane.
+fn form_key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
+    let p = state.pane;
+    let asking = state.panes.form(p).is_some_and(|f| f.asking);
+    let action = state.app.keymap.lookup(Mode::Form, key).filter(|_| !asking);
+    state.app.dirty = true;
+    let Some(form) = state.panes.slot_mut(p).form.as_mut() else {
         return;
     };
-    let items = palette::matches(&p.input);
-    let Some(item) = items
-        .get(p.selected.min(items.len().saturating_sub(1)))
-        .cloned()
-    else {
-        let typed = crate::text::sanitize(p.input.trim()).into_owned();
-        state.say(
-            Level::Warning,
-            format!("no command matches \"{typed}\" (try quit, theme light, open MRN)"),
-        );
-        return;
+    let outcome = match action {
+        Some(a @ (Action::NextField | Action::PrevField | Action::Save | Action::Back)) => {
+            form.act(a)
+        }
+        Some(other) => return act(state, other, fx),
+        None => form.key(ev),
     };
-    state.overlay = Overlay::None;
-    match item.command {
-        Command::Run(a) => act(state, a, fx),
-        Command::Open(mrn) => open_chart(state, mrn, fx),
-        c @ (Command::Audit(_) | Command::AuditUser(_) | Command::Alerts) => {
-            super::audit_view::run(state, c, fx)
-        }
-        Command::Theme(name) => {
-            let (theme, problems) = Theme::load(&name, &state.config_dir, state.no_color);
-            match problems.into_iter().next() {
-                Some(p) => state.say(Level::Warning, p),
-                None => state.say(Level::Info, format!("theme: {}", theme.name)),
-            }
-            state.theme = theme;
-        }
-    }
-}
-
-fn move_by(state: &mut State, mode: Mode, a: Action) {
-    let page = state.page.max(1) as isize;
-    let delta: isize = match a {
-        Action::Down => 1,
-        Action::Up => -1,
-        Action::HalfPageDown => (page / 2).max(1),
-        Action::HalfPageUp => -(page / 2).max(1),
-        Action::PageDown => page,
-        Action::PageUp => -page,
-        Action::Top => isize::MIN / 2,
-        _ => isize::MAX / 2,
-    };
-    let step = |cur: usize, len: usize| -> usize {
-        if len == 0 {
-            return 0;
-        }
-        (cur as isize)
-            .saturating_add(delta)
-            .clamp(0, len as isize - 1) as usize
-    };
-    match mode {
-        Mode::Help => {
-            if let Overlay::Help { scroll, .. } = &mut state.overlay {
-                *scroll = step(*scroll as usize, 200) as u16;
+    match outcome {
+        Outcome::Stay => {}
+        Outcome::Close => state.panes.slot_mut(p).form = None,
+        Outcome::Save => {
+            let Some(form) = state.panes.slot_mut(p).form.take() else {
+                return;
+            };
+            // The pane took it (its request carries the values): the form closes.
+            if !with_pane(state, p, fx, |pane, cx| pane.save(&form, cx)) {
+                state.say(Level::Warning, "this form cannot be saved here yet");
+                state.panes.slot_mut(p).form = Some(form);
             }
         }
-        Mode::Palette => {
-            if let Overlay::Palette(p) = &mut state.overlay {
-                let n = palette::matches(&p.input).len();
-                p.selected = step(p.selected, n);
-            }
-        }
-        Mode::Document => {
-            if let Some(dv) = &mut state.chart.doc {
-                dv.scroll = step(dv.scroll, dv.lines.len());
-            }
-        }
-        _ => match state.pane {
-            Pane::Patients => {
-                let n = state.patients.results.len();
-                if n > 0 {
-                    let cur = state.patients.table.selected().unwrap_or(0);
-                    state.patients.table.select(Some(step(cur, n)));
-                }
-            }
-            Pane::Chart => {
-                let n = state
-                    .chart
-                    .chart
-                    .as_ref()
-                    .map(|c| c.documents.len())
-                    .unwrap_or(0);
-                if n > 0 {
-                    let cur = state.chart.docs.selected().unwrap_or(0);
-                    state.chart.docs.select(Some(step(cur, n)));
-                }
-            }
-            Pane::Audit => state.audit.scroll = step(state.audit.scroll, panes::audit::len(state)),
-            _ => {}
-        },
     }
 }

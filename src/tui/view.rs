@@ -1,16 +1,18 @@
-//! Draws a whole frame from the state. No I/O here; the only mutation is the scroll offset
-//! that stateful widgets keep (and the page size remembered for PgUp/PgDn).
+//! Draws a whole frame from the state: the tab bar, the current pane (and a form over it),
+//! the footer hints, the job gauge, the status bar and the overlays. No I/O here; the only
+//! mutations are the panes' own scroll positions and page sizes.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Tabs, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Tabs, Widget, Wrap};
 
-use super::action::{Action, Pane};
-use super::keymap::Mode;
-use super::panes;
-use super::state::{Overlay, State};
+use super::action::{Action, PaneId, Step};
+use super::jobs;
+use super::keymap::{Key, Mode};
+use super::overlay::Overlay;
+use super::state::State;
 use super::theme::Role;
 use super::widgets::{self, help, status};
 
@@ -32,6 +34,7 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<Positio
     if area.width == 0 || area.height == 0 {
         return None;
     }
+    let app = &state.app;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(state, area, buf);
         return None;
@@ -39,77 +42,126 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<Positio
     if let Some(l) = &state.lock {
         // Locked: nothing of the panes is drawn, only the lock box and the status bar.
         let [body, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-        buf.set_style(area, state.theme.style(Role::Base));
+        buf.set_style(area, app.theme.style(Role::Base));
         let cursor = widgets::lock::render(state, l, body, buf);
         status::render(state, bar, buf);
         return cursor.map(|(x, y)| Position { x, y });
     }
     let footer = if area.height >= FOOTER_ROWS { 1 } else { 0 };
-    let [tabs, body, foot, bar] = Layout::vertical([
+    let gauge = u16::from(state.jobs.running.is_some());
+    let [tabs, body, job, foot, bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
+        Constraint::Length(gauge),
         Constraint::Length(footer),
         Constraint::Length(1),
     ])
     .areas(area);
-    buf.set_style(area, state.theme.style(Role::Base));
+    buf.set_style(area, state.app.theme.style(Role::Base));
     tab_bar(state, tabs, buf);
-    let mut cursor = match state.pane {
-        Pane::Patients => panes::patients::render(state, body, buf),
-        Pane::Chart => {
-            panes::chart::render(state, body, buf);
-            None
-        }
-        Pane::Audit => {
-            panes::audit::render(state, body, buf);
-            None
-        }
-        p => {
-            panes::placeholder(p, &state.theme, body, buf);
-            None
-        }
-    };
+    let mut cursor = render_pane(state, state.pane, body, buf);
+    if let Some(f) = state.panes.form(state.pane) {
+        cursor = f.render(&state.app.theme, body, buf);
+    }
+    if let Some(r) = &state.jobs.running {
+        jobs::render(r, &state.app, job, buf);
+    }
     if footer > 0 {
+        let mode = state.mode();
         let line = widgets::hints(
-            &state.keymap,
-            state.mode(),
-            hint_actions(state),
-            &state.theme,
+            &state.app.keymap,
+            mode,
+            state.pane,
+            hint_actions(state, mode),
+            &state.app.theme,
         );
         Paragraph::new(line).render(foot, buf);
     }
     status::render(state, bar, buf);
+    let t = &state.app.theme;
     match &state.overlay {
         Overlay::None => {}
-        Overlay::Help { scroll, under } => {
-            help::render(&state.keymap, *under, *scroll, &state.theme, body, buf);
+        Overlay::Help {
+            scroll,
+            under,
+            pane,
+        } => {
+            help::render(&state.app.keymap, *under, *pane, *scroll, t, body, buf);
             cursor = None;
         }
-        Overlay::Palette(p) => cursor = widgets::palette::render(p, &state.theme, body, buf),
-        Overlay::Glass(g) => cursor = widgets::glass::render(g, &state.theme, body, buf),
+        Overlay::Palette(p) => cursor = widgets::palette::render(p, t, body, buf),
+        Overlay::Glass(g) => cursor = widgets::glass::render(g, t, body, buf),
+    }
+    if let Some(k) = state.chord {
+        which_key(state, k, body, buf);
     }
     cursor.map(|(x, y)| Position { x, y })
 }
 
-fn hint_actions(state: &State) -> &'static [Action] {
+/// Draws one pane into `area`, whichever is on screen (the lock tests draw every pane).
+pub fn render_pane(
+    state: &mut State,
+    p: PaneId,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let slot = state.panes.slot_mut(p);
+    slot.pane.render(&state.app, area, buf)
+}
+
+fn hint_actions(state: &State, mode: Mode) -> &'static [Action] {
     use Action::*;
-    match state.mode() {
-        Mode::Search => &[Down, Open, LeaveField, ClearSearch, Help, Quit],
-        Mode::Document => &[Down, PageDown, Top, Back, Help],
-        Mode::Help => &[Down, Back],
-        Mode::Palette => &[Down, Confirm, Back],
+    match mode {
+        Mode::Help => &[Move(Step::Down), Back],
+        Mode::Palette => &[Move(Step::Down), Confirm, Back],
+        Mode::Form => &[NextField, Save, Back],
         Mode::Glass | Mode::Lock => &[Quit],
-        _ if state.pane == Pane::Chart => &[Down, Open, ScrollDown, Back, Palette, Help, Quit],
-        _ if state.pane == Pane::Patients => {
-            &[FocusSearch, Down, Open, NextPane, Palette, Help, Quit]
-        }
-        _ => &[NextPane, PanePatients, Palette, Help, Quit],
+        m => state.panes.get(state.pane).hints(m),
     }
 }
 
+/// The which-key hint: what may follow the first key of a chord (Esc cancels).
+fn which_key(state: &State, first: Key, area: Rect, buf: &mut Buffer) {
+    let t = &state.app.theme;
+    let next = state
+        .app
+        .keymap
+        .continuations(state.mode(), state.pane, first);
+    let mut lines: Vec<Line> = next
+        .iter()
+        .map(|(c, a)| {
+            Line::from(vec![
+                Span::styled(format!(" {:<6} ", c.to_string()), t.style(Role::Key)),
+                Span::styled(a.desc().into_owned(), t.style(Role::Base)),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(
+        " Esc cancels · other keys work as usual",
+        t.style(Role::Muted),
+    )));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 44.min(area.width);
+    let pop = Rect {
+        x: area.right().saturating_sub(w),
+        y: area.bottom().saturating_sub(h),
+        width: w,
+        height: h,
+    };
+    Clear.render(pop, buf);
+    Paragraph::new(lines)
+        .block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(t.style(Role::BorderFocused))
+                .title(Span::styled(format!(" {first} … "), t.style(Role::Title))),
+        )
+        .render(pop, buf);
+}
+
 fn tab_bar(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
-    let titles: Vec<Line> = Pane::ALL
+    let t = &state.app.theme;
+    let titles: Vec<Line> = PaneId::ALL
         .iter()
         .enumerate()
         .map(|(i, p)| Line::from(format!("{} {}", i + 1, p.title())))
@@ -134,7 +186,7 @@ fn too_small(state: &State, area: Rect, buf: &mut Buffer) {
     );
     Paragraph::new(Line::from(Span::styled(
         msg,
-        state.theme.style(Role::Warning),
+        state.app.theme.style(Role::Warning),
     )))
     .wrap(Wrap { trim: true })
     .render(area, buf);

@@ -1,53 +1,68 @@
-//! The store worker: a thread that owns its own `Service` (and so its own connection). The UI
-//! sends requests with ids; replies come back as messages. Queued searches are coalesced:
-//! only the newest one runs (the newest keystroke wins).
+//! The workers: two threads, each with its own `Service` (and so its own connection). The
+//! store lane serves short requests in order; the job lane runs long jobs one at a time,
+//! with progress and cancel, so a long job never delays a search keystroke. The UI sends
+//! requests with ids; replies come back as messages. Every call to the service from the
+//! screens is in this file.
+
+use std::collections::VecDeque;
 
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
 
-use std::time::Duration;
+use crate::service::{Clock, LoginInfo, Service};
 
-use crate::service::{Access, Clock, LoginInfo, Service, ServiceError};
+use super::state::{Job, Lane, Msg, Reply, Req, Session};
 
-use super::state::{Msg, Reply, Req, Session};
-use super::update::SEARCH_LIMIT;
-
-/// Runs one request against the service. Shared by the worker thread and the tests.
+/// Runs one request against the service. Shared by the worker thread and the tests. A
+/// pane's own requests are served in its folder (`panes/<name>/store.rs`).
 pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
-    let access = |reason: &Option<String>| match reason {
-        Some(r) => Access::BreakGlass { reason: r.clone() },
-        None => Access::Normal,
-    };
     let r = match req {
-        Req::Search { query, .. } => svc.find(query, SEARCH_LIMIT).map(Reply::Found),
-        Req::Chart { mrn, reason, .. } => svc
-            .show_with(mrn, &access(reason))
-            .map(|c| Reply::Chart(Box::new(c))),
-        Req::Document { doc_id, reason, .. } => svc
-            .open_document_with(*doc_id, &access(reason))
-            .map(|d| Reply::Document(Box::new(d))),
+        Req::Pane { req, .. } => req.serve(svc).map(Reply::Pane),
         Req::Lock { .. } => svc.lock().map(|_| Reply::Done),
         Req::Unlock { password, .. } => svc.unlock(password.0.as_str()).map(|_| Reply::Done),
-        Req::Audit { mrn, .. } => svc.audit_patient(mrn).map(|r| Reply::Audit(Box::new(r))),
-        Req::AuditUser { name, .. } => svc.audit_user(name).map(|r| Reply::Audit(Box::new(r))),
-        Req::Alerts { .. } => svc.privacy_alerts(true).map(Reply::Alerts),
-        Req::ReviewAlert { alert, .. } => svc
-            .review_alert(*alert)
-            .and_then(|_| svc.privacy_alerts(true))
-            .map(Reply::Alerts),
+        Req::Job { .. } | Req::CancelJob { .. } => {
+            return Err("long jobs run on the job lane".into());
+        }
     };
-    match r {
-        Err(ServiceError::Restricted { kinds }) => Ok(Reply::Restricted { kinds }),
-        other => other.map_err(|e| e.to_string()),
+    r.map_err(|e| e.to_string())
+}
+
+/// Whether to go on with a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Go,
+    Stop,
+}
+
+/// Runs a job; `progress(done, total)` reports and says whether to go on. Shared by the
+/// job lane and the tests.
+pub fn run_job(
+    _svc: &mut Service,
+    job: &Job,
+    progress: &mut dyn FnMut(u64, u64) -> Flow,
+) -> Result<Reply, String> {
+    match job {
+        Job::Synthetic { steps, step_ms } => {
+            for done in 0..*steps {
+                if progress(done, *steps) == Flow::Stop {
+                    return Ok(Reply::Cancelled);
+                }
+                std::thread::sleep(Duration::from_millis(*step_ms));
+            }
+            progress(*steps, *steps);
+            Ok(Reply::Finished(format!("{steps} steps")))
+        }
     }
 }
 
-/// Who is using which store, for the status bar.
+/// Who is using which store, and what they may do, for the status bar and the panes.
 pub fn session(svc: &Service) -> Session {
     let a = svc.actor();
     Session {
         user: a.user.username.to_string(),
         role: a.user.role.as_str().to_string(),
-        store: svc.store_label(),
+        store: svc.store_label().to_string(),
+        permissions: svc.permissions().unwrap_or_default(),
     }
 }
 
@@ -58,33 +73,48 @@ pub fn begin(svc: &mut Service) -> Result<(Session, LoginInfo), String> {
     Ok((session(svc), info))
 }
 
-/// The UI's handle on the worker thread.
+type Opener = Box<dyn FnOnce() -> Result<Service, String> + Send>;
+
+/// The UI's handle on the worker threads.
 pub struct Worker {
-    tx: Sender<Req>,
+    store: Sender<Req>,
+    jobs: Sender<Req>,
     done: Receiver<()>,
 }
 
 impl Worker {
-    /// Opens the store on the worker thread (the first frame never waits for it).
+    /// Opens the store on the worker thread (the first frame never waits for it); the job
+    /// lane opens its own `Service` on the same store when its first job comes.
     pub fn spawn(path: crate::store::Location, clock: Clock, out: Sender<Msg>) -> Worker {
-        Worker::spawn_with(
-            move || Service::open(&path, clock).map_err(|e| e.to_string()),
+        let p = path.clone();
+        let c = clock;
+        Worker::spawn_lanes(
+            Box::new(move || Service::open(&path, clock).map_err(|e| e.to_string())),
+            Some(Box::new(move || {
+                Service::open(&p, c).map_err(|e| e.to_string())
+            })),
             out,
         )
     }
 
-    /// Like `spawn`, with any way of opening the service.
+    /// Like `spawn`, with any way of opening the service. Without a second way to open it
+    /// (an encrypted store unlocked with a passphrase) long jobs are refused with a reason.
     pub fn spawn_with<F>(open: F, out: Sender<Msg>) -> Worker
     where
         F: FnOnce() -> Result<Service, String> + Send + 'static,
     {
+        Worker::spawn_lanes(Box::new(open), None, out)
+    }
+
+    fn spawn_lanes(open: Opener, open_jobs: Option<Opener>, out: Sender<Msg>) -> Worker {
         let (tx, rx) = mpsc::channel::<Req>();
         let (done_tx, done) = mpsc::channel::<()>();
+        let o = out.clone();
         std::thread::Builder::new()
             .name("store".into())
             .spawn(move || {
-                let mut svc = start(open, &out);
-                serve_all(svc.as_mut(), rx, out);
+                let mut svc = start(open, &o);
+                serve_all(svc.as_mut(), rx, o);
                 // The session ends with its own audit row (the UI waits for it, briefly).
                 if let Some(s) = svc.as_mut() {
                     let _ = s.logout();
@@ -92,26 +122,37 @@ impl Worker {
                 let _ = done_tx.send(());
             })
             .expect("spawn the store worker");
-        Worker { tx, done }
+        let (jtx, jrx) = mpsc::channel::<Req>();
+        std::thread::Builder::new()
+            .name("jobs".into())
+            .spawn(move || job_lane(open_jobs, jrx, out))
+            .expect("spawn the job worker");
+        Worker {
+            store: tx,
+            jobs: jtx,
+            done,
+        }
     }
 
+    /// Sends a request to its lane.
     pub fn send(&self, req: Req) {
-        let _ = self.tx.send(req);
+        let _ = match req.lane() {
+            Lane::Store => self.store.send(req),
+            Lane::Jobs => self.jobs.send(req),
+        };
     }
 
-    /// Ends the session: the worker finishes what it has, writes the `logout` row and stops.
-    /// Waits at most `wait` for it.
+    /// Ends the session: the store worker finishes what it has, writes the `logout` row and
+    /// stops; a running job is asked to stop. Waits at most `wait`.
     pub fn shutdown(self, wait: Duration) {
-        drop(self.tx);
+        drop(self.store);
+        drop(self.jobs);
         let _ = self.done.recv_timeout(wait);
     }
 }
 
 /// Opens the service and starts the session; tells the UI either way.
-fn start<F>(open: F, out: &Sender<Msg>) -> Option<Service>
-where
-    F: FnOnce() -> Result<Service, String>,
-{
+fn start(open: Opener, out: &Sender<Msg>) -> Option<Service> {
     match open().and_then(|mut s| begin(&mut s).map(|b| (s, b))) {
         Ok((s, (session, info))) => {
             let _ = out.send(Msg::Ready(Ok(session)));
@@ -131,26 +172,103 @@ fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>)
         while let Ok(r) = rx.try_recv() {
             batch.push(r);
         }
-        for req in coalesce(batch) {
+        for req in newest_wins(batch, Req::coalesce_key) {
             let reply = match svc.as_deref_mut() {
                 Some(s) => serve(s, &req),
                 None => Err("the store is not open".to_string()),
             };
+            let unlocked = matches!(req, Req::Unlock { .. }) && reply.is_ok();
             if out.send(Msg::Db(req.id(), reply)).is_err() {
                 return;
+            }
+            // Back from the lock: what the user may do now (it may have changed meanwhile).
+            if let Some(s) = svc.as_deref().filter(|_| unlocked) {
+                let _ = out.send(Msg::Ready(Ok(session(s))));
             }
         }
     }
 }
 
-/// Keeps every request but the searches overtaken by a newer search.
-pub fn coalesce(batch: Vec<Req>) -> Vec<Req> {
-    let last_search = batch.iter().rposition(|r| matches!(r, Req::Search { .. }));
-    batch
+/// How often a job's progress is sent at most (the gauge needs no more).
+const PROGRESS_EVERY: Duration = Duration::from_millis(30);
+
+fn job_lane(mut open: Option<Opener>, rx: Receiver<Req>, out: Sender<Msg>) {
+    let mut svc: Option<Result<Service, String>> = None;
+    let mut queue: VecDeque<Req> = VecDeque::new();
+    loop {
+        let req = match queue.pop_front() {
+            Some(r) => r,
+            None => match rx.recv() {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+        };
+        let (id, job) = match req {
+            Req::Job { id, job } => (id, job),
+            // Nothing runs: nothing to stop.
+            Req::CancelJob { .. } => continue,
+            other => {
+                let _ = out.send(Msg::Db(other.id(), Err("not a long job".into())));
+                continue;
+            }
+        };
+        let opened = svc.get_or_insert_with(|| match open.take() {
+            Some(f) => f(),
+            // An encrypted store was unlocked with a passphrase before the screens started;
+            // a second connection would need it again.
+            None => Err("long jobs cannot run on an encrypted store from the screens yet".into()),
+        });
+        let reply = match opened {
+            Err(e) => Err(e.clone()),
+            Ok(s) => {
+                let mut last = Instant::now() - PROGRESS_EVERY;
+                let mut progress = |done: u64, total: u64| {
+                    let mut flow = Flow::Go;
+                    loop {
+                        match rx.try_recv() {
+                            Ok(Req::CancelJob { job, .. }) if job == id => flow = Flow::Stop,
+                            Ok(other) => queue.push_back(other),
+                            Err(mpsc::TryRecvError::Empty) => break,
+                            // The screens are closing: stop.
+                            Err(mpsc::TryRecvError::Disconnected) => {
+                                flow = Flow::Stop;
+                                break;
+                            }
+                        }
+                    }
+                    if flow == Flow::Go && (last.elapsed() >= PROGRESS_EVERY || done == total) {
+                        last = Instant::now();
+                        let _ = out.send(Msg::Db(id, Ok(Reply::Progress { done, total })));
+                    }
+                    flow
+                };
+                run_job(s, &job, &mut progress)
+            }
+        };
+        if out.send(Msg::Db(id, reply)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Keeps every item but those overtaken by a newer one with the same key (the newest
+/// keystroke wins). Items without a key are all kept, in order.
+pub fn newest_wins<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> Option<K>) -> Vec<T> {
+    let mut seen: Vec<K> = Vec::new();
+    let mut keep = vec![true; items.len()];
+    for (i, t) in items.iter().enumerate().rev() {
+        if let Some(k) = key(t) {
+            if seen.contains(&k) {
+                keep[i] = false;
+            } else {
+                seen.push(k);
+            }
+        }
+    }
+    items
         .into_iter()
-        .enumerate()
-        .filter(|(i, r)| !matches!(r, Req::Search { .. }) || Some(*i) == last_search)
-        .map(|(_, r)| r)
+        .zip(keep)
+        .filter_map(|(t, k)| k.then_some(t))
         .collect()
 }
 
@@ -160,16 +278,26 @@ mod tests {
 
     #[test]
     fn only_the_newest_search_survives() {
-        let s = |id: u64| Req::Search {
-            id,
-            query: format!("q{id}"),
+        use crate::tui::panes::{PaneReq, chart, patients};
+        let s = |id: u64| Req::Pane {
+            id: id << 4 | 1,
+            req: PaneReq::Patients(patients::Req::Search {
+                query: format!("q{id}"),
+            }),
         };
-        let c = Req::Chart {
-            id: 9,
-            mrn: "1".into(),
-            reason: None,
+        let c = Req::Pane {
+            id: 9 << 4 | 2,
+            req: PaneReq::Chart(chart::Req::Chart {
+                mrn: "1".into(),
+                reason: None,
+            }),
         };
-        let out = coalesce(vec![s(1), c.clone(), s(2), s(3)]);
+        let out = newest_wins(vec![s(1), c.clone(), s(2), s(3)], Req::coalesce_key);
         assert_eq!(out, vec![c, s(3)]);
+        // by key: two kinds each keep their newest
+        let out = newest_wins(vec![(1, 'a'), (2, 'b'), (3, 'a'), (4, 'c')], |x| {
+            (x.1 != 'c').then_some(x.1)
+        });
+        assert_eq!(out, vec![(2, 'b'), (3, 'a'), (4, 'c')]);
     }
 }

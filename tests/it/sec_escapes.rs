@@ -6,12 +6,11 @@
 use std::path::Path;
 
 use chartroom::tui::Msg;
-use chartroom::tui::state::Session;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::common::{run, stderr, stdout, tmp};
 use super::sec_support::*;
-use super::tui_support::{feed, key, screen, state, type_str};
+use super::tui::support::{feed, key, screen, state_as, type_str};
 
 /// Clipboard write, screen clear, window title, a C1 CSI, and a right-to-left override.
 const POISON: &str =
@@ -141,12 +140,7 @@ fn no_escape_reaches_a_screen() {
     let db = store(dir.path());
     let mrn = poison(&db);
     let mut svc = as_user(&db, &admin());
-    let mut s = state("default");
-    s.session = Some(Session {
-        user: "admin".into(),
-        role: "admin".into(),
-        store: "demo.db".into(),
-    });
+    let mut s = state_as("admin");
     let check = |s: &mut chartroom::tui::State, what: &str| {
         for (w, h) in [(120, 40), (80, 24)] {
             clean(&format!("{what} at {w}x{h}"), &screen(s, w, h));

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
-use super::{centered, safe, tail};
-use crate::tui::state::{Glass, GlassTarget};
+use super::{centered, safe};
+use crate::tui::overlay::{Glass, GlassTarget};
 use crate::tui::theme::{Role, Theme};
 
 /// Draws the dialog; returns where the text cursor goes while the reason is typed.
@@ -39,11 +39,11 @@ pub fn render(g: &Glass, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<
         Line::from(""),
     ];
     let width = inner.width.saturating_sub(10) as usize;
-    let shown = tail(&safe(&g.reason), width);
+    let (shown, x) = g.reason.view(width);
     if g.confirmed {
         lines.push(Line::from(vec![
             Span::styled("Reason: ", theme.style(Role::Accent)),
-            Span::styled(shown.clone(), theme.style(Role::Input)),
+            Span::styled(shown, theme.style(Role::Input)),
         ]));
         lines.push(Line::from(Span::styled(
             "Enter open · Esc cancel",
@@ -63,7 +63,7 @@ pub fn render(g: &Glass, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<
         .wrap(Wrap { trim: true })
         .style(theme.style(Role::Base))
         .render(inner, buf);
-    let cx = inner.x + 8 + unicode_width::UnicodeWidthStr::width(shown.as_str()) as u16;
+    let cx = inner.x + 8 + x;
     g.confirmed
         .then_some((cx.min(inner.right().saturating_sub(1)), inner.y + 3))
 }

@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
 use super::centered;
-use crate::tui::keymap::{Keymap, Mode};
+use crate::tui::action::PaneId;
+use crate::tui::keymap::{Keymap, Mode, Section};
 use crate::tui::theme::{Role, Theme};
 
-fn section(title: &str, keymap: &Keymap, mode: Mode, theme: &Theme, out: &mut Vec<Line<'static>>) {
-    let b = keymap.bindings(mode);
+fn section(title: &str, keymap: &Keymap, s: Section, theme: &Theme, out: &mut Vec<Line<'static>>) {
+    let b = keymap.bindings(s);
     if b.is_empty() {
         return;
     }
@@ -23,28 +24,35 @@ fn section(title: &str, keymap: &Keymap, mode: Mode, theme: &Theme, out: &mut Ve
     )));
     for (action, keys) in b {
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let desc = action.desc().into_owned();
         let keys = keys.join(" ");
         out.push(Line::from(vec![
             Span::styled(format!("  {keys:<20} "), theme.style(Role::Key)),
-            Span::styled(action.desc().to_string(), theme.style(Role::Base)),
+            Span::styled(desc, theme.style(Role::Base)),
         ]));
     }
 }
 
-/// The help text for the mode the user was in, then the keys that work everywhere.
-pub fn lines(keymap: &Keymap, under: Mode, theme: &Theme) -> Vec<Line<'static>> {
+/// The help text: the current pane's own keys first, then the mode the user was in, then
+/// the keys that work everywhere.
+pub fn lines(keymap: &Keymap, under: Mode, pane: PaneId, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    if under == Mode::Normal {
+        let own = format!("In the {} pane", pane.title());
+        section(&own, keymap, Section::Pane(pane), theme, &mut out);
+    }
     let title = match under {
         Mode::Search => "In the search box (letters and digits type; these keys do things)",
         Mode::Document => "Reading a document",
         Mode::Palette => "In the command palette",
+        Mode::Form => "In a form (letters and digits type; these keys do things)",
         _ => "In a pane",
     };
-    section(title, keymap, under, theme, &mut out);
+    section(title, keymap, Section::Mode(under), theme, &mut out);
     section(
         "Everywhere (also from a text field)",
         keymap,
-        Mode::Global,
+        Section::Mode(Mode::Global),
         theme,
         &mut out,
     );
@@ -52,7 +60,7 @@ pub fn lines(keymap: &Keymap, under: Mode, theme: &Theme) -> Vec<Line<'static>> 
         section(
             "In a pane (after Esc)",
             keymap,
-            Mode::Normal,
+            Section::Mode(Mode::Normal),
             theme,
             &mut out,
         );
@@ -63,12 +71,13 @@ pub fn lines(keymap: &Keymap, under: Mode, theme: &Theme) -> Vec<Line<'static>> 
 pub fn render(
     keymap: &Keymap,
     under: Mode,
+    pane: PaneId,
     scroll: u16,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let all = lines(keymap, under, theme);
+    let all = lines(keymap, under, pane, theme);
     let h = (all.len() as u16 + 2)
         .min(area.height.saturating_sub(2))
         .max(3);

@@ -6,15 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Padding, Paragraph, Widget, Wrap};
 
 use super::{centered, safe};
-use crate::tui::state::{LockState, State};
+use crate::tui::lock::LockState;
+use crate::tui::state::State;
 use crate::tui::theme::Role;
-
-/// The mask drawn for each typed character (never the character itself).
-pub const MASK: char = '•';
 
 /// Draws the lock box in `area`; returns where the text cursor goes.
 pub fn render(state: &State, l: &LockState, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let t = &state.theme;
+    let t = &state.app.theme;
     let pop = centered(area, 72, 12);
     if pop.width < 24 || pop.height < 7 {
         return None;
@@ -27,13 +25,13 @@ pub fn render(state: &State, l: &LockState, area: Rect, buf: &mut Buffer) -> Opt
     let inner = block.inner(pop);
     block.render(pop, buf);
     let user = state
+        .app
         .session
         .as_ref()
         .map(|s| safe(&s.user).into_owned())
         .unwrap_or_else(|| "?".into());
     let room = inner.width.saturating_sub(11) as usize;
-    let n = l.password.chars().count();
-    let mask: String = std::iter::repeat_n(MASK, n.min(room)).collect();
+    let (mask, x) = l.password.view(room);
     let mut lines = vec![
         Line::from(Span::styled(
             "chartroom is locked — type your password to resume",
@@ -46,7 +44,7 @@ pub fn render(state: &State, l: &LockState, area: Rect, buf: &mut Buffer) -> Opt
         ]),
         Line::from(vec![
             Span::styled("Password  ", t.style(Role::Muted)),
-            Span::styled(mask.clone(), t.style(Role::Input)),
+            Span::styled(mask, t.style(Role::Input)),
         ]),
         Line::from(""),
     ];
@@ -71,6 +69,6 @@ pub fn render(state: &State, l: &LockState, area: Rect, buf: &mut Buffer) -> Opt
         .wrap(Wrap { trim: true })
         .style(t.style(Role::Base))
         .render(inner, buf);
-    let cx = inner.x + 10 + mask.chars().count() as u16;
+    let cx = inner.x + 10 + x;
     (inner.height > 3).then_some((cx.min(inner.right().saturating_sub(1)), inner.y + 3))
 }

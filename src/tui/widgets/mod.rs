@@ -1,5 +1,7 @@
 //! Small drawing pieces shared by the panes.
 
+pub mod field;
+pub mod form;
 pub mod glass;
 pub mod help;
 pub mod lock;
@@ -11,7 +13,7 @@ use std::borrow::Cow;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::action::Action;
+use super::action::{Action, PaneId, Step};
 use super::keymap::{Keymap, Mode};
 use super::theme::{Role, Theme};
 
@@ -44,24 +46,33 @@ pub fn short(a: Action) -> &'static str {
         Action::ClearSearch => "clear",
         Action::Open => "open",
         Action::Back => "back",
-        Action::Down => "down",
-        Action::Up => "up",
-        Action::PageDown => "page",
-        Action::Top => "top",
-        Action::Bottom => "end",
+        Action::Move(Step::Down) => "down",
+        Action::Move(Step::Up) => "up",
+        Action::Move(Step::PageDown) => "page",
+        Action::Move(Step::Top) => "top",
+        Action::Move(Step::Bottom) => "end",
         Action::ScrollDown => "scroll details",
         Action::Confirm => "run",
-        Action::PanePatients => "patients",
+        Action::Go(PaneId::Patients) => "patients",
         Action::Lock => "lock",
+        Action::NextField => "next field",
+        Action::Save => "save",
+        Action::CancelJob => "stop job",
         _ => "",
     }
 }
 
-/// Footer hints for a mode, generated from the live keymap.
-pub fn hints<'a>(keymap: &Keymap, mode: Mode, actions: &[Action], theme: &Theme) -> Line<'a> {
+/// Footer hints for a mode on a pane, generated from the live keymap.
+pub fn hints<'a>(
+    keymap: &Keymap,
+    mode: Mode,
+    pane: PaneId,
+    actions: &[Action],
+    theme: &Theme,
+) -> Line<'a> {
     let mut spans = Vec::new();
     for a in actions {
-        let Some(key) = keymap.hint(mode, *a) else {
+        let Some(key) = keymap.hint(mode, pane, *a) else {
             continue;
         };
         if !spans.is_empty() {

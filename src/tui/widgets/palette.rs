@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
-use super::{fit, safe, tail};
+use super::{fit, safe};
 use crate::tui::palette::{PaletteState, matches};
 use crate::tui::theme::{Role, Theme};
 
@@ -14,7 +14,7 @@ pub fn render(p: &PaletteState, theme: &Theme, area: Rect, buf: &mut Buffer) -> 
     if area.width < 10 || area.height < 5 {
         return None;
     }
-    let items = matches(&p.input);
+    let items = matches(&p.input.text());
     let w = area.width.saturating_sub(4).min(72);
     let h = (items.len() as u16 + 4).clamp(5, area.height.saturating_sub(2).clamp(5, 16));
     let pop = Rect {
@@ -32,10 +32,10 @@ pub fn render(p: &PaletteState, theme: &Theme, area: Rect, buf: &mut Buffer) -> 
     let inner = block.inner(pop);
     block.render(pop, buf);
     let iw = inner.width as usize;
-    let input = tail(&safe(&p.input), iw.saturating_sub(3));
+    let (input, x) = p.input.view(iw.saturating_sub(3));
     let mut lines = vec![Line::from(vec![
         Span::styled(": ", theme.style(Role::Accent)),
-        Span::styled(input.clone(), theme.style(Role::Input)),
+        Span::styled(input, theme.style(Role::Input)),
     ])];
     let rows = inner.height.saturating_sub(1) as usize;
     if items.is_empty() {
@@ -63,6 +63,6 @@ pub fn render(p: &PaletteState, theme: &Theme, area: Rect, buf: &mut Buffer) -> 
     Paragraph::new(lines)
         .style(theme.style(Role::Base))
         .render(inner, buf);
-    let cx = inner.x + 2 + unicode_width::UnicodeWidthStr::width(input.as_str()) as u16;
+    let cx = inner.x + 2 + x;
     Some((cx.min(inner.right().saturating_sub(1)), inner.y))
 }

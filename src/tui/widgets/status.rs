@@ -10,14 +10,14 @@ use crate::tui::state::{Level, State};
 use crate::tui::theme::Role;
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.app.theme;
     let bar = t.style(Role::Status);
     let mode = format!(" {} ", state.mode().label());
     let mut spans = vec![
         Span::styled(mode, t.style(Role::StatusMode)),
         Span::styled(" ", bar),
     ];
-    match (&state.session, &state.store_error) {
+    match (&state.app.session, &state.app.store_error) {
         (Some(s), _) => {
             spans.push(Span::styled(
                 format!("{} ({})", safe(&s.user), safe(&s.role)),
@@ -30,7 +30,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         (None, Some(_)) => spans.push(Span::styled("store not open", bar)),
         (None, None) => spans.push(Span::styled("opening the store…", bar)),
     }
-    if let Some((level, msg)) = &state.status {
+    if let Some((level, msg)) = &state.app.status {
         let role = match level {
             Level::Info => Role::Status,
             Level::Warning => Role::Warning,

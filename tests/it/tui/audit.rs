@@ -3,14 +3,15 @@
 
 use chartroom::service::AuditReport;
 use chartroom::store::audit::AuditEntry;
-use chartroom::tui::state::{Msg, Reply, Req};
-use chartroom::tui::{Effect, Pane, State, update};
+use chartroom::tui::panes::audit as audit_pane;
+use chartroom::tui::state::Msg;
+use chartroom::tui::{Effect, PaneId, State, update};
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 
-use super::common::*;
-use super::tui_fixtures as fx;
-use super::tui_support::*;
+use super::super::common::*;
+use super::fixtures as fx;
+use super::support::*;
 
 fn entry(id: i64, at: &str, user: &str, action: &str, outcome: &str, origin: &str) -> AuditEntry {
     AuditEntry {
@@ -77,20 +78,19 @@ fn report() -> AuditReport {
 
 /// A chart open, signed in with `role`.
 fn with_chart(role: &str) -> State {
-    let mut s = state("default");
-    s.session.as_mut().unwrap().role = role.into();
+    let mut s = state_as(role);
     let e = type_offline(&mut s, "smith");
     let id = |e: &[Effect]| match e.last() {
         Some(Effect::Request(r)) => r.id(),
         other => panic!("{other:?}"),
     };
-    update(&mut s, Msg::Db(id(&e), Ok(Reply::Found(fx::results(5)))));
+    update(&mut s, Msg::Db(id(&e), Ok(found(fx::results(5)))));
     let e = update(&mut s, key(KeyCode::Enter));
     update(
         &mut s,
-        Msg::Db(id(&e), Ok(Reply::Chart(Box::new(fx::chart())))),
+        Msg::Db(id(&e), Ok(chart_reply(Box::new(fx::chart())))),
     );
-    assert!(s.chart.chart.is_some());
+    assert!(chart(&s).subject.is_some());
     s
 }
 
@@ -98,16 +98,21 @@ fn with_chart(role: &str) -> State {
 fn an_auditor_sees_who_looked_at_the_open_chart() {
     let mut s = with_chart("auditor");
     let e = update(&mut s, key(KeyCode::Char('6')));
-    assert_eq!(s.pane, Pane::Audit);
+    assert_eq!(pane(&s), PaneId::Audit);
     let id = match e.as_slice() {
-        [Effect::Request(Req::Audit { id, mrn })] => {
-            assert_eq!(mrn, "10000002");
-            *id
+        [Effect::Request(r)] => {
+            assert_eq!(
+                audit_req(r),
+                Some(&audit_pane::Req::Patient {
+                    mrn: "10000002".into()
+                })
+            );
+            r.id()
         }
         other => panic!("{other:?}"),
     };
     assert!(screen(&mut s, 120, 40).contains("Reading"));
-    update(&mut s, Msg::Db(id, Ok(Reply::Audit(Box::new(report())))));
+    update(&mut s, Msg::Db(id, Ok(report_reply(Box::new(report())))));
     let t = screen(&mut s, 120, 40);
     assert!(!t.contains('\u{1b}'));
     assert_snapshot!("audit_120x40", t);
@@ -115,11 +120,15 @@ fn an_auditor_sees_who_looked_at_the_open_chart() {
     update(&mut s, key(KeyCode::Char('2')));
     assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
     let e = update(&mut s, key(KeyCode::Enter));
-    assert!(matches!(e.as_slice(), [Effect::Request(Req::Audit { .. })]));
+    assert!(matches!(
+        e.as_slice(),
+        [Effect::Request(r)] if matches!(audit_req(r), Some(audit_pane::Req::Patient { .. }))
+    ));
     // the lock clears the report too
-    update(&mut s, Msg::Db(0, Ok(Reply::Done)));
+    update(&mut s, Msg::Db(0, Ok(chartroom::tui::state::Reply::Done)));
     update(&mut s, alt('l'));
-    assert!(s.audit.report.is_none() && s.audit.mrn.is_none());
+    assert_eq!(audit(&s), Default::default());
+    assert!(!s.pane_text(PaneId::Audit, 120, 40).contains("10000002"));
 }
 
 #[test]
@@ -150,38 +159,56 @@ fn an_administrator_sees_their_own_chart_open_in_a_real_store() {
     let mut s = state("default");
     update(&mut s, Msg::Ready(Ok(session)));
     update(&mut s, Msg::LoggedIn(login));
+    let found = svc.find("smith", 50).unwrap();
     type_str(&mut s, &mut svc, "smith");
-    let row = (0..s.patients.results.len())
-        .find(|i| !s.patients.results[*i].row.restricted)
-        .unwrap();
-    let other = s.patients.results.last().unwrap().row.mrn.clone();
-    s.patients.table.select(Some(row));
+    let row = found.iter().position(|f| !f.row.restricted).unwrap();
+    let other = found.last().unwrap().row.mrn.clone();
+    select_row(&mut s, row);
     feed(&mut s, &mut svc, key(KeyCode::Enter));
-    let mrn = s.chart.chart.as_ref().unwrap().patient.mrn.to_string();
+    let mrn = chart(&s).subject.expect("a chart open");
     feed(&mut s, &mut svc, alt('6'));
-    let r = s.audit.report.as_ref().expect("a report");
-    assert_eq!(r.subject, format!("patient:{mrn}"));
+    assert_eq!(audit(&s).subject, Some(format!("patient:{mrn}")));
+    let t = screen(&mut s, 120, 40);
     assert!(
-        r.entries
-            .iter()
-            .any(|e| e.action == "chart_open" && e.username == user && e.outcome == "ok"),
-        "{:?}",
-        r.entries
+        t.lines().any(|l| l.contains("chart_open")
+            && l.contains(&user[..user.len().min(14)])
+            && l.contains(" ok ")),
+        "{t}"
     );
-    assert!(screen(&mut s, 120, 40).contains("chart_open"));
     // any MRN from the palette
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, &format!("audit {other}"));
     feed(&mut s, &mut svc, key(KeyCode::Enter));
-    assert_eq!(s.pane, Pane::Audit);
-    assert_eq!(
-        s.audit.report.as_ref().unwrap().subject,
-        format!("patient:{other}")
-    );
+    assert_eq!(pane(&s), PaneId::Audit);
+    assert_eq!(audit(&s).subject, Some(format!("patient:{other}")));
     // a wrong MRN: the pane says so
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, "audit 99999999");
     feed(&mut s, &mut svc, key(KeyCode::Enter));
-    assert!(s.audit.error.is_some());
+    assert!(audit(&s).error.is_some());
     assert!(screen(&mut s, 120, 40).contains("could not be read"));
+}
+
+#[test]
+fn audit_mrn_from_another_pane_asks_about_that_record_only() {
+    // A chart is open (the Audit pane follows it), but `:audit MRN` names another record.
+    let mut s = with_chart("auditor");
+    assert_eq!(pane(&s), PaneId::Chart);
+    update(&mut s, key(KeyCode::Char(':')));
+    type_offline(&mut s, "audit 10000099");
+    let e = update(&mut s, key(KeyCode::Enter));
+    assert_eq!(pane(&s), PaneId::Audit);
+    let asked: Vec<_> = e
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(r) => audit_req(r).cloned(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        vec![audit_pane::Req::Patient {
+            mrn: "10000099".into()
+        }]
+    );
 }

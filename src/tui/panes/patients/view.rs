@@ -1,4 +1,4 @@
-//! The Patients pane: the search box and the live results table.
+//! Drawing the Patients pane: the search box and the results table.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,24 +7,23 @@ use ratatui::widgets::{
     Block, BorderType, Cell, Paragraph, Row, StatefulWidget, Table, Widget, Wrap,
 };
 
+use super::{Patients, SearchStatus};
 use crate::domain::date::age_on;
 use crate::text::shown_or;
-use crate::tui::state::{SearchStatus, State};
-use crate::tui::theme::Role;
-use crate::tui::widgets::{fit, safe, tail};
+use crate::tui::state::App;
+use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets::safe;
 
 /// Draws the pane; returns where the text cursor goes while typing.
-pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+pub fn render(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let [search, results] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
-    let cursor = search_box(state, search, buf);
-    results_table(state, results, buf);
+    let cursor = search_box(ps, &app.theme, search, buf);
+    results_table(ps, app, results, buf);
     cursor
 }
 
-fn search_box(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let t = &state.theme;
-    let ps = &state.patients;
+fn search_box(ps: &Patients, t: &Theme, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let focused = ps.editing;
     let border = if focused {
         Role::BorderFocused
@@ -45,23 +44,19 @@ fn search_box(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)>
     let inner = block.inner(area);
     block.render(area, buf);
     let width = inner.width.saturating_sub(1) as usize;
-    let before: String = ps.query.chars().take(ps.cursor).collect();
-    let after: String = ps.query.chars().skip(ps.cursor).collect();
-    let before = tail(&safe(&before), width);
-    let shown = fit(&format!("{before}{}", safe(&after)), width + 1);
+    let (shown, x) = ps.query.view(width);
     let line = if ps.query.is_empty() && !focused {
         Line::from(Span::styled("press / to type", t.style(Role::Muted)))
     } else {
         Line::from(Span::styled(shown, t.style(Role::Input)))
     };
     Paragraph::new(line).render(inner, buf);
-    let cx = inner.x + unicode_width::UnicodeWidthStr::width(before.as_str()) as u16;
+    let cx = inner.x + x;
     (focused && inner.width > 0 && inner.height > 0)
         .then_some((cx.min(inner.right().saturating_sub(1)), inner.y))
 }
 
-fn message(state: &State, area: Rect, buf: &mut Buffer, title: &str, lines: Vec<Line<'static>>) {
-    let t = &state.theme;
+fn message(t: &Theme, area: Rect, buf: &mut Buffer, title: &str, lines: Vec<Line<'static>>) {
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(t.style(Role::Border))
@@ -72,10 +67,9 @@ fn message(state: &State, area: Rect, buf: &mut Buffer, title: &str, lines: Vec<
         .render(area, buf);
 }
 
-fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
-    let t = state.theme.clone();
-    let ps = &state.patients;
-    if let Some(e) = &state.store_error {
+fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    if let Some(e) = &app.store_error {
         let lines = vec![
             Line::from(Span::styled(
                 format!("The store could not be opened: {}", safe(e)),
@@ -84,9 +78,10 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
             Line::from(""),
             Line::from("Check the path (--db or CHARTROOM_DB), then start chartroom again."),
         ];
-        return message(state, area, buf, "Results", lines);
+        return message(t, area, buf, "Results", lines);
     }
-    if ps.results.is_empty() || ps.query.trim().is_empty() {
+    let query = ps.query.text();
+    if ps.results.is_empty() || query.trim().is_empty() {
         let lines = match &ps.status {
             SearchStatus::Failed(e) => vec![
                 Line::from(Span::styled(
@@ -98,7 +93,7 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
             SearchStatus::Searching => {
                 vec![Line::from(Span::styled("Searching…", t.style(Role::Muted)))]
             }
-            SearchStatus::Done if !ps.query.trim().is_empty() => vec![
+            SearchStatus::Done if !query.trim().is_empty() => vec![
                 Line::from(Span::styled(
                     format!("No patient matches \"{}\".", safe(&ps.shown_query)),
                     t.style(Role::Warning),
@@ -122,7 +117,7 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
                 )),
             ],
         };
-        return message(state, area, buf, "Results", lines);
+        return message(t, area, buf, "Results", lines);
     }
     let n = ps.results.len();
     let title = match ps.status {
@@ -140,7 +135,7 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
         .title(Span::styled(title, t.style(Role::Title)));
     let header = Row::new(["MRN", "Name", "Born (age)", "Sex", "SSN", "Last visit"])
         .style(t.style(Role::Header));
-    let today = state.today;
+    let today = app.today;
     let rows: Vec<Row> = ps
         .results
         .iter()
@@ -186,7 +181,7 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
         Constraint::Length(4),
         Constraint::Length(10),
     ];
-    state.page = area.height.saturating_sub(3).max(1);
+    ps.page = area.height.saturating_sub(3).max(1);
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
@@ -194,5 +189,5 @@ fn results_table(state: &mut State, area: Rect, buf: &mut Buffer) {
         .row_highlight_style(t.style(Role::Selection))
         .highlight_symbol("▶ ")
         .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
-    StatefulWidget::render(table, area, buf, &mut state.patients.table);
+    StatefulWidget::render(table, area, buf, &mut ps.table);
 }

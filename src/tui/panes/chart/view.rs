@@ -1,5 +1,5 @@
-//! The Chart pane (read-only): header with flags, demographics, encounters with their codes,
-//! the documents list, and the document reader.
+//! Drawing the Chart pane: header with flags, demographics, encounters with their codes, the
+//! documents list, and the document reader.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,10 +8,11 @@ use ratatui::widgets::{
     Block, BorderType, List, ListItem, Paragraph, StatefulWidget, Widget, Wrap,
 };
 
-use crate::domain::date::age_on;
+use super::{Chart as ChartPane, DocView};
 use crate::domain::{Chart, Text};
 use crate::text::shown_or;
-use crate::tui::state::{DocView, State};
+use crate::domain::date::age_on;
+use crate::tui::state::App;
 use crate::tui::theme::{Role, Theme};
 use crate::tui::widgets::{fit, safe};
 
@@ -26,10 +27,9 @@ fn block<'a>(t: &Theme, title: String, focused: bool) -> Block<'a> {
         .title(Span::styled(title, t.style(Role::Title)))
 }
 
-pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) {
-    let t = state.theme.clone();
-    let Some(chart) = state.chart.chart.take() else {
-        let c = &state.chart;
+pub fn render(c: &mut ChartPane, app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let Some(chart) = c.chart.take() else {
         let lines = match (&c.loading, &c.error) {
             (_, Some(e)) => vec![
                 Line::from(Span::styled(
@@ -48,19 +48,19 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) {
         };
         return Paragraph::new(lines)
             .wrap(Wrap { trim: true })
-            .block(block(&t, " Chart ".into(), false))
+            .block(block(t, " Chart ".into(), false))
             .render(area, buf);
     };
-    with_chart(&chart, &t, state, area, buf);
-    state.chart.chart = Some(chart);
+    with_chart(&chart, app, c, area, buf);
+    c.chart = Some(chart);
 }
 
-fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut Buffer) {
-    let t = t.clone();
+fn with_chart(chart: &Chart, app: &App, c: &mut ChartPane, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let [head, body] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
-    header(chart, state, head, buf);
-    if let Some(dv) = &mut state.chart.doc {
-        return document(dv, &t, body, buf);
+    header(chart, app, head, buf);
+    if let Some(dv) = &mut c.doc {
+        return document(dv, t, body, buf);
     }
     let wide = body.width >= 100;
     let (details, docs) = if wide {
@@ -76,14 +76,14 @@ fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut
         .areas(body);
         (a, b)
     };
-    let lines = detail_lines(chart, &t);
+    let lines = detail_lines(chart, t);
     let max = (lines.len() as u16).saturating_sub(details.height.saturating_sub(2));
-    let scroll = state.chart.scroll.min(max);
-    state.chart.scroll = scroll;
+    let scroll = c.scroll.min(max);
+    c.scroll = scroll;
     let more = if max > 0 { " J/K scroll " } else { "" };
     Paragraph::new(lines)
         .block(
-            block(&t, " Demographics & encounters ".into(), false)
+            block(t, " Demographics & encounters ".into(), false)
                 .title_bottom(Line::from(more).right_aligned()),
         )
         .style(t.style(Role::Base))
@@ -99,29 +99,34 @@ fn with_chart(chart: &Chart, t: &Theme, state: &mut State, area: Rect, buf: &mut
             } else {
                 format!(" [{}]", d.status.shown())
             };
-            let s = format!("{} {}{}", d.service_date.head(10), d.title.shown(), status);
+            let s = format!(
+                "{} {}{}",
+                d.service_date.head(10),
+                d.title.shown(),
+                status
+            );
             ListItem::new(fit(&s, width))
         })
         .collect();
     let title = format!(" Documents ({}) ", chart.documents.len());
     if items.is_empty() {
         return Paragraph::new("No documents on file.")
-            .block(block(&t, title, true))
+            .block(block(t, title, true))
             .render(docs, buf);
     }
-    state.page = docs.height.saturating_sub(2).max(1);
+    c.page = docs.height.saturating_sub(2).max(1);
     let list = List::new(items)
-        .block(block(&t, title, true))
+        .block(block(t, title, true))
         .style(t.style(Role::Base))
         .highlight_style(t.style(Role::Selection))
         .highlight_symbol("▶ ");
-    StatefulWidget::render(list, docs, buf, &mut state.chart.docs);
+    StatefulWidget::render(list, docs, buf, &mut c.docs);
 }
 
-fn header(chart: &Chart, state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+fn header(chart: &Chart, app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let p = &chart.patient;
-    let age = age_on(p.dob, state.today);
+    let age = age_on(p.dob, app.today);
     let l1 = Line::from(vec![
         Span::styled(p.display_name().to_string(), t.style(Role::Accent)),
         Span::raw("   MRN "),

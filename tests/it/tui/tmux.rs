@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::common::*;
+use super::super::common::*;
 
 const WAIT: Duration = Duration::from_secs(15);
 

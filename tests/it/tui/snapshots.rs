@@ -3,13 +3,12 @@
 
 use chartroom::service::Found;
 use chartroom::store::patients::PatientRow;
-use chartroom::tui::state::{Msg, Overlay, Reply, SearchStatus};
-use chartroom::tui::{Effect, Mode, State, update};
+use chartroom::tui::{Mode, State, update};
 use crossterm::event::KeyCode;
 use insta::{assert_debug_snapshot, assert_snapshot};
 
-use super::tui_fixtures as fx;
-use super::tui_support::*;
+use super::fixtures as fx;
+use super::support::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -19,32 +18,20 @@ fn snap_both(name: &str, s: &mut State) {
     }
 }
 
-/// Answers the last store request in `effects` with `reply`.
-fn answer(s: &mut State, effects: Vec<Effect>, reply: Reply) {
-    let id = effects
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            Effect::Request(r) => Some(r.id()),
-            _ => None,
-        })
-        .expect("a store request");
-    update(s, Msg::Db(id, Ok(reply)));
-}
-
 fn with_results(theme: &str, n: usize) -> State {
     let mut s = state(theme);
     let e = type_offline(&mut s, "smith");
-    answer(&mut s, e, Reply::Found(fx::results(n)));
-    assert_eq!(s.patients.status, SearchStatus::Done);
+    answer(&mut s, e, found(fx::results(n)));
+    let p = patients(&s);
+    assert!(!p.busy && p.subject.as_deref() == Some("smith"), "{p:?}");
     s
 }
 
 fn with_chart() -> State {
     let mut s = with_results("default", 30);
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Chart(Box::new(fx::chart())));
-    assert!(s.chart.chart.is_some());
+    answer(&mut s, e, chart_reply(Box::new(fx::chart())));
+    assert!(chart(&s).subject.is_some());
     s
 }
 
@@ -62,7 +49,7 @@ fn results_and_no_results() {
     snap_both("results", &mut s);
     let mut s = state("default");
     let e = type_offline(&mut s, "zzyzx qwv");
-    answer(&mut s, e, Reply::Found(Vec::new()));
+    answer(&mut s, e, found(Vec::new()));
     snap_both("no_results", &mut s);
 }
 
@@ -71,7 +58,7 @@ fn chart_and_document() {
     let mut s = with_chart();
     snap_both("chart", &mut s);
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    answer(&mut s, e, doc_reply(Box::new(fx::document())));
     assert_eq!(s.mode(), Mode::Document);
     snap_both("document", &mut s);
     // scrolled to the end: the hostile signature line shows harmlessly
@@ -85,7 +72,7 @@ fn chart_and_document() {
 fn help_and_palette() {
     let mut s = state("default");
     update(&mut s, key(KeyCode::F(1)));
-    assert!(matches!(s.overlay, Overlay::Help { .. }));
+    assert_eq!(mode(&s), Mode::Help);
     snap_both("help", &mut s);
     let mut s = state("default");
     update(&mut s, key(KeyCode::Esc));
@@ -100,13 +87,7 @@ fn restricted_warning() {
     update(&mut s, key(KeyCode::Down));
     update(&mut s, key(KeyCode::Down));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(
-        &mut s,
-        e,
-        Reply::Restricted {
-            kinds: "restricted".into(),
-        },
-    );
+    answer(&mut s, e, restricted("restricted"));
     assert_eq!(s.mode(), Mode::Glass);
     assert_snapshot!("restricted_warning_80x24", screen(&mut s, 80, 24));
     update(&mut s, key(KeyCode::Char('y')));
@@ -126,7 +107,7 @@ fn too_small_and_tiny_areas() {
     // Every pane and overlay at tiny and edge sizes, too.
     let mut s = with_chart();
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
+    answer(&mut s, e, doc_reply(Box::new(fx::document())));
     for (w, h) in [(1, 1), (0, 0), (59, 14), (60, 15), (61, 16)] {
         let _ = draw(&mut s, w, h);
         update(&mut s, key(KeyCode::F(1)));
@@ -174,7 +155,7 @@ fn escape_sequences_in_data_are_drawn_harmlessly() {
         row("10000001", "\u{1b}]0;owned\u{7}Smith", "Ann"),
         row("10000002", "Smith\u{202e}evil", "\u{1b}[2J\u{9b}31m"),
     ];
-    answer(&mut s, e, Reply::Found(evil));
+    answer(&mut s, e, found(evil));
     let t = draw(&mut s, 80, 24);
     let text = t.backend().to_string();
     assert!(text.contains("^[]0;owned^GSmith"), "{text}");
@@ -189,4 +170,54 @@ fn escape_sequences_in_data_are_drawn_harmlessly() {
         );
     }
     assert_snapshot!("escapes_in_data", text);
+}
+
+#[test]
+fn pane_skeletons_form_chord_and_gauge() {
+    // The panes whose work has not come: what they will be for.
+    let mut s = state("default");
+    update(&mut s, key(KeyCode::Esc));
+    for (k, name) in [('3', "coding"), ('4', "requests"), ('5', "reports")] {
+        update(&mut s, key(KeyCode::Char(k)));
+        assert_snapshot!(format!("{name}_80x24"), screen(&mut s, 80, 24));
+    }
+    // g waits for its second key, with a hint
+    let mut s = with_chart();
+    update(&mut s, key(KeyCode::Char('g')));
+    assert_snapshot!("chord_g_80x24", screen(&mut s, 80, 24));
+    update(&mut s, key(KeyCode::Esc));
+    // a form over the chart, a field in error
+    s.open_form(
+        chartroom::tui::widgets::form::Form::new("Correct the demographics")
+            .field("Family name", 50, "Smith", |_| Ok(()))
+            .field("Date of birth", 10, "1992-08-31", |d| {
+                chartroom::domain::date::parse_date(d)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }),
+    );
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_offline(&mut s, "31/08/1992");
+    update(&mut s, ctrl('s'));
+    assert_snapshot!("form_error_80x24", screen(&mut s, 80, 24));
+    // a long job's gauge
+    let mut s = state("default");
+    let mut fx = Vec::new();
+    let job = chartroom::tui::state::Job::Synthetic {
+        steps: 40,
+        step_ms: 1,
+    };
+    let id = chartroom::tui::jobs::start(&mut s, job, &mut fx).unwrap();
+    update(
+        &mut s,
+        chartroom::tui::Msg::Db(
+            id,
+            Ok(chartroom::tui::Reply::Progress {
+                done: 10,
+                total: 40,
+            }),
+        ),
+    );
+    assert_snapshot!("job_gauge_80x24", screen(&mut s, 80, 24));
 }

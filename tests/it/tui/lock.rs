@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use chartroom::service::{LoginInfo, Service, demo::DEMO_PASSWORD};
 use chartroom::tui::state::{Msg, Reply, Req};
 use chartroom::tui::worker::{self, Worker};
-use chartroom::tui::{Effect, Mode, Pane, State, update};
+use chartroom::tui::{Effect, Mode, PaneId, State, update};
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 
-use super::common::*;
-use super::tui_fixtures as fx;
-use super::tui_support::*;
+use super::super::common::*;
+use super::fixtures as fx;
+use super::support::*;
 
 fn info(must_unlock: bool, has_password: bool) -> LoginInfo {
     LoginInfo {
@@ -24,30 +24,17 @@ fn info(must_unlock: bool, has_password: bool) -> LoginInfo {
     }
 }
 
-/// Answers the last store request in `effects` with `reply`.
-fn answer(s: &mut State, effects: Vec<Effect>, reply: Reply) -> Vec<Effect> {
-    let id = effects
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            Effect::Request(r) => Some(r.id()),
-            _ => None,
-        })
-        .expect("a store request");
-    update(s, Msg::Db(id, Ok(reply)))
-}
-
 /// Results for "smith", the chart of the first one open, and its first document.
-fn with_phi() -> State {
+pub fn with_phi() -> State {
     let mut s = state("default");
     update(&mut s, Msg::LoggedIn(info(false, true)));
     let e = type_offline(&mut s, "smith");
-    answer(&mut s, e, Reply::Found(fx::results(30)));
+    answer(&mut s, e, found(fx::results(30)));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Chart(Box::new(fx::chart())));
+    answer(&mut s, e, chart_reply(Box::new(fx::chart())));
     let e = update(&mut s, key(KeyCode::Enter));
-    answer(&mut s, e, Reply::Document(Box::new(fx::document())));
-    assert_eq!(s.mode(), Mode::Document);
+    answer(&mut s, e, doc_reply(Box::new(fx::document())));
+    assert_eq!(mode(&s), Mode::Document);
     s
 }
 
@@ -56,7 +43,7 @@ fn idle(s: &mut State) -> Vec<Effect> {
 }
 
 /// Every string of patient data the fixtures hold that a screen could show.
-fn phi_strings() -> Vec<String> {
+pub fn phi_strings() -> Vec<String> {
     let mut v: Vec<String> = fx::results(30)
         .iter()
         .flat_map(|f| {
@@ -94,19 +81,28 @@ fn the_idle_lock_clears_all_patient_data_before_drawing() {
     assert!(screen(&mut s, 80, 24).contains("Day 1"));
     let fx = update(&mut s, Msg::Tick(Instant::now() + Duration::from_secs(200)));
     assert!(fx.is_empty(), "not idle long enough: {fx:?}");
-    assert_eq!(s.mode(), Mode::Document);
+    assert_eq!(mode(&s), Mode::Document);
     let fx = idle(&mut s);
-    assert_eq!(s.mode(), Mode::Lock);
+    assert_eq!(mode(&s), Mode::Lock);
     assert!(matches!(
         fx.as_slice(),
         [Effect::Request(Req::Lock { .. }), Effect::Redraw]
     ));
-    // the state itself holds no patient data any more
-    assert!(s.patients.query.is_empty() && s.patients.results.is_empty());
-    assert!(s.patients.shown_query.is_empty());
-    assert!(s.chart.chart.is_none() && s.chart.doc.is_none() && s.chart.loading.is_none());
-    assert!(s.audit.report.is_none());
-    assert!(s.status.is_none());
+    // the state itself holds no patient data any more: every pane is empty
+    for p in PaneId::ALL {
+        let probe = s.probe(*p);
+        assert_eq!(
+            (
+                probe.field.unwrap_or_default(),
+                probe.rows,
+                probe.subject,
+                probe.item
+            ),
+            (String::new(), 0, None, None),
+            "{p:?}"
+        );
+    }
+    assert!(status(&s).is_none());
     let t = draw(&mut s, 80, 24);
     let text = t.backend().to_string();
     assert!(text.contains("type your password to resume"), "{text}");
@@ -132,11 +128,11 @@ fn the_idle_lock_clears_all_patient_data_before_drawing() {
     assert_snapshot!("lock_80x24", text);
     // a reply still on its way from before the lock is dropped unseen
     for id in 0..50 {
-        update(&mut s, Msg::Db(id, Ok(Reply::Found(fx::results(3)))));
-        update(&mut s, Msg::Db(id, Ok(Reply::Chart(Box::new(fx::chart())))));
+        update(&mut s, Msg::Db(id, Ok(found(fx::results(3)))));
+        update(&mut s, Msg::Db(id, Ok(chart_reply(Box::new(fx::chart())))));
     }
-    assert!(s.patients.results.is_empty() && s.chart.chart.is_none());
-    assert_eq!(s.mode(), Mode::Lock);
+    assert!(patients(&s).rows == 0 && chart(&s).subject.is_none());
+    assert_eq!(mode(&s), Mode::Lock);
 }
 
 #[test]
@@ -144,7 +140,7 @@ fn the_lock_key_locks_and_only_the_password_field_and_quit_work() {
     let mut s = with_phi();
     update(&mut s, key(KeyCode::Esc));
     let fx = update(&mut s, alt('l'));
-    assert_eq!(s.mode(), Mode::Lock);
+    assert_eq!(mode(&s), Mode::Lock);
     assert!(
         fx.iter()
             .any(|e| matches!(e, Effect::Request(Req::Lock { .. })))
@@ -162,15 +158,17 @@ fn the_lock_key_locks_and_only_the_password_field_and_quit_work() {
     ] {
         let fx = update(&mut s, m);
         assert!(fx.is_empty(), "{fx:?}");
-        assert_eq!(s.mode(), Mode::Lock);
+        assert_eq!(mode(&s), Mode::Lock);
     }
-    assert_eq!(s.lock.as_ref().unwrap().password.as_str(), "q2:");
-    update(&mut s, Msg::Paste("pasted\n".into()));
-    assert_eq!(s.lock.as_ref().unwrap().password.as_str(), "q2:pasted");
+    // q, 2 and : typed (3 characters), nothing else
     let t = screen(&mut s, 80, 24);
-    assert!(t.contains("•••••••••") && !t.contains("pasted"), "{t}");
+    assert!(t.contains("Password  ••• "), "{t}");
+    update(&mut s, Msg::Paste("pasted\n".into()));
+    let t = screen(&mut s, 80, 24);
+    assert!(t.contains("Password  ••••••••• "), "{t}");
+    assert!(!t.contains("pasted"), "{t}");
     assert!(
-        !format!("{:?}", s.lock).contains("pasted"),
+        !format!("{:?}", lock_screen(&s)).contains("pasted"),
         "Debug hides it"
     );
     // sent, answered "wrong": the mask is gone, the answer shows
@@ -188,7 +186,7 @@ fn the_lock_key_locks_and_only_the_password_field_and_quit_work() {
         let _ = draw(&mut s, w, h);
     }
     update(&mut s, ctrl('u'));
-    assert!(s.lock.as_ref().unwrap().password.is_empty());
+    assert!(!screen(&mut s, 80, 24).contains('•'), "the field is empty");
     // the empty field is not sent
     let fx = update(&mut s, key(KeyCode::Enter));
     assert!(fx.is_empty());
@@ -200,7 +198,7 @@ fn a_site_that_asks_for_the_password_at_start_starts_locked() {
     let mut s = state("default");
     let fx = update(&mut s, Msg::LoggedIn(info(true, true)));
     assert!(fx.is_empty(), "the service is locked already: {fx:?}");
-    assert_eq!(s.mode(), Mode::Lock);
+    assert_eq!(mode(&s), Mode::Lock);
     // no password at all: say so and quit rather than lock for good
     let mut s = state("default");
     let fx = update(&mut s, Msg::LoggedIn(info(true, false)));
@@ -215,7 +213,7 @@ fn a_site_that_asks_for_the_password_at_start_starts_locked() {
     s.login.as_mut().unwrap().has_password = false;
     let fx = idle(&mut s);
     assert!(fx.contains(&Effect::Quit));
-    assert!(s.chart.chart.is_none() && s.patients.results.is_empty());
+    assert!(chart(&s).subject.is_none() && patients(&s).rows == 0);
 }
 
 /// A demo store, a service on it, and a state whose session has started.
@@ -236,23 +234,23 @@ fn wrong_password_stays_locked_right_one_resumes_the_same_chart_and_document() {
     type_str(&mut s, &mut svc, "smith");
     // a patient with documents, opened, then a document read
     let mut opened = None;
-    for i in 0..s.patients.results.len() {
-        s.patients.table.select(Some(i));
+    for i in 0..patients(&s).rows {
+        select_row(&mut s, i);
         feed(&mut s, &mut svc, key(KeyCode::Enter));
-        let c = s.chart.chart.as_ref();
-        if c.is_some_and(|c| !c.documents.is_empty()) {
-            opened = Some(c.unwrap().patient.mrn.to_string());
+        let c = chart(&s);
+        if c.subject.is_some() && c.rows > 0 {
+            opened = c.subject;
             break;
         }
         feed(&mut s, &mut svc, key(KeyCode::Esc));
         update(&mut s, alt('1'));
     }
     let mrn = opened.expect("a smith with documents");
+    let name = svc.show(&mrn).unwrap().patient.family.to_string();
     feed(&mut s, &mut svc, key(KeyCode::Down));
     feed(&mut s, &mut svc, key(KeyCode::Enter));
-    let doc_id = s.chart.doc.as_ref().expect("a document open").doc_id;
-    let name = s.chart.chart.as_ref().unwrap().patient.family.to_string();
-    assert_eq!(s.mode(), Mode::Document);
+    let doc_id = chart(&s).item.expect("a document open");
+    assert_eq!(mode(&s), Mode::Document);
 
     let fx = feed(
         &mut s,
@@ -260,7 +258,7 @@ fn wrong_password_stays_locked_right_one_resumes_the_same_chart_and_document() {
         Msg::Tick(Instant::now() + Duration::from_secs(301)),
     );
     assert!(fx.contains(&Effect::Redraw));
-    assert_eq!(s.mode(), Mode::Lock);
+    assert_eq!(mode(&s), Mode::Lock);
     assert!(svc.is_locked(), "the worker locked the service");
     assert!(!screen(&mut s, 80, 24).contains(&name));
 
@@ -270,7 +268,7 @@ fn wrong_password_stays_locked_right_one_resumes_the_same_chart_and_document() {
     assert!(!screen(&mut s, 120, 40).contains(wrong));
     let fx = update(&mut s, key(KeyCode::Enter));
     assert!(
-        s.lock.as_ref().unwrap().password.is_empty(),
+        !screen(&mut s, 80, 24).contains('•'),
         "the field is emptied the moment it is sent"
     );
     let req = match fx.as_slice() {
@@ -280,33 +278,30 @@ fn wrong_password_stays_locked_right_one_resumes_the_same_chart_and_document() {
     assert!(!format!("{req:?}").contains(wrong), "Debug never shows it");
     let reply = worker::serve(&mut svc, &req);
     update(&mut s, Msg::Db(req.id(), reply));
-    assert_eq!(s.mode(), Mode::Lock);
-    let err = s.lock.as_ref().unwrap().error.clone().unwrap();
-    assert!(
-        err.contains("password is wrong") && err.contains("4 more"),
-        "{err}"
-    );
+    assert_eq!(mode(&s), Mode::Lock);
     let t = screen(&mut s, 80, 24);
-    assert!(t.contains("password is wrong") && !t.contains(wrong), "{t}");
+    assert!(
+        t.contains("password is wrong") && t.contains("4 more"),
+        "{t}"
+    );
+    assert!(!t.contains(wrong), "{t}");
     assert!(svc.is_locked());
 
     // the right one: back on the same chart and document (asked for again)
     type_str(&mut s, &mut svc, DEMO_PASSWORD);
     assert!(!screen(&mut s, 80, 24).contains(DEMO_PASSWORD));
     feed(&mut s, &mut svc, key(KeyCode::Enter));
-    assert!(s.lock.is_none());
+    assert!(!s.is_locked());
     assert!(!svc.is_locked());
-    assert_eq!(s.pane, Pane::Chart);
-    assert_eq!(s.mode(), Mode::Document);
-    let c = s.chart.chart.as_ref().expect("chart back");
-    assert_eq!(c.patient.mrn.as_str(), mrn);
-    let dv = s.chart.doc.as_ref().expect("document back");
-    assert_eq!(dv.doc_id, doc_id);
-    assert!(dv.doc.is_some());
+    assert_eq!(pane(&s), PaneId::Chart);
+    assert_eq!(mode(&s), Mode::Document);
+    let c = chart(&s);
+    assert_eq!(c.subject.as_deref(), Some(mrn.as_str()), "chart back");
+    assert_eq!(c.item, Some(doc_id), "document back, its text read");
     // idle again later: locks again (the clock restarted at the unlock)
     assert!(update(&mut s, Msg::Tick(Instant::now() + Duration::from_secs(100))).is_empty());
     idle(&mut s);
-    assert_eq!(s.mode(), Mode::Lock);
+    assert_eq!(mode(&s), Mode::Lock);
 }
 
 #[test]
@@ -321,22 +316,19 @@ fn five_wrong_passwords_lock_the_account() {
     for i in 1..=5 {
         type_str(&mut s, &mut svc, "not-the-password");
         feed(&mut s, &mut svc, key(KeyCode::Enter));
-        let err = s.lock.as_ref().unwrap().error.clone().unwrap();
+        let t = screen(&mut s, 120, 40);
         if i < 5 {
-            assert!(err.contains(&format!("{} more", 5 - i)), "{i}: {err}");
+            assert!(t.contains(&format!("{} more", 5 - i)), "{i}: {t}");
         } else {
-            assert!(err.contains("is locked"), "{err}");
+            assert!(t.contains("is locked"), "{t}");
         }
     }
     // now even the right password is refused
     type_str(&mut s, &mut svc, DEMO_PASSWORD);
     feed(&mut s, &mut svc, key(KeyCode::Enter));
-    assert_eq!(s.mode(), Mode::Lock);
-    let err = s.lock.as_ref().unwrap().error.clone().unwrap();
-    assert!(
-        err.contains("is locked") && err.contains("supervisor"),
-        "{err}"
-    );
+    assert_eq!(mode(&s), Mode::Lock);
+    let t = screen(&mut s, 120, 40);
+    assert!(t.contains("is locked") && t.contains("supervisor"), "{t}");
     assert!(screen(&mut s, 80, 24).contains("is locked"));
 }
 
@@ -353,9 +345,12 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
     assert!(matches!(next(), Msg::LoggedIn(i) if !i.must_unlock && i.idle_timeout_s == 300));
     w.send(Req::Lock { id: 2 });
     assert!(matches!(next(), Msg::Db(2, Ok(Reply::Done))));
-    w.send(Req::Search {
+    w.send(Req::Pane {
         id: 3,
-        query: "smith".into(),
+        req: chartroom::tui::panes::patients::Req::Search {
+            query: "smith".into(),
+        }
+        .into(),
     });
     assert!(matches!(next(), Msg::Db(3, Err(e)) if e.contains("locked")));
     let secret = |p: &str| chartroom::tui::state::Secret(zeroize::Zeroizing::new(p.to_string()));
@@ -369,6 +364,8 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
         password: secret(DEMO_PASSWORD),
     });
     assert!(matches!(next(), Msg::Db(5, Ok(Reply::Done))));
+    // and asks again what the user may do now
+    assert!(matches!(next(), Msg::Ready(Ok(s)) if !s.permissions.is_empty()));
     w.shutdown(Duration::from_secs(20));
     let mut reader = service(&db);
     let actions: Vec<String> = reader
@@ -400,14 +397,14 @@ fn the_event_loop_wakes_up_for_the_idle_lock_without_a_timer() {
     // a key pressed just now: the wait times out, the tick finds nothing to do yet
     let fx = chartroom::tui::runtime::turn(&mut s, &rx, Some(Duration::from_millis(5))).unwrap();
     assert!(fx.is_empty());
-    assert_eq!(s.mode(), Mode::Document);
+    assert_eq!(mode(&s), Mode::Document);
     // the last key long ago: the same wait locks
     if let Some(past) = Instant::now().checked_sub(Duration::from_secs(301)) {
         s.last_input = past;
         let fx =
             chartroom::tui::runtime::turn(&mut s, &rx, Some(Duration::from_millis(5))).unwrap();
         assert!(fx.contains(&Effect::Redraw));
-        assert_eq!(s.mode(), Mode::Lock);
+        assert_eq!(mode(&s), Mode::Lock);
         assert!(s.idle_deadline().is_none());
     }
 }

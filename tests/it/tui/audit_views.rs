@@ -3,13 +3,14 @@
 
 use chartroom::service::{Access, AuditReport, PrivacyAlert};
 use chartroom::store::audit::AuditEntry;
-use chartroom::tui::state::{Level, Msg, Reply, Req};
-use chartroom::tui::{Effect, Pane, State, update};
+use chartroom::tui::panes::audit as audit_pane;
+use chartroom::tui::state::{Level, Msg, Req};
+use chartroom::tui::{Effect, PaneId, State, update};
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 
-use super::sec_support::{as_user, restricted_patient, store};
-use super::tui_support::*;
+use super::super::sec_support::{as_user, restricted_patient, store};
+use super::support::*;
 
 fn entry(id: i64, at: &str, action: &str, object: &str, outcome: &str) -> AuditEntry {
     AuditEntry {
@@ -108,8 +109,7 @@ fn alerts() -> Vec<PrivacyAlert> {
 }
 
 fn signed_in(role: &str) -> State {
-    let mut s = state("default");
-    s.session.as_mut().unwrap().role = role.into();
+    let mut s = state_as(role);
     update(&mut s, key(KeyCode::Esc));
     s
 }
@@ -132,15 +132,16 @@ fn one_request(e: &[Effect]) -> Req {
 fn an_auditor_sees_what_a_user_did() {
     let mut s = signed_in("auditor");
     let r = one_request(&command(&mut s, "audit-user roi"));
-    let Req::AuditUser { id, name } = r else {
+    let id = r.id();
+    let Some(audit_pane::Req::User { name }) = audit_req(&r) else {
         panic!("{r:?}")
     };
     assert_eq!(name, "roi");
-    assert_eq!(s.pane, Pane::Audit);
+    assert_eq!(pane(&s), PaneId::Audit);
     assert!(screen(&mut s, 120, 40).contains("Reading"));
     update(
         &mut s,
-        Msg::Db(id, Ok(Reply::Audit(Box::new(user_report())))),
+        Msg::Db(id, Ok(report_reply(Box::new(user_report())))),
     );
     let t = screen(&mut s, 120, 40);
     assert!(t.contains("activity of user roi"), "{t}");
@@ -151,39 +152,46 @@ fn an_auditor_sees_what_a_user_did() {
     assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
     let r = one_request(&update(&mut s, key(KeyCode::Enter)));
     assert!(
-        matches!(r, Req::AuditUser { ref name, .. } if name == "roi"),
+        matches!(audit_req(&r), Some(audit_pane::Req::User { name }) if name == "roi"),
         "{r:?}"
     );
     // `:audit MRN` goes back to the record view
     let r = one_request(&command(&mut s, "audit 10000002"));
-    assert!(matches!(r, Req::Audit { .. }), "{r:?}");
-    assert!(s.audit.user.is_none());
+    assert!(
+        matches!(audit_req(&r), Some(audit_pane::Req::Patient { .. })),
+        "{r:?}"
+    );
+    update(
+        &mut s,
+        Msg::Db(r.id(), Ok(report_reply(Box::new(user_report())))),
+    );
+    assert!(!screen(&mut s, 120, 40).contains("activity of user"));
 }
 
 #[test]
 fn a_privacy_officer_sees_and_reviews_the_alerts() {
     let mut s = signed_in("privacy_officer");
     let r = one_request(&command(&mut s, "alerts"));
-    let Req::Alerts { id } = r else {
-        panic!("{r:?}")
-    };
-    update(&mut s, Msg::Db(id, Ok(Reply::Alerts(alerts()))));
+    let id = r.id();
+    assert_eq!(audit_req(&r), Some(&audit_pane::Req::Alerts), "{r:?}");
+    update(&mut s, Msg::Db(id, Ok(alerts_reply(alerts()))));
     let t = screen(&mut s, 120, 40);
     assert!(!t.contains('\u{1b}'));
     assert!(t.contains("release request 4411"), "{t}");
     assert_snapshot!("audit_alerts_120x40", t);
     // choose the second one and mark it reviewed
     update(&mut s, key(KeyCode::Char('j')));
-    assert_eq!(s.audit.scroll, 1);
+    assert_eq!(selected_row(&s), Some(1));
     let r = one_request(&update(&mut s, key(KeyCode::Char('r'))));
-    let Req::ReviewAlert { id, alert: chosen } = r else {
+    let id = r.id();
+    let Some(audit_pane::Req::Review { alert: chosen }) = audit_req(&r).cloned() else {
         panic!("{r:?}")
     };
     assert_eq!(chosen, 2);
     let left: Vec<_> = alerts().into_iter().filter(|a| a.id != 2).collect();
-    update(&mut s, Msg::Db(id, Ok(Reply::Alerts(left))));
-    assert_eq!(s.audit.alerts.as_ref().unwrap().len(), 2);
-    assert_eq!(s.audit.scroll, 1);
+    update(&mut s, Msg::Db(id, Ok(alerts_reply(left))));
+    assert_eq!(audit(&s).rows, 2);
+    assert_eq!(selected_row(&s), Some(1));
     assert!(!screen(&mut s, 120, 40).contains("release request 4411"));
     // a long queue scrolls with the selection
     let r = one_request(&command(&mut s, "alerts"));
@@ -199,26 +207,31 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
             )
         })
         .collect();
-    update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(many))));
+    update(&mut s, Msg::Db(r.id(), Ok(alerts_reply(many))));
     update(&mut s, key(KeyCode::Char('G')));
     let t = screen(&mut s, 120, 40);
-    assert_eq!(s.audit.scroll, 59);
+    assert_eq!(selected_row(&s), Some(59));
     assert!(
         t.contains("▶ 2026-11-20 08:01:02 tech") && t.contains("reason 60"),
         "{t}"
     );
     assert!(!t.contains("reason 1 "), "{t}");
+    // r is the Audit pane's key: on another pane it reviews nothing
+    update(&mut s, key(KeyCode::Char('1')));
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
+    assert_eq!(selected_row(&s), Some(59));
     // an empty queue says so
     let r = one_request(&command(&mut s, "alerts"));
-    update(&mut s, Msg::Db(r.id(), Ok(Reply::Alerts(Vec::new()))));
+    update(&mut s, Msg::Db(r.id(), Ok(alerts_reply(Vec::new()))));
     assert!(screen(&mut s, 120, 40).contains("No open privacy alerts"));
     // nothing selected: nothing to review
     assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
-    assert!(matches!(s.status, Some((Level::Warning, _))));
+    assert!(matches!(status(&s), Some((Level::Warning, _))));
     // the lock clears it
-    update(&mut s, Msg::Db(0, Ok(Reply::Done)));
+    update(&mut s, Msg::Db(0, Ok(chartroom::tui::state::Reply::Done)));
     update(&mut s, alt('l'));
-    assert!(s.audit.alerts.is_none() && !s.audit.show_alerts);
+    assert_eq!(audit(&s), Default::default());
 }
 
 #[test]
@@ -228,14 +241,14 @@ fn a_refusal_from_the_service_is_shown() {
     let msg =
         "your role (technician) may not read the audit trail; ask your supervisor if you need to";
     update(&mut s, Msg::Db(r.id(), Err(msg.into())));
-    assert!(matches!(&s.status, Some((Level::Error, m)) if m == msg));
+    assert!(matches!(status(&s), Some((Level::Error, m)) if m == msg));
     let t = screen(&mut s, 120, 40);
     assert!(t.contains("your role may not read the audit trail"), "{t}");
 }
 
 #[test]
 fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
-    let dir = super::common::tmp();
+    let dir = super::super::common::tmp();
     let db = store(dir.path());
     let (mrn, _) = restricted_patient(&db);
     as_user(&db, "tech")
@@ -257,11 +270,11 @@ fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
     type_offline(&mut s, "alerts");
     feed(&mut s, &mut tech, key(KeyCode::Enter));
     assert!(
-        matches!(&s.status, Some((Level::Error, m)) if m.contains("may not")),
+        matches!(status(&s), Some((Level::Error, m)) if m.contains("may not")),
         "{:?}",
-        s.status
+        status(&s)
     );
-    assert!(s.audit.alerts.is_none());
+    assert_eq!(audit(&s).subject, None, "no alerts shown");
 
     // the privacy officer sees it, then the technician's activity, then reviews it
     let mut p = as_user(&db, "privacy");
@@ -273,30 +286,28 @@ fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, "alerts");
     feed(&mut s, &mut p, key(KeyCode::Enter));
-    let list = s.audit.alerts.clone().expect("alerts");
-    assert_eq!(list.len(), 1, "{list:?}");
-    assert_eq!(
-        (list[0].username.raw(), list[0].mrn.raw()),
-        ("tech", mrn.as_str())
-    );
+    let a = audit(&s);
+    assert_eq!((a.subject.as_deref(), a.rows), (Some("alerts"), 1), "{a:?}");
     let t = screen(&mut s, 120, 40);
     assert!(
-        t.contains("release request 4411") && t.contains(&mrn),
+        t.lines().any(|l| l.contains("▶")
+            && l.contains(" tech ")
+            && l.contains(&mrn)
+            && l.contains("release request 4411")),
         "{t}"
     );
 
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, "audit-user tech");
     feed(&mut s, &mut p, key(KeyCode::Enter));
-    let r = s.audit.report.as_ref().expect("a report");
-    assert_eq!(r.subject, "user:tech");
-    assert!(r.entries.iter().any(|e| e.action == "break_glass"), "{r:?}");
+    assert_eq!(audit(&s).subject.as_deref(), Some("user:tech"));
     assert!(screen(&mut s, 120, 40).contains("break_glass"));
 
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, "alerts");
     feed(&mut s, &mut p, key(KeyCode::Enter));
     feed(&mut s, &mut p, key(KeyCode::Char('r')));
-    assert_eq!(s.audit.alerts.as_ref().map(Vec::len), Some(0));
+    assert_eq!(audit(&s).rows, 0);
+    assert_eq!(audit(&s).subject.as_deref(), Some("alerts"));
     assert!(p.privacy_alerts(true).unwrap().is_empty());
 }
