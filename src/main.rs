@@ -14,7 +14,7 @@ fn main() {
             Ok(0) if matches!(cmd, Command::Demo(a) if !a.no_tui) => screens(&cli, started),
             Ok(code) => code,
             Err(e) => {
-                eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
+                fail(&e);
                 e.exit_code()
             }
         },
@@ -28,7 +28,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
     let db = match cli.store() {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
+            fail(&e);
             return e.exit_code();
         }
     };
@@ -36,7 +36,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         eprintln!(
             "chartroom: there is no store at {}; make a practice one with `chartroom demo`, \
              or an empty one with `chartroom init`",
-            chartroom::text::sanitize(&db.to_string())
+            chartroom::domain::Text::from(db.to_string())
         );
         return 3;
     }
@@ -52,7 +52,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         match chartroom::service::Service::open(&db, Clock::System) {
             Ok(svc) => Some(svc),
             Err(e) => {
-                eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
+                fail(&e);
                 return e.exit_code();
             }
         }
@@ -73,4 +73,13 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
             3
         }
     }
+}
+
+/// One line on stderr: what went wrong (its text may quote a path or a name, so it goes out
+/// as any outside text does, through `Text`).
+fn fail(e: &dyn std::fmt::Display) {
+    eprintln!(
+        "chartroom: {}",
+        chartroom::domain::Text::from(e.to_string())
+    );
 }

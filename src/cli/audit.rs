@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::store::Location;
+use crate::service::Location;
 
 use clap::{Args, Subcommand};
 

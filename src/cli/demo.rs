@@ -6,8 +6,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
+use crate::service::Location;
 use crate::service::{Clock, NewStoreKey, ServiceError, create_store, demo, identity};
-use crate::store::{Location, StoreError};
 
 use super::Outcome;
 
@@ -96,7 +96,7 @@ pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
         signal_hook::consts::SIGHUP,
     ] {
         signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| StoreError::Other(e.to_string()))?;
+            .map_err(|e| ServiceError::system(e.to_string()))?;
     }
     let bar = indicatif::ProgressBar::new(a.patients);
     bar.set_style(

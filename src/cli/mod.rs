@@ -15,8 +15,8 @@ use std::path::Path;
 use clap::{Parser, Subcommand};
 
 use crate::domain::Text;
+use crate::service::Location;
 use crate::service::{Clock, Service, ServiceError};
-use crate::store::{Location, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -136,9 +136,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
 
 pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
     if !loc.exists() {
-        return Err(
-            StoreError::NoStore(loc.as_file().unwrap_or(Path::new("")).to_path_buf()).into(),
-        );
+        return Err(ServiceError::no_store(loc));
     }
     Service::open(loc, Clock::System)
 }
@@ -155,10 +153,10 @@ pub(crate) fn or_dash(t: &Option<Text>) -> &dyn std::fmt::Display {
 /// given is made safe for the terminal here (a `Text` already shows itself safely).
 pub(crate) fn cell(v: impl std::fmt::Display, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
-    let shown = v.to_string();
+    let shown = Text::from(v.to_string());
     let mut out = String::new();
     let mut w = 0;
-    for c in crate::text::sanitize(&shown).chars() {
+    for c in shown.shown().chars() {
         let cw = c.width().unwrap_or(0);
         if w + cw > width {
             if let Some(last) = out.pop() {

@@ -16,6 +16,8 @@ mod setup;
 mod site;
 mod users;
 
+/// Where a store lives (a file or a server), for the shell and the screens.
+pub use crate::store::Location;
 pub use audit::AuditReport;
 pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
@@ -28,7 +30,7 @@ pub use users::NewUser;
 
 use crate::domain::{Action, DomainError, Outcome, Permission, Text};
 use crate::search::SearchIndex;
-use crate::store::{self, Location, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
+use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
 /// What went wrong, said for a records clerk; each maps to one exit code.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +81,17 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// There is no store at `loc`.
+    pub fn no_store(loc: &Location) -> ServiceError {
+        let path = loc.as_file().map(|p| p.to_path_buf()).unwrap_or_default();
+        ServiceError::Store(StoreError::NoStore(path))
+    }
+
+    /// Something the operating system refused (a signal handler, a terminal).
+    pub fn system(what: impl Into<String>) -> ServiceError {
+        ServiceError::Store(StoreError::Other(what.into()))
+    }
+
     /// 1 nothing found, 2 usage, 3 store, 4 not permitted or locked, 5 conflict.
     pub fn exit_code(&self) -> i32 {
         match self {
