@@ -49,7 +49,11 @@ fn date_any_format(r: &mut Rng, dob: &str) -> String {
         0 => dob.to_string(),
         1 => format!("{m}/{d}/{y}"),
         2 => format!("{y}{m}{d}"),
-        _ => format!("{}/{}/{y}", m.trim_start_matches('0'), d.trim_start_matches('0')),
+        _ => format!(
+            "{}/{}/{y}",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        ),
     }
 }
 
@@ -104,7 +108,13 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         name: "typo given + typo family",
-        make: |r, k| Some(format!("{} {}", typo_all(r, &k.given), typo_all(r, &k.family))),
+        make: |r, k| {
+            Some(format!(
+                "{} {}",
+                typo_all(r, &k.given),
+                typo_all(r, &k.family)
+            ))
+        },
     },
     Kind {
         name: "typo names + date, any order",
@@ -126,7 +136,13 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         name: "family + full date",
-        make: |r, k| Some(format!("{} {}", first_word(&k.family), date_any_format(r, &k.dob))),
+        make: |r, k| {
+            Some(format!(
+                "{} {}",
+                first_word(&k.family),
+                date_any_format(r, &k.dob)
+            ))
+        },
     },
     Kind {
         name: "MRN prefix (4-7)",
