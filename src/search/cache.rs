@@ -48,12 +48,13 @@ pub struct CacheStats {
     pub posting_ids: usize,
     pub years: usize,
     pub year_ids: usize,
+    pub bitmap_bytes: usize,
 }
 
 impl CacheStats {
-    /// Bytes of ids held (4 per posting, 6 per patient of a cached year).
+    /// Bytes held (4 per posting, 6 per patient of a cached year, and bitmaps).
     pub fn bytes(&self) -> usize {
-        self.posting_ids * 4 + self.year_ids * 6
+        self.posting_ids * 4 + self.year_ids * 6 + self.bitmap_bytes
     }
 }
 
@@ -71,6 +72,7 @@ impl Cache {
         self.generation = generation;
         self.postings.iter_mut().for_each(|p| *p = None);
         self.years.clear();
+        self.scratch.forget_bitmaps();
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -81,6 +83,7 @@ impl Cache {
         }
         s.years = self.years.len();
         s.year_ids = self.years.values().map(|y| y.ids.len()).sum();
+        s.bitmap_bytes = self.scratch.bitmap_bytes();
         s
     }
 

@@ -7,7 +7,7 @@
 
 use std::cmp::Reverse;
 
-use super::sets::Lists;
+use super::sets::{Lists, Scratch};
 
 /// Combinations of levels tried at most; past that the sparse path is used.
 pub const MAX_COMBINATIONS: usize = 256;
@@ -20,7 +20,7 @@ struct Levels {
     union: Vec<u64>,
 }
 
-fn levels(lists: &Lists, words: usize) -> Levels {
+fn levels(lists: &Lists, words: usize, scratch: &mut Scratch) -> Levels {
     let mut weights: Vec<u32> = lists
         .iter()
         .filter(|l| !l.1.is_empty())
@@ -34,8 +34,14 @@ fn levels(lists: &Lists, words: usize) -> Levels {
     for &w in &weights {
         let mut b = vec![0u64; words];
         for (_, ids) in lists.iter().filter(|l| l.0 == w) {
-            for &id in ids.iter() {
-                b[id as usize / 64] |= 1 << (id % 64);
+            if scratch.has_bitmap(ids) || ids.len() >= words {
+                // A long list: OR its bitmap in (kept for the next query).
+                let bits = scratch.bitmap_of(ids);
+                b.iter_mut().zip(bits.iter()).for_each(|(x, y)| *x |= y);
+            } else {
+                for &id in ids.iter() {
+                    b[id as usize / 64] |= 1 << (id % 64);
+                }
             }
         }
         // Keep only the ids no higher level has; add them to the union.
@@ -58,7 +64,11 @@ fn levels(lists: &Lists, words: usize) -> Levels {
 
 /// The best `k` (highest score, then lowest id) of the ids every term matches, and how
 /// many ids that is; `None` when the terms have too many weight levels between them.
-pub fn top_and_count(terms: &[&Lists], k: usize) -> Option<(Vec<(u32, u32)>, usize)> {
+pub fn top_and_count(
+    terms: &[&Lists],
+    k: usize,
+    scratch: &mut Scratch,
+) -> Option<(Vec<(u32, u32)>, usize)> {
     let combinations = terms.iter().try_fold(1usize, |acc, t| {
         let n = {
             let mut w: Vec<u32> = t.iter().map(|l| l.0).collect();
@@ -76,7 +86,7 @@ pub fn top_and_count(terms: &[&Lists], k: usize) -> Option<(Vec<(u32, u32)>, usi
         .copied()
         .unwrap_or(0) as usize;
     let words = max / 64 + 1;
-    let lv: Vec<Levels> = terms.iter().map(|t| levels(t, words)).collect();
+    let lv: Vec<Levels> = terms.iter().map(|t| levels(t, words, scratch)).collect();
     // Everything every term matches.
     let mut all = lv[0].union.clone();
     for l in &lv[1..] {
@@ -144,7 +154,7 @@ pub fn top_and_count(terms: &[&Lists], k: usize) -> Option<(Vec<(u32, u32)>, usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::sets::{Scratch, keep_weighted, top_k, union, weights_in};
+    use crate::search::sets::{keep_weighted, top_k, union, weights_in};
     use std::sync::Arc;
 
     fn lists(seed: u64, n: usize, len: usize, span: u32, weights: &[u32]) -> Lists {
@@ -186,7 +196,7 @@ mod tests {
             for terms in [vec![&a, &b], vec![&b, &a, &c]] {
                 for k in [1, 10, 100, 100_000] {
                     assert_eq!(
-                        top_and_count(&terms, k),
+                        top_and_count(&terms, k, &mut Scratch::default()),
                         Some(sparse(&terms, k)),
                         "seed {seed} k {k}"
                     );
@@ -199,6 +209,6 @@ mod tests {
     fn too_many_levels_declines() {
         let ws: Vec<u32> = (1..=20).collect();
         let a = lists(1, 20, 10, 1_000, &ws);
-        assert!(top_and_count(&[&a, &a], 10).is_none());
+        assert!(top_and_count(&[&a, &a], 10, &mut Scratch::default()).is_none());
     }
 }

@@ -254,7 +254,7 @@ fn several_terms(
     // Every word common (the smallest matches tens of thousands): bitmaps, not lists.
     if terms[0].size() >= DENSE_MIN && terms.iter().all(|t| t.wide.is_empty()) {
         let lists: Vec<&Lists> = terms.iter().map(|t| &t.lists).collect();
-        if let Some((best, count)) = dense::top_and_count(&lists, limit) {
+        if let Some((best, count)) = dense::top_and_count(&lists, limit, &mut cache.scratch) {
             return Ok(Hits {
                 hits: hits_of(best),
                 total: Total::of(count),

@@ -67,9 +67,12 @@ pub fn find(
         if words.is_empty() {
             return Some((s, 0, 0, n.id));
         }
-        let shown = fold(&format!("{} {}", n.given, n.family));
+        let (given, family) = (fold(n.given), fold(n.family));
+        let shown = format!("{given} {family}");
         let fuzzy = matcher.fuzzy_match(&shown, &text).unwrap_or(0);
-        Some((s, field_bonus(&words, &n), fuzzy, n.id))
+        let middle = n.middle.map(fold);
+        let bonus = field_bonus(&words, [&given, &family], middle.as_deref());
+        Some((s, bonus, fuzzy, n.id))
     };
     let best_first = |a: &(u32, u32, i64, i64), b: &(u32, u32, i64, i64)| {
         b.0.cmp(&a.0)
@@ -174,16 +177,15 @@ fn live_hits(
     }
 }
 
-/// 2 per word found in the current given or family name, 1 per word found only in the middle.
-fn field_bonus(words: &[String], r: &Names<'_>) -> u32 {
-    let main = [fold(r.given), fold(r.family)];
-    let middle = r.middle.map(fold);
+/// 2 per word found in the current given or family name, 1 per word found only in the middle
+/// (each field folded).
+fn field_bonus(words: &[String], main: [&str; 2], middle: Option<&str>) -> u32 {
     words
         .iter()
         .map(|w| {
             if main.iter().any(|f| field_has(f, w)) {
                 2
-            } else if middle.as_deref().is_some_and(|m| field_has(m, w)) {
+            } else if middle.is_some_and(|m| field_has(m, w)) {
                 1
             } else {
                 0

@@ -16,14 +16,68 @@ pub type Lists = Vec<(u32, Ids)>;
 /// Candidates: ascending ids with their score so far.
 pub type Cands = Vec<(u32, u32)>;
 
-/// Reusable zeroed memory for dense unions and counting (kept zeroed between uses).
+fn make_bitmap(list: &[u32]) -> Arc<[u64]> {
+    let words = list.last().map_or(0, |&m| m as usize / 64 + 1);
+    let mut b = vec![0u64; words];
+    for &id in list {
+        b[id as usize / 64] |= 1 << (id % 64);
+    }
+    Arc::from(b)
+}
+
+/// Whether a list is long enough to keep as a bitmap once used as a filter: at least one
+/// id in 64 of the store (the initial tokens, single letters, the commonest names), so the
+/// bitmap is never more than twice the list's own size. Testing a candidate is one load.
+fn wants_bitmap(list: &[u32]) -> bool {
+    list.len() >= 4_096 && list.len() >= list.last().map_or(0, |&m| m as usize / 64)
+}
+
+/// Reusable zeroed memory for dense unions and counting (kept zeroed between uses), and
+/// the bitmaps of long lists.
 #[derive(Debug, Default)]
 pub struct Scratch {
     best: Vec<u8>,
     bits: Vec<u64>,
+    /// Bitmaps of long lists, by the address of the list (which is kept alive with it, so
+    /// the address is never reused while the entry exists).
+    bitmaps: std::collections::HashMap<usize, (Ids, Arc<[u64]>)>,
 }
 
 impl Scratch {
+    /// Forgets the bitmaps (their lists are being dropped).
+    pub fn forget_bitmaps(&mut self) {
+        self.bitmaps.clear();
+    }
+
+    /// Bytes held by bitmaps.
+    pub fn bitmap_bytes(&self) -> usize {
+        self.bitmaps.values().map(|b| b.1.len() * 8).sum()
+    }
+
+    pub fn has_bitmap(&self, list: &Ids) -> bool {
+        self.bitmaps
+            .contains_key(&(Arc::as_ptr(list) as *const u32 as usize))
+    }
+
+    /// The bitmap of a list, made on first use and kept if the list is long
+    /// ([`wants_bitmap`]).
+    pub fn bitmap_of(&mut self, list: &Ids) -> Arc<[u64]> {
+        if self.has_bitmap(list) || wants_bitmap(list) {
+            return self.bitmap(list);
+        }
+        make_bitmap(list)
+    }
+
+    /// The bitmap of a list, made on first use.
+    pub fn bitmap(&mut self, list: &Ids) -> Arc<[u64]> {
+        let key = Arc::as_ptr(list) as *const u32 as usize;
+        self.bitmaps
+            .entry(key)
+            .or_insert_with(|| (list.clone(), make_bitmap(list)))
+            .1
+            .clone()
+    }
+
     fn fit(&mut self, max_id: usize) {
         if self.best.len() <= max_id {
             self.best.resize(max_id + 1, 0);
@@ -139,8 +193,9 @@ fn gallop<T: Copy>(xs: &[T], from: usize, x: u32, key: impl Fn(T) -> u32) -> usi
     lo + xs[lo..hi].partition_point(|&v| key(v) < x)
 }
 
-/// The best weight each candidate earns from `lists` (0: in none of them). A list much
-/// longer than the candidates is galloped into (cost about the candidates' length); one
+/// The best weight each candidate earns from `lists` (0: in none of them). A long list is
+/// tested through its bitmap; one much longer than the candidates is galloped into (cost
+/// about the candidates' length); one
 /// much shorter gallops into them (about its own length); lists of comparable length are
 /// scattered into a table by id that the candidates then read (linear, no branches to
 /// mispredict).
@@ -155,7 +210,15 @@ pub fn weights_in(acc: &Cands, lists: &Lists, scratch: &mut Scratch) -> Vec<u32>
         if list.is_empty() {
             continue;
         }
-        if list.len() >= acc.len() * 8 {
+        if scratch.has_bitmap(list) || (wants_bitmap(list) && acc.len() * 16 >= list.len()) {
+            let bits = scratch.bitmap(list);
+            for (j, &(id, _)) in acc.iter().enumerate() {
+                let (w, b) = (id as usize / 64, id % 64);
+                if bits.get(w).is_some_and(|x| x >> b & 1 == 1) {
+                    best[j] = best[j].max(*wt);
+                }
+            }
+        } else if list.len() >= acc.len() * 8 {
             let mut lo = 0;
             for (j, &(id, _)) in acc.iter().enumerate() {
                 lo = gallop(list, lo, id, |v| v);
