@@ -6,6 +6,7 @@ mod cli_bad_input;
 mod cli_basics;
 mod crypt;
 mod crypt_slots;
+mod search_engine;
 mod search_quality;
 mod sec_access;
 mod sec_audit;
