@@ -9,7 +9,12 @@
 //!    family + three letters of the given name + year, MRN and phone prefixes, …), each
 //!    generated from known patients of the store with a seeded generator: timings per kind
 //!    and recall@5 (the patient the query was made from is among the first five).
-//! 3. `Service::find` with its audit row, and a whole `chartroom find` process.
+//! 3. The same queries with the search cache emptied before each one (what a one-shot
+//!    `chartroom find` pays beyond starting up), `Service::find` with its audit row, and
+//!    whole `chartroom find` processes (wall time and peak RSS).
+//!
+//! Sections 1 and 2 measure a long-running process (the TUI) after `SearchIndex::warm`;
+//! `CHARTROOM_BENCH_COLD=1` skips the warm-up (lists are then read as queries need them).
 //!
 //! Store: `CHARTROOM_BENCH_DB` if set, else `target/bench-data/search-<N>.db`, built once
 //! with N = `CHARTROOM_BENCH_PATIENTS` (default 1,000,000) synthetic patients.
@@ -17,6 +22,8 @@
 //! prints every typed query.
 //! Run: `cargo bench --bench search`.
 
+#[path = "search_support/api.rs"]
+mod api;
 #[path = "search_support/kinds.rs"]
 mod kinds;
 
@@ -155,22 +162,45 @@ fn env_num(key: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Times `rank::find` once per query (after one untimed pass, so both this and the scan run
-/// with the store pages they touch in memory).
-fn time_find(ix: &SearchIndex, db: &dyn Sql, queries: &[String], reps: usize) -> Vec<Duration> {
+/// Times `rank::find` `reps` times per query, after one untimed pass (so the index and the
+/// scan both run with the store pages they touch in memory): the timings of each query.
+fn time_find(
+    ix: &SearchIndex,
+    db: &dyn Sql,
+    queries: &[String],
+    reps: usize,
+) -> Vec<Vec<Duration>> {
     for q in queries {
-        std::hint::black_box(chartroom::search::rank::find(ix, db, q, 50).expect("search"));
+        std::hint::black_box(api::find(ix, db, q, 50));
     }
-    let mut times = Vec::with_capacity(queries.len() * reps);
+    let mut times = vec![Vec::with_capacity(reps); queries.len()];
     for _ in 0..reps {
-        for q in queries {
+        for (i, q) in queries.iter().enumerate() {
             let t = Instant::now();
-            let rows = chartroom::search::rank::find(ix, db, q, 50).expect("search");
-            times.push(t.elapsed());
+            let rows = api::find(ix, db, q, 50);
+            times[i].push(t.elapsed());
             std::hint::black_box(rows);
         }
     }
     times
+}
+
+/// Every run of every query.
+fn all_runs(times: &[Vec<Duration>]) -> Vec<Duration> {
+    times.iter().flatten().copied().collect()
+}
+
+/// Each query's median run: a run the scheduler interrupted (two cores shared with other
+/// builds) does not count against the query.
+fn medians(times: &[Vec<Duration>]) -> Vec<Duration> {
+    times
+        .iter()
+        .map(|t| {
+            let mut t = t.clone();
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect()
 }
 
 fn main() {
@@ -191,16 +221,15 @@ fn main() {
     // A long-running process (the TUI) reads the postings into memory once; a one-shot
     // process does not (CHARTROOM_BENCH_COLD=1 measures that way: lists are still kept once
     // read, as in any process).
-    if std::env::var_os("CHARTROOM_BENCH_COLD").is_none() {
+    let cold = std::env::var_os("CHARTROOM_BENCH_COLD").is_some();
+    if !cold {
         let t = Instant::now();
-        let stats = ix.warm(&db).expect("warm");
-        println!(
-            "postings read into memory in {:.1} ms: {} lists, {} ids, {} MB",
-            ms(t.elapsed()),
-            stats.posting_lists,
-            stats.posting_ids,
-            stats.bytes() >> 20
-        );
+        if let Some(held) = api::warm(&ix, &db) {
+            println!(
+                "postings read into memory in {:.1} ms: {held}",
+                ms(t.elapsed())
+            );
+        }
     }
     let verbose = std::env::var_os("CHARTROOM_BENCH_VERBOSE").is_some();
     let reps = env_num("CHARTROOM_BENCH_REPS", 5);
@@ -212,37 +241,40 @@ fn main() {
         .map(|s| s.to_string())
         .collect();
     let typed_times = time_find(&ix, &db, &typed, reps);
-    let mut worst: Vec<(Duration, &str)> = Vec::new();
-    for (i, q) in typed.iter().enumerate() {
-        let mut t: Vec<Duration> = (0..reps)
-            .map(|r| typed_times[r * typed.len() + i])
-            .collect();
-        t.sort();
-        worst.push((t[t.len() / 2], q));
-        if verbose {
-            let total = chartroom::search::rank::find(&ix, &db, q, 50)
-                .expect("search")
-                .total;
-            println!(
-                "  {q:<18} median {:>7.3} ms  ({total} matches)",
-                ms(t[t.len() / 2])
-            );
+    let typed_medians = medians(&typed_times);
+    if verbose {
+        for (q, t) in typed.iter().zip(&typed_medians) {
+            let total = api::find(&ix, &db, q, 50).1;
+            println!("  {q:<18} median {:>7.3} ms  ({total} matches)", ms(*t));
         }
     }
+    let mut worst: Vec<(Duration, &String)> = typed_medians.iter().copied().zip(&typed).collect();
     worst.sort_by_key(|w| std::cmp::Reverse(w.0));
-    let mut fifty = typed_times
-        .chunks(typed.len())
-        .flat_map(|c| c[..QUERIES.len()].to_vec())
-        .collect::<Vec<_>>();
-    let mut kinds_typed = typed_times
-        .chunks(typed.len())
-        .flat_map(|c| c[QUERIES.len()..].to_vec())
-        .collect::<Vec<_>>();
-    let mut all_typed = typed_times.clone();
-    println!("rank::find, limit 50 ({reps} runs of each query):");
-    println!("  50 typed queries        {}", spread(&mut fifty));
-    println!("  issue-9 typed kinds     {}", spread(&mut kinds_typed));
-    println!("  all typed               {}", spread(&mut all_typed));
+    let n50 = QUERIES.len();
+    let mut fifty = all_runs(&typed_times[..n50]);
+    let mut fifty_med = typed_medians[..n50].to_vec();
+    let mut kinds_typed = all_runs(&typed_times[n50..]);
+    let mut kinds_med = typed_medians[n50..].to_vec();
+    let mut all_typed = all_runs(&typed_times);
+    let mut all_typed_med = typed_medians.clone();
+    println!(
+        "rank::find, limit 50; {reps} runs of each typed query (all runs | each query's median):"
+    );
+    println!(
+        "  50 typed queries     {}  |  {}",
+        spread(&mut fifty),
+        spread(&mut fifty_med)
+    );
+    println!(
+        "  issue-9 typed kinds  {}  |  {}",
+        spread(&mut kinds_typed),
+        spread(&mut kinds_med)
+    );
+    println!(
+        "  all typed            {}  |  {}",
+        spread(&mut all_typed),
+        spread(&mut all_typed_med)
+    );
     println!(
         "  slowest typed (median): {}",
         worst
@@ -255,11 +287,15 @@ fn main() {
 
     // 2. Kinds generated from known patients.
     let per_kind = env_num("CHARTROOM_BENCH_PER_KIND", 60);
+    let gen_reps = env_num("CHARTROOM_BENCH_GEN_REPS", 3);
     let mut rng = Rng::new(9);
     let pool = known_patients(&db, &mut rng, per_kind * 2);
     let mut gen_all: Vec<Duration> = Vec::new();
+    let mut gen_med: Vec<Duration> = Vec::new();
+    let mut all_generated: Vec<String> = Vec::new();
     println!(
-        "query kinds, {per_kind} each from known patients (seeded): rank::find timings, recall@5"
+        "query kinds, {per_kind} each from known patients (seeded); each query's median of \
+         {gen_reps} runs; recall@5"
     );
     for kind in KINDS {
         let mut qs: Vec<(String, String)> = Vec::new();
@@ -272,31 +308,52 @@ fn main() {
             }
         }
         let texts: Vec<String> = qs.iter().map(|q| q.0.clone()).collect();
-        let mut times = time_find(&ix, &db, &texts, 1);
-        gen_all.extend_from_slice(&times);
-        let mut hits = 0;
-        for (q, mrn) in &qs {
-            let rows = chartroom::search::rank::find(&ix, &db, q, 50).expect("search");
-            if rows.rows.iter().take(5).any(|(r, _)| &r.mrn == mrn) {
-                hits += 1;
-            }
-        }
+        all_generated.extend(texts.iter().cloned());
+        let times = time_find(&ix, &db, &texts, gen_reps);
+        gen_all.extend(all_runs(&times));
+        let mut med = medians(&times);
+        gen_med.extend_from_slice(&med);
+        let hits = qs
+            .iter()
+            .filter(|(q, mrn)| {
+                api::find(&ix, &db, q, 50)
+                    .0
+                    .iter()
+                    .take(5)
+                    .any(|r| &r.mrn == mrn)
+            })
+            .count();
         println!(
             "  {:<30} {}  recall@5 {:>5.1}% ({hits}/{})",
             kind.name,
-            spread(&mut times),
+            spread(&mut med),
             100.0 * hits as f64 / qs.len().max(1) as f64,
             qs.len()
         );
     }
-    println!("  all generated                  {}", spread(&mut gen_all));
-    let cs = ix.cache_stats();
-    println!(
-        "search cache now: {} posting lists, {} years ({} MB)",
-        cs.posting_lists,
-        cs.years,
-        cs.bytes() >> 20
-    );
+    println!("  all generated, all runs        {}", spread(&mut gen_all));
+    println!("  all generated, medians         {}", spread(&mut gen_med));
+    println!("search cache now: {}", api::held(&ix));
+
+    // The same queries as a one-shot process runs them: nothing in memory but the
+    // vocabulary (the cache emptied before each query; the store's pages stay warm).
+    let mut cold_typed = Vec::new();
+    for q in &typed {
+        api::forget(&ix);
+        let t = Instant::now();
+        std::hint::black_box(api::find(&ix, &db, q, 50));
+        cold_typed.push(t.elapsed());
+    }
+    let mut cold_gen = Vec::new();
+    for q in &all_generated {
+        api::forget(&ix);
+        let t = Instant::now();
+        std::hint::black_box(api::find(&ix, &db, q, 50));
+        cold_gen.push(t.elapsed());
+    }
+    println!("cold (the search cache emptied before each query, as in a one-shot process):");
+    println!("  typed                {}", spread(&mut cold_typed));
+    println!("  generated            {}", spread(&mut cold_gen));
 
     // The baseline: every name as a list shows it ("Family, Given Middle") in memory,
     // SkimMatcherV2 over all of them, keep the best 50.
@@ -329,22 +386,22 @@ fn main() {
     let patients = names.len();
     drop(names);
     scan_times.sort();
-    all_typed.sort();
-    gen_all.sort();
     let s50 = percentile(&scan_times, 0.5);
     println!("patients: {patients}");
     println!(
-        "skim scan (50 typed queries)   {}",
+        "skim scan, 50 typed queries  {}",
         spread(&mut scan_times.clone())
     );
     let ratio = |d: Duration| s50.as_secs_f64() / d.as_secs_f64().max(1e-9);
     for (name, t) in [
-        ("50 typed", &fifty),
-        ("all typed", &all_typed),
-        ("all generated", &gen_all),
+        ("50 typed, all runs", &fifty),
+        ("all typed, all runs", &all_typed),
+        ("all typed, medians", &all_typed_med),
+        ("generated, medians", &gen_med),
+        ("cold typed", &cold_typed),
     ] {
         println!(
-            "  skim p50 / index: {name:<14} p50 {:>6.0}x  p90 {:>6.0}x  p99 {:>6.0}x  max {:>6.0}x",
+            "  skim p50 / index {name:<20} p50 {:>5.0}x  p90 {:>5.0}x  p99 {:>5.0}x  max {:>5.0}x",
             ratio(percentile(t, 0.5)),
             ratio(percentile(t, 0.9)),
             ratio(percentile(t, 0.99)),
@@ -356,6 +413,9 @@ fn main() {
     // 3. Through the service, as the shell and the TUI call it: includes the audit row (its own
     // write transaction, synchronous = FULL).
     let mut svc = Service::open(&path, Clock::System).expect("service");
+    if !cold {
+        api::warm_service(&mut svc);
+    }
     for q in &typed {
         std::hint::black_box(svc.find(q, 50).expect("find"));
     }
@@ -369,7 +429,6 @@ fn main() {
         "service find (with audit row), typed queries: {}",
         spread(&mut svc_times)
     );
-
     // A whole `chartroom find` process, when the release binary is built; its peak RSS as
     // GNU time reports it (getrusage here would count this process's memory at fork).
     let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/chartroom");

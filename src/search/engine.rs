@@ -124,6 +124,14 @@ impl SearchIndex {
         Ok(cache.stats())
     }
 
+    /// Drops everything the cache holds, as if the process had just started (the next
+    /// queries read their lists from the store again).
+    pub fn clear_cache(&self) {
+        let mut cache = self.lock();
+        let generation = cache.generation;
+        cache.reset(generation);
+    }
+
     /// What the cache holds now.
     pub fn cache_stats(&self) -> CacheStats {
         self.lock().stats()
