@@ -142,9 +142,15 @@ impl SearchIndex {
     }
 
     fn lock(&self) -> MutexGuard<'_, Cache> {
-        // A panic mid-query leaves nothing half-written that matters: lists are replaced
-        // whole, and the scratch is re-zeroed by its users.
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+        self.cache.lock().unwrap_or_else(|poisoned| {
+            // A query panicked mid-way: its scratch may not be zeroed. Start afresh.
+            let mut cache = poisoned.into_inner();
+            let generation = cache.generation;
+            cache.reset(generation);
+            cache.scratch = Default::default();
+            self.cache.clear_poison();
+            cache
+        })
     }
 
     /// Ranked patient ids for a typed query, best first; at most `limit`.
