@@ -140,12 +140,13 @@ fn ids(rows: Vec<Row>) -> Vec<u32> {
     v
 }
 
-// The id queries below feed patient search. Each reads one index and never the table, so a
-// search touches few pages however many patients match (a year is ~1% of the store); a
-// patient merged into another record is dropped when the hits become rows
-// ([`merged_among`]), not here.
+// The id queries below feed patient search. The ones that list patients by a date, an MRN,
+// a phone or SSN digits read one index and never the table, so a search touches few pages
+// however many patients match (a year is ~1% of the store); a patient merged into another
+// record is dropped when the hits become rows ([`merged_among`]), not here. Only the checks
+// of a few given ids read their rows.
 
-/// The upper bound of the ids range a text prefix covers (`prefix` < x < this).
+/// The end of the range of texts that begin with `prefix` (`prefix` <= x < this).
 fn prefix_upper(prefix: &str) -> String {
     let mut upper = prefix.as_bytes().to_vec();
     if let Some(last) = upper.last_mut() {
