@@ -17,8 +17,6 @@ pub mod users;
 
 pub use location::Location;
 pub use migrate::SCHEMA_VERSION;
-/// The statement interface under its older name (the search engine still uses it).
-pub use sql::Tx as Sql;
 pub use sql::{Backend, Durability, Exec, Row, Store, Tx, Value, read_tx, write_tx};
 pub use sqlite::{OpenMode, SqliteDb};
 

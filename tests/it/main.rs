@@ -7,6 +7,7 @@ mod cli_basics;
 mod crypt;
 mod crypt_slots;
 mod house_rules;
+mod search_engine;
 mod search_quality;
 mod sec_access;
 mod sec_audit;
