@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod chart;
 mod location;
 mod migrate;
+mod remote;
 pub mod patients;
 pub mod providers;
 pub mod rights;
@@ -18,6 +19,7 @@ pub mod users;
 pub use location::Location;
 pub use migrate::SCHEMA_VERSION;
 pub use sql::{Backend, Durability, Exec, Row, Store, Tx, Value, read_tx, write_tx};
+pub use remote::{RemoteDb, account_url, check_url};
 pub use sqlite::{OpenMode, SqliteDb};
 
 use std::path::{Path, PathBuf};
@@ -35,14 +37,31 @@ pub fn open_file(
     Ok(db)
 }
 
-/// Opens a store wherever it lives (a plain file, or a server) and migrates it.
-pub fn open(loc: &Location, mode: OpenMode) -> Result<Box<dyn Store>, StoreError> {
-    match loc {
-        Location::File(p) => Ok(Box::new(open_file(p, mode, None)?)),
-        Location::Server(u) => Err(StoreError::Unsupported(format!(
-            "this chartroom cannot reach a store server yet ({u}); use a store file"
-        ))),
+/// Connects to a store on a libSQL server with the bearer `token` (creating an empty
+/// chartroom store in an empty database when `mode` says so) and migrates it.
+pub fn open_server(url: &str, token: &str, mode: OpenMode) -> Result<RemoteDb, StoreError> {
+    let db = RemoteDb::connect(url, token, mode)?;
+    migrate::run(&db)?;
+    Ok(db)
+}
+
+/// Opens a store wherever it lives (a plain file, or a server with its credential) and
+/// migrates it.
+pub fn open_with(
+    loc: &Location,
+    mode: OpenMode,
+    token: Option<&str>,
+) -> Result<Box<dyn Store>, StoreError> {
+    match (loc, token) {
+        (Location::File(p), _) => Ok(Box::new(open_file(p, mode, None)?)),
+        (Location::Server(u), Some(t)) => Ok(Box::new(open_server(u, t, mode)?)),
+        (Location::Server(u), None) => Err(StoreError::NoServerToken(account_url(u))),
     }
+}
+
+/// Opens a store file, or says that a server needs its credential (see `open_with`).
+pub fn open(loc: &Location, mode: OpenMode) -> Result<Box<dyn Store>, StoreError> {
+    open_with(loc, mode, None)
 }
 
 /// Everything that can go wrong in the store, each said so a records clerk knows what to do.
@@ -100,6 +119,46 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Duplicate(String),
+    #[error(
+        "there is no chartroom store on the server at {0}; an administrator makes one with `chartroom init --db {0}` or copies one there with `chartroom store copy FILE {0}`"
+    )]
+    NoServerStore(String),
+    #[error(
+        "no credential for the store server {0} is kept in this account's keyring; the administrator of this account stores it with `chartroom server token set {0}`"
+    )]
+    NoServerToken(String),
+    #[error(
+        "the store server at {url} refused the credential ({why}); store a valid one with `chartroom server token set {url}`; nothing was saved"
+    )]
+    ServerRefused { url: String, why: String },
+    #[error(
+        "the credential for the store server {0} has expired (the server answered 401: the token's time is up); ask for a new token and store it with `chartroom server token set {0}`; nothing was saved"
+    )]
+    TokenExpired(String),
+    #[error(
+        "the credential for the store server {0} may only read, so the server refused to save (403); nothing was saved; ask for a read-write credential"
+    )]
+    ReadOnlyToken(String),
+    #[error(
+        "the store server at {url} cannot be reached ({why}); nothing was saved; check the address and the network, then try again"
+    )]
+    Unreachable { url: String, why: String },
+    #[error(
+        "the connection to the store server at {url} was lost ({why}); nothing was saved; try again when it is back"
+    )]
+    ServerLost { url: String, why: String },
+    #[error(
+        "the store server at {0} did not answer in time; nothing was saved; try again in a moment"
+    )]
+    ServerTimeout(String),
+    #[error(
+        "the connection to the store server at {0} broke while it was saving: the change may or may not have been saved; look at the record before you save it again"
+    )]
+    CommitUnknown(String),
+    #[error(
+        "the server rolled the change back because another user's save was waiting; nothing was saved; try again"
+    )]
+    TxTakenOver,
     #[error("the store said: {0}")]
     Other(String),
 }

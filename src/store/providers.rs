@@ -42,17 +42,16 @@ pub fn by_id(db: &dyn Tx, id: i64) -> Result<Option<Provider>, StoreError> {
 }
 
 /// Migration 4: one provider per distinct attending or author name written before the
-/// table existed, and the encounters and documents pointed at them.
+/// table existed, and the encounters and documents pointed at them. No TEMP table (a libSQL
+/// server refuses them: they belong to one connection): the index on `providers(name)` that
+/// the step creates serves the look-ups.
 pub fn from_free_text(db: &dyn Tx) -> Result<(), StoreError> {
     db.execute_batch(
         "INSERT INTO providers (name) SELECT attending FROM encounters WHERE attending IS NOT NULL \
          UNION SELECT author FROM documents WHERE author IS NOT NULL; \
-         CREATE TEMP TABLE provider_names AS SELECT name, min(id) AS id FROM providers GROUP BY name; \
-         CREATE INDEX temp.provider_names_name ON provider_names(name); \
-         UPDATE encounters SET attending_id = (SELECT id FROM provider_names p WHERE p.name = encounters.attending) \
+         UPDATE encounters SET attending_id = (SELECT min(id) FROM providers p WHERE p.name = encounters.attending) \
          WHERE attending IS NOT NULL; \
-         UPDATE documents SET author_id = (SELECT id FROM provider_names p WHERE p.name = documents.author) \
-         WHERE author IS NOT NULL; \
-         DROP TABLE temp.provider_names;",
+         UPDATE documents SET author_id = (SELECT min(id) FROM providers p WHERE p.name = documents.author) \
+         WHERE author IS NOT NULL;",
     )
 }

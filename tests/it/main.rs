@@ -15,5 +15,6 @@ mod sec_escapes;
 mod sec_matrix;
 mod sec_rights;
 mod sec_support;
+mod sqld;
 mod store_contract;
 mod tui;

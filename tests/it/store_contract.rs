@@ -1,6 +1,6 @@
 //! The store contract: what every backend behind `Store`/`Tx` must do, written once and run
-//! for each backend (`contract!(name, opener)`). Today the local file; a networked backend
-//! adds one line at the bottom.
+//! for each backend (`contract!(name, opener)`): the local file, and a libSQL server (sqld,
+//! `#[ignore]`d: .ci/run starts the pinned sqld and runs them with `--include-ignored`).
 
 use std::path::Path;
 
@@ -19,6 +19,12 @@ fn file_backend(dir: &Path, mode: OpenMode) -> Result<Box<dyn Store>, StoreError
         mode,
         None,
     )?))
+}
+
+/// A store on a sqld of the test folder's own (started on first use), with a read-write token.
+pub fn server_backend(dir: &Path, mode: OpenMode) -> Result<Box<dyn Store>, StoreError> {
+    let s = super::sqld::for_dir(dir);
+    Ok(Box::new(store::open_server(&s.url, &s.rw(), mode)?))
 }
 
 fn event(i: i64) -> AuditEvent {
@@ -234,7 +240,10 @@ pub fn a_store_from_a_newer_program_is_refused(open: Opener) {
 /// One module of tests per backend, each test a clause above.
 macro_rules! contract {
     ($name:ident, $open:expr) => {
-        contract!(@clauses $name, $open;
+        contract!($name, $open, #[cfg(all())]);
+    };
+    ($name:ident, $open:expr, #$attr:tt) => {
+        contract!(@clauses $name, $open, $attr;
             migrates_to_the_current_version_and_reopens,
             execute_returns_the_new_row_id_and_the_rows_changed,
             a_failed_write_leaves_nothing_behind,
@@ -247,11 +256,16 @@ macro_rules! contract {
             a_store_from_a_newer_program_is_refused
         );
     };
-    (@clauses $name:ident, $open:expr; $($clause:ident),*) => {
+    (@clauses $name:ident, $open:expr, $attr:tt; $($clause:ident),*) => {
         mod $name {
-            $(#[test] fn $clause() { super::$clause($open) })*
+            $(#[test] #$attr fn $clause() { super::$clause($open) })*
         }
     };
 }
 
 contract!(file, super::file_backend);
+contract!(
+    server,
+    super::server_backend,
+    #[ignore = "needs sqld: run through .ci/run"]
+);
