@@ -80,6 +80,21 @@ pub fn init(path: &Path, a: &InitArgs) -> Outcome {
     Ok(0)
 }
 
+/// Makes an empty store on a server (whose credential is in this account's keyring).
+pub fn init_server(url: &str, a: &InitArgs) -> Outcome {
+    if a.encrypt {
+        return Err(ServiceError::Usage(
+            "--encrypt is for a store file; a store on a server is encrypted at rest (or not) by the server itself".into(),
+        ));
+    }
+    let c = crate::service::create_server_store(url, Clock::System)?;
+    println!(
+        "Created an empty store on {url}; {} is its administrator.",
+        c.admin
+    );
+    Ok(0)
+}
+
 /// Builds the demo store when it is missing. Returns whether it was built now.
 pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
     if path.exists() {

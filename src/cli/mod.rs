@@ -6,6 +6,7 @@ mod find;
 pub mod json;
 mod key;
 mod patient;
+mod server;
 mod show;
 mod site;
 mod user;
@@ -30,7 +31,8 @@ use crate::service::{Clock, Service, ServiceError};
                   changed the record first."
 )]
 pub struct Cli {
-    /// The store to use: a file path (default: CHARTROOM_DB, else chartroom.db in your data
+    /// The store to use: a file path, or a store server's address (https://host[:port], or
+    /// http:// on this machine only) (default: CHARTROOM_DB, else chartroom.db in your data
     /// folder).
     #[arg(long, global = true, env = "CHARTROOM_DB", value_name = "PATH")]
     pub db: Option<String>,
@@ -78,6 +80,12 @@ pub enum Command {
     /// The key of an encrypted store: unlock, lock, add-slot, remove-slot, rotate, slots.
     #[command(subcommand)]
     Key(key::KeyCmd),
+    /// A store server: its credential in this account's keyring, its backups and restores.
+    #[command(subcommand)]
+    Server(server::ServerCmd),
+    /// Copy a whole store from one place to another (a file onto a server).
+    #[command(subcommand)]
+    Store(server::StoreCmd),
 }
 
 impl Cli {
@@ -107,7 +115,12 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
     let path = cli.store()?;
     crate::secrets::passphrase::set_fd(cli.passphrase_fd);
     match cmd {
-        Command::Init(a) => demo::init(file(&path)?, a),
+        Command::Init(a) => match &path {
+            Location::Server(url) => demo::init_server(url, a),
+            Location::File(p) => demo::init(p, a),
+        },
+        Command::Server(c) => server::run(&path, c),
+        Command::Store(c) => server::copy(c),
         Command::Key(c) => key::run(file(&path)?, c),
         Command::Demo(a) => demo::demo(file(&path)?, a).map(|_| 0),
         Command::Patient(c) => patient::run(&path, c),

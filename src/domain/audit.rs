@@ -78,6 +78,10 @@ vocabulary! {
         KeySlotRemove = "key_slot_remove",
         KeySlots = "key_slots",
         KeyRotate = "key_rotate",
+        StoreBackup = "store_backup",
+        StoreRestore = "store_restore",
+        /// A whole store copied into another (a file onto a server, or back).
+        StoreCopy = "store_copy",
     }
 }
 

@@ -292,6 +292,35 @@ impl Cache {
         Err(SecretError::NoKeyring(why.join("; ")))
     }
 
+    /// Any secret kept under `account` (a server credential), from the first store with one.
+    pub fn get_secret(&self, account: &str) -> Option<(Kind, Zeroizing<Vec<u8>>)> {
+        self.stores.iter().find_map(|(kind, s)| {
+            let e = self.entry(s, account)?;
+            e.get_secret().ok().map(|b| (*kind, Zeroizing::new(b)))
+        })
+    }
+
+    /// Keeps `secret` under `account` in the first store that takes it; which one.
+    pub fn put_secret(&self, account: &str, secret: &[u8]) -> Result<Kind, SecretError> {
+        let mut why = Vec::new();
+        for (k, s) in &self.stores {
+            match self.entry(s, account).map(|e| e.set_secret(secret)) {
+                Some(Ok(())) => return Ok(*k),
+                Some(Err(e)) => {
+                    if let Some(en) = self.entry(s, account) {
+                        let _ = en.delete_credential();
+                    }
+                    why.push(format!("{}: {}", k.name(), describe(&e)))
+                }
+                None => why.push(format!("{}: cannot make an entry", k.name())),
+            }
+        }
+        if why.is_empty() {
+            why.push(self.why_none());
+        }
+        Err(SecretError::NoKeyring(why.join("; ")))
+    }
+
     /// Removes `account` from every store; how many held it.
     pub fn forget(&self, account: &str) -> usize {
         let mut n = 0;

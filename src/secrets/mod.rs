@@ -11,6 +11,7 @@
 pub mod keyring;
 pub mod passphrase;
 pub mod slots;
+pub mod token;
 
 use std::path::{Path, PathBuf};
 

@@ -11,6 +11,8 @@ pub mod keys;
 mod patients;
 mod restricted;
 mod rights;
+mod server;
+mod server_backup;
 mod session;
 mod setup;
 mod site;
@@ -23,14 +25,19 @@ pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
 pub use restricted::{Access, PrivacyAlert};
 pub use rights::Grant;
+pub use server_backup::restore_server;
+pub use server::{
+    Holds, TokenSaved, forget_server_token, open_store, server_token, set_server_token,
+};
 pub use session::LoginInfo;
-pub use setup::{Created, NewStoreKey, create_store, probe as setup_probe};
+pub use setup::{Created, NewStoreKey, create_server_store, create_store, probe as setup_probe};
 pub use site::SiteSetting;
 pub use users::NewUser;
 
 use crate::domain::{Action, DomainError, Outcome, Permission, Text};
 use crate::search::SearchIndex;
 use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
+pub use crate::store::transfer::Copied;
 
 /// What went wrong, said for a records clerk; each maps to one exit code.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +110,12 @@ impl ServiceError {
             ServiceError::Store(StoreError::Conflict) => 5,
             ServiceError::Store(StoreError::Duplicate(_)) => 5,
             ServiceError::Store(StoreError::Encrypted(_)) => 4,
+            ServiceError::Store(
+                StoreError::NoServerToken(_)
+                | StoreError::ServerRefused { .. }
+                | StoreError::TokenExpired(_)
+                | StoreError::ReadOnlyToken(_),
+            ) => 4,
             ServiceError::Key(k) => k.exit_code(),
             ServiceError::Store(_) => 3,
             ServiceError::AuditFailed(_) => 3,
@@ -153,7 +166,7 @@ impl Service {
             Location::File(path) if crate::secrets::is_encrypted(path) => {
                 Box::new(keys::open_encrypted(path)?.db)
             }
-            _ => store::open(loc, OpenMode::Existing)?,
+            _ => server::open_store(loc, OpenMode::Existing)?,
         };
         let login = identity::os_login().ok_or_else(|| ServiceError::UnknownLogin("?".into()))?;
         Self::with_db(db, clock, &login)

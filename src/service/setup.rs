@@ -69,34 +69,63 @@ pub fn create_store(path: &Path, clock: Clock, key: NewStoreKey<'_>) -> Result<C
             (Box::new(k.db), why)
         }
     };
-    let now = store::iso_utc(clock.now());
-    store::write_tx(db.as_ref(), Durability::Full, |tx| {
-        let id = store::users::insert(
-            tx,
-            &login,
-            &format!("{login} (administrator)"),
-            Role::Admin,
-            Some(&login),
-            &now,
-        )?;
-        let e = AuditEvent {
-            user_id: Some(id),
-            username: login.clone(),
-            os_login: Some(login.clone()),
-            origin: Some(identity::origin()),
-            ..AuditEvent::new(now.clone(), Action::StoreCreate, Outcome::Ok)
-        };
-        store::audit::append(tx, &e)
-    })?;
+    first_admin(db.as_ref(), &login, clock)?;
     Ok(Created {
         admin: login,
         not_cached,
     })
 }
 
+/// The first administrator and the trail's first row, in one transaction.
+fn first_admin(db: &dyn Store, login: &str, clock: Clock) -> Result<()> {
+    let now = store::iso_utc(clock.now());
+    store::write_tx(db, Durability::Full, |tx| {
+        if tx.count("SELECT count(*) FROM users", &[])? > 0 {
+            return Err(store::StoreError::Duplicate(
+                "the store already has users; nothing was changed".into(),
+            ));
+        }
+        let id = store::users::insert(
+            tx,
+            login,
+            &format!("{login} (administrator)"),
+            Role::Admin,
+            Some(login),
+            &now,
+        )?;
+        let e = AuditEvent {
+            user_id: Some(id),
+            username: login.to_string(),
+            os_login: Some(login.to_string()),
+            origin: Some(identity::origin()),
+            ..AuditEvent::new(now.clone(), Action::StoreCreate, Outcome::Ok)
+        };
+        store::audit::append(tx, &e)
+    })?;
+    Ok(())
+}
+
+/// Makes an empty chartroom store in the empty database of the server at `url` (with the
+/// credential kept for it), the OS login running this process its first administrator.
+pub fn create_server_store(url: &str, clock: Clock) -> Result<Created> {
+    let login = identity::os_login()
+        .ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))?;
+    let db = super::server::open_store(&Location::Server(url.to_string()), OpenMode::Create)?;
+    if db.count("SELECT count(*) FROM users", &[])? > 0 {
+        return Err(ServiceError::Usage(format!(
+            "a store already exists on {url}; nothing was changed"
+        )));
+    }
+    first_admin(db.as_ref(), &login, clock)?;
+    Ok(Created {
+        admin: login,
+        not_cached: None,
+    })
+}
+
 /// Opens an existing store once, to check that it is a chartroom store this program can
 /// use (migrating it if it is older).
 pub fn probe(loc: &Location) -> Result<()> {
-    store::open(loc, OpenMode::Existing)?;
+    super::server::open_store(loc, OpenMode::Existing)?;
     Ok(())
 }

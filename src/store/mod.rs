@@ -13,6 +13,7 @@ pub mod rights;
 pub mod search_index;
 pub mod site;
 pub mod sql;
+pub mod transfer;
 mod sqlite;
 pub mod users;
 

@@ -152,7 +152,7 @@ impl RemoteDb {
             ));
         }
         let options: Vec<String> = self
-            .query("PRAGMA compile_options", &[])
+            .query("SELECT * FROM pragma_compile_options", &[])
             .map_err(|e| server_problem(&self.url, "cannot tell what the server supports", e))?
             .iter()
             .filter_map(|r| r.text(0).ok())
@@ -176,7 +176,9 @@ impl RemoteDb {
             {
                 lacks.push("JSON functions (json_each, used by searches)".into());
             }
-            let fk = self.count("PRAGMA foreign_keys", &[])?;
+            // Table-valued pragmas: the server counts `PRAGMA x` as a write (refused to a
+            // read-only token and on a replica); `SELECT … FROM pragma_x` is a read.
+            let fk = self.count("SELECT foreign_keys FROM pragma_foreign_keys", &[])?;
             if fk != 1 {
                 lacks.push("foreign keys turned on for every connection".into());
             }
@@ -362,15 +364,15 @@ impl Store for RemoteDb {
 
     fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
-        for r in self.query("PRAGMA integrity_check", &[])? {
+        for r in self.query("SELECT * FROM pragma_integrity_check", &[])? {
             let msg = r.text(0)?;
             if msg != "ok" {
                 out.push(format!("SQLite integrity (on the server): {msg}"));
             }
         }
-        for r in self.query("PRAGMA foreign_key_check", &[])? {
+        for r in self.query("SELECT * FROM pragma_foreign_key_check", &[])? {
             out.push(format!(
-                "row {} of {} points at a missing record",
+                "row {} of {} points at a missing record (on the server)",
                 r.opt_int(1)?.unwrap_or(0),
                 r.text(0)?
             ));
