@@ -72,13 +72,17 @@ pub fn token(c: &TokenCmd) -> Outcome {
                 .map(|d| format!("; it expires {}", d.format("%Y-%m-%d %H:%M UTC")))
                 .unwrap_or_else(|| "; it carries no expiry".into());
             let access = match saved.claims.access.as_deref() {
-                Some("ro") => "; it may only read (chartroom writes an audit row for every look at a record, so a read-only token cannot be used for records work)",
+                Some("ro") => {
+                    "; it may only read (chartroom writes an audit row for every look at a record, so a read-only token cannot be used for records work)"
+                }
                 Some("rw") => "; it may read and write",
                 _ => "",
             };
             let store = match saved.holds {
                 Holds::Store => "the server holds a chartroom store",
-                Holds::Nothing => "the server holds no chartroom store yet (`chartroom init --db URL` or `chartroom store copy FILE URL`)",
+                Holds::Nothing => {
+                    "the server holds no chartroom store yet (`chartroom init --db URL` or `chartroom store copy FILE URL`)"
+                }
                 Holds::Other => "the server holds a database that is not a chartroom store",
             };
             println!(
@@ -90,10 +94,16 @@ pub fn token(c: &TokenCmd) -> Outcome {
         TokenCmd::Forget { url } => {
             let n = service::forget_server_token(url);
             if n == 0 {
-                println!("No token for {} was kept in this account's keyrings.", Text::from(url.as_str()));
+                println!(
+                    "No token for {} was kept in this account's keyrings.",
+                    Text::from(url.as_str())
+                );
                 Ok(1)
             } else {
-                println!("Removed the token for {} from {n} keyring(s).", Text::from(url.as_str()));
+                println!(
+                    "Removed the token for {} from {n} keyring(s).",
+                    Text::from(url.as_str())
+                );
                 Ok(0)
             }
         }

@@ -38,8 +38,7 @@ impl ServerToken {
         let parts: Vec<&str> = t.split('.').collect();
         let b64url = |p: &str| {
             !p.is_empty()
-                && p
-                    .bytes()
+                && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         if parts.len() != 3 || !parts.iter().all(|p| b64url(p)) {
@@ -105,8 +104,10 @@ mod tests {
         assert!(ServerToken::parse("a.b").is_err());
         assert!(ServerToken::parse("a.b.c d").is_err());
         // {"exp":2000000000,"a":"ro"}
-        let t = ServerToken::parse(" Bearer eyJhbGciOiJFZERTQSJ9.eyJleHAiOjIwMDAwMDAwMDAsImEiOiJybyJ9.c2ln \n")
-            .unwrap();
+        let t = ServerToken::parse(
+            " Bearer eyJhbGciOiJFZERTQSJ9.eyJleHAiOjIwMDAwMDAwMDAsImEiOiJybyJ9.c2ln \n",
+        )
+        .unwrap();
         assert_eq!(
             t.claims(),
             Claims {

@@ -25,10 +25,10 @@ pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
 pub use restricted::{Access, PrivacyAlert};
 pub use rights::Grant;
-pub use server_backup::restore_server;
 pub use server::{
     Holds, TokenSaved, forget_server_token, open_store, server_token, set_server_token,
 };
+pub use server_backup::restore_server;
 pub use session::LoginInfo;
 pub use setup::{Created, NewStoreKey, create_server_store, create_store, probe as setup_probe};
 pub use site::SiteSetting;
@@ -36,8 +36,8 @@ pub use users::NewUser;
 
 use crate::domain::{Action, DomainError, Outcome, Permission, Text};
 use crate::search::SearchIndex;
-use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 pub use crate::store::transfer::Copied;
+use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
 /// What went wrong, said for a records clerk; each maps to one exit code.
 #[derive(Debug, thiserror::Error)]

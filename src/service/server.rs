@@ -5,9 +5,7 @@
 use crate::domain::{Action, Object, Outcome, Permission};
 use crate::secrets::keyring::{Cache, Kind, Pin};
 use crate::secrets::token::{self, Claims, ServerToken};
-use crate::store::{
-    self, Durability, Location, OpenMode, Store, StoreError, transfer,
-};
+use crate::store::{self, Durability, Location, OpenMode, Store, StoreError, transfer};
 
 use super::{Result, Service, ServiceError};
 

@@ -51,27 +51,32 @@ impl Service {
             )));
         }
         let object = Some(Object::File(dest.display().to_string()));
-        self.run_outside(Action::StoreBackup, Permission::ManageUsers, object, |svc| {
-            let key = DataKey::random();
-            let mut kf = KeyFile::new();
-            let id = kf.store_id.clone();
-            kf.slots.push(Slot::create(
-                &id,
-                SlotKind::Recovery,
-                None,
-                None,
-                pass.as_bytes(),
-                KdfParams::default(),
-                &key,
-            )?);
-            kf.save(&keys)?;
-            let r = store::open_file(dest, OpenMode::Create, Some(&key))
-                .and_then(|file| transfer::copy(svc.db(), &file, progress));
-            r.map_err(|e| {
-                remove_pair(dest);
-                ServiceError::from(e)
-            })
-        })
+        self.run_outside(
+            Action::StoreBackup,
+            Permission::ManageUsers,
+            object,
+            |svc| {
+                let key = DataKey::random();
+                let mut kf = KeyFile::new();
+                let id = kf.store_id.clone();
+                kf.slots.push(Slot::create(
+                    &id,
+                    SlotKind::Recovery,
+                    None,
+                    None,
+                    pass.as_bytes(),
+                    KdfParams::default(),
+                    &key,
+                )?);
+                kf.save(&keys)?;
+                let r = store::open_file(dest, OpenMode::Create, Some(&key))
+                    .and_then(|file| transfer::copy(svc.db(), &file, progress));
+                r.map_err(|e| {
+                    remove_pair(dest);
+                    ServiceError::from(e)
+                })
+            },
+        )
     }
 }
 
@@ -149,18 +154,23 @@ pub fn restore_server(
     checks(&mut svc, "the backup")?;
     let dest = Location::Server(url.to_string());
     let object = Some(Object::File(dest.to_string()));
-    let done = svc.run_outside(Action::StoreRestore, Permission::ManageUsers, object, |svc| {
-        let to = super::server::open_store(&dest, OpenMode::Create)?;
-        let done = transfer::copy(svc.db(), to.as_ref(), progress)?;
-        let mut e = svc.event(Action::StoreRestore, None, Outcome::Ok);
-        e.object = Some(Object::File(src.display().to_string()));
-        e.detail = Some(format!("restored from a backup; rows={}", done.rows));
-        store::write_tx(to.as_ref(), Durability::Full, |tx| {
-            store::audit::append(tx, &e)
-        })
-        .map_err(ServiceError::AuditFailed)?;
-        Ok(done)
-    })?;
+    let done = svc.run_outside(
+        Action::StoreRestore,
+        Permission::ManageUsers,
+        object,
+        |svc| {
+            let to = super::server::open_store(&dest, OpenMode::Create)?;
+            let done = transfer::copy(svc.db(), to.as_ref(), progress)?;
+            let mut e = svc.event(Action::StoreRestore, None, Outcome::Ok);
+            e.object = Some(Object::File(src.display().to_string()));
+            e.detail = Some(format!("restored from a backup; rows={}", done.rows));
+            store::write_tx(to.as_ref(), Durability::Full, |tx| {
+                store::audit::append(tx, &e)
+            })
+            .map_err(ServiceError::AuditFailed)?;
+            Ok(done)
+        },
+    )?;
     let mut on_server = Service::open(&dest, Clock::System)?;
     checks(&mut on_server, "the restored store on the server")?;
     Ok(done)

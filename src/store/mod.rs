@@ -6,21 +6,21 @@ pub mod bulk;
 pub mod chart;
 mod location;
 mod migrate;
-mod remote;
 pub mod patients;
 pub mod providers;
+mod remote;
 pub mod rights;
 pub mod search_index;
 pub mod site;
 pub mod sql;
-pub mod transfer;
 mod sqlite;
+pub mod transfer;
 pub mod users;
 
 pub use location::Location;
 pub use migrate::SCHEMA_VERSION;
-pub use sql::{Backend, Durability, Exec, Row, Store, Tx, Value, read_tx, write_tx};
 pub use remote::{RemoteDb, account_url, check_url};
+pub use sql::{Backend, Durability, Exec, Row, Store, Tx, Value, read_tx, write_tx};
 pub use sqlite::{OpenMode, SqliteDb};
 
 use std::path::{Path, PathBuf};

@@ -205,12 +205,11 @@ fn copy_table(
     let mut after: Option<Vec<Value>> = None;
     loop {
         let page = match &after {
-            None => s.query(
-                &format!("{select} ORDER BY {key_list} LIMIT {PAGE}"),
-                &[],
-            )?,
+            None => s.query(&format!("{select} ORDER BY {key_list} LIMIT {PAGE}"), &[])?,
             Some(k) => s.query(
-                &format!("{select} WHERE ({key_list}) > ({marks}) ORDER BY {key_list} LIMIT {PAGE}"),
+                &format!(
+                    "{select} WHERE ({key_list}) > ({marks}) ORDER BY {key_list} LIMIT {PAGE}"
+                ),
                 k,
             )?,
         };

@@ -1,5 +1,7 @@
 //! One integration-test binary (links SQLCipher and OpenSSL once). Each area is a module.
 
+#[macro_use]
+mod backends;
 mod common;
 
 mod cli_bad_input;

@@ -7,6 +7,7 @@ use chartroom::search::Total;
 use chartroom::service::Service;
 use chartroom::store::{self, OpenMode, Tx, search_index};
 
+use super::backends::{Backend, demo_on, service_on};
 use super::common::*;
 
 fn register(
@@ -36,11 +37,10 @@ fn mrns(svc: &mut Service, q: &str, limit: usize) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn counts_agree_with_the_hits_and_with_the_store() {
+fn counts_agree_with_the_hits_and_with_the_store(b: Backend) {
     let dir = tmp();
-    let db = demo_store(dir.path(), 3_000);
-    let mut svc = service(&db);
+    let db = demo_on(b, dir.path(), 3_000);
+    let mut svc = service_on(&db);
     // Below the cap every count is exact: it is the number of hits when all are asked for.
     for q in [
         "j",
@@ -66,8 +66,8 @@ fn counts_agree_with_the_hits_and_with_the_store() {
         assert_eq!(total, Total::Exact(found.len()), "{q:?}");
     }
     // A bare year: everybody born that year, and anybody whose SSN ends in those digits.
-    let raw = store::open_file(&db, OpenMode::Existing, None).expect("open");
-    let want = raw
+    let want = db
+        .open()
         .query_row(
             "SELECT count(*) FROM patients WHERE dob LIKE '1970-%' OR ssn_last4 = '1970'",
             &[],
@@ -87,11 +87,10 @@ fn counts_agree_with_the_hits_and_with_the_store() {
     );
 }
 
-#[test]
-fn a_warm_index_sees_patients_registered_here_and_elsewhere() {
+fn a_warm_index_sees_patients_registered_here_and_elsewhere(b: Backend) {
     let dir = tmp();
-    let db = demo_store(dir.path(), 2_000);
-    let mut a = service(&db);
+    let db = demo_on(b, dir.path(), 2_000);
+    let mut a = service_on(&db);
     a.warm_search().expect("warm");
     let count = |svc: &mut Service, q: &str| svc.find_counted(q, 50).expect("search").1;
     // Names the store already has (only the postings change), on a rare birth date.
@@ -106,9 +105,9 @@ fn a_warm_index_sees_patients_registered_here_and_elsewhere() {
         year_before.exact().map(|n| n + 1)
     );
     // Another process (another connection) registers: this one sees it on its next search.
-    let mut b = service(&db);
-    let second = register(&mut b, "Smith", "John", "1971-02-03", None);
-    let third = register(&mut b, "Qwertyuiop", "Zanzibar", "1971-02-03", None);
+    let mut other = service_on(&db);
+    let second = register(&mut other, "Smith", "John", "1971-02-03", None);
+    let third = register(&mut other, "Qwertyuiop", "Zanzibar", "1971-02-03", None);
     let got = mrns(&mut a, "smith john 1971-02-03", 50);
     assert!(got.contains(&first) && got.contains(&second), "{got:?}");
     assert_eq!(mrns(&mut a, "qwertyuiop", 50), vec![third.clone()]);
@@ -183,3 +182,8 @@ fn phone_numbers_by_their_beginning() {
     }
     assert!(!mrns(&mut svc, "555-777-02", 50).contains(&mrn));
 }
+
+on_both!(
+    counts_agree_with_the_hits_and_with_the_store,
+    a_warm_index_sees_patients_registered_here_and_elsewhere,
+);

@@ -13,10 +13,9 @@ fn glass(reason: &str) -> Access {
     }
 }
 
-#[test]
-fn a_restricted_record_needs_a_reason_and_alerts_the_privacy_officer() {
+fn a_restricted_record_needs_a_reason_and_alerts_the_privacy_officer(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let (mrn, doc) = restricted_patient(&db);
     let mut t = as_user(&db, "tech");
     // No reason: refused, distinct error, audited, no alert.
@@ -503,3 +502,5 @@ fn a_part2_document_needs_a_reason_even_on_an_ordinary_chart() {
             .is_err()
     );
 }
+
+on_both!(a_restricted_record_needs_a_reason_and_alerts_the_privacy_officer,);

@@ -115,10 +115,9 @@ fn act(
     }
 }
 
-#[test]
-fn every_role_times_every_action_through_the_service() {
+fn every_role_times_every_action_through_the_service(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let (mrn, doc) = plain_patient(&db);
     let admin = admin();
     for (role, name, row) in EXPECTED {
@@ -196,3 +195,5 @@ fn the_cli_gives_the_same_answer_as_the_service() {
         assert!(entries[0].get(f).is_some(), "missing {f}");
     }
 }
+
+on_both!(every_role_times_every_action_through_the_service,);

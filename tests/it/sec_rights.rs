@@ -14,10 +14,9 @@ fn glass(reason: &str) -> Access {
     }
 }
 
-#[test]
-fn a_role_change_applies_to_an_open_session_at_its_next_action() {
+fn a_role_change_applies_to_an_open_session_at_its_next_action(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let (mrn, _) = plain_patient(&db);
     let mut t = as_user(&db, "tech");
     t.show(&mrn).expect("a technician opens charts");
@@ -38,10 +37,9 @@ fn a_role_change_applies_to_an_open_session_at_its_next_action() {
     assert_eq!(detail.as_deref(), Some("needs ViewChart"));
 }
 
-#[test]
-fn a_grant_taken_away_applies_at_once_and_comes_back_when_given() {
+fn a_grant_taken_away_applies_at_once_and_comes_back_when_given(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let (mrn, _) = plain_patient(&db);
     let mut t = as_user(&db, "tech");
     let mut a = as_user(&db, &admin());
@@ -70,10 +68,9 @@ fn a_grant_taken_away_applies_at_once_and_comes_back_when_given() {
     assert_eq!(n, 3, "each change is audited, the no-op too");
 }
 
-#[test]
-fn administrators_keep_the_right_to_manage_users() {
+fn administrators_keep_the_right_to_manage_users(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let mut a = as_user(&db, &admin());
     let e = a
         .set_permission(Role::Admin, Permission::ManageUsers, false)
@@ -85,10 +82,9 @@ fn administrators_keep_the_right_to_manage_users() {
     ));
 }
 
-#[test]
-fn break_the_glass_is_a_grant_of_its_own() {
+fn break_the_glass_is_a_grant_of_its_own(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let (mrn, _) = restricted_patient(&db);
     let mut t = as_user(&db, "tech");
     as_user(&db, &admin())
@@ -114,10 +110,9 @@ fn break_the_glass_is_a_grant_of_its_own() {
         .expect("opens with the grant back");
 }
 
-#[test]
-fn disabling_or_locking_a_user_ends_what_their_open_session_may_do() {
+fn disabling_or_locking_a_user_ends_what_their_open_session_may_do(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let mut t = as_user(&db, "tech");
     let mut c = as_user(&db, "coder");
     t.find("smith", 5).expect("works");
@@ -141,10 +136,9 @@ fn disabling_or_locking_a_user_ends_what_their_open_session_may_do() {
     assert!(matches!(c.find("smith", 5), Err(ServiceError::Locked(_))));
 }
 
-#[test]
-fn the_own_record_link_and_the_idle_timeout_apply_at_the_next_access() {
+fn the_own_record_link_and_the_idle_timeout_apply_at_the_next_access(b: Backend) {
     let dir = tmp();
-    let db = store(dir.path());
+    let db = store_on(b, dir.path());
     let (mrn, _) = plain_patient(&db);
     let mut t = as_user(&db, "tech");
     t.show(&mrn).expect("not linked yet");
@@ -215,3 +209,12 @@ fn site_show_and_key_slot_listing_are_audited_on_success() {
     let (_, action, outcome, _, _) = last_audit(&db);
     assert_eq!((action.as_str(), outcome.as_str()), ("site_show", "ok"));
 }
+
+on_both!(
+    a_role_change_applies_to_an_open_session_at_its_next_action,
+    a_grant_taken_away_applies_at_once_and_comes_back_when_given,
+    administrators_keep_the_right_to_manage_users,
+    break_the_glass_is_a_grant_of_its_own,
+    disabling_or_locking_a_user_ends_what_their_open_session_may_do,
+    the_own_record_link_and_the_idle_timeout_apply_at_the_next_access,
+);

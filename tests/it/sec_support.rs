@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-use chartroom::service::{Clock, Service};
-use chartroom::store::{self, OpenMode};
+use chartroom::service::Service;
 
+pub use super::backends::{AsDb, Backend, Db};
 use super::common::*;
 
 /// A demo store whose demo users are each mapped to the OS login `login-<username>`.
@@ -23,24 +23,32 @@ pub fn store(dir: &Path) -> PathBuf {
     db
 }
 
+/// The security-test store (`store`) on backend `b`.
+pub fn store_on(b: Backend, dir: &Path) -> Db {
+    let file = store(dir);
+    super::backends::on(b, dir, &file)
+}
+
 /// The username of the demo administrator (the OS login running the tests).
 pub fn admin() -> String {
     me()
 }
 
 /// A service acting as the chartroom user `username`.
-pub fn as_user(db: &Path, username: &str) -> Service {
+pub fn as_user(db: impl AsDb, username: &str) -> Service {
     try_as_user(db, username).unwrap_or_else(|e| panic!("open as {username}: {e}"))
 }
 
-pub fn try_as_user(db: &Path, username: &str) -> Result<Service, chartroom::service::ServiceError> {
+pub fn try_as_user(
+    db: impl AsDb,
+    username: &str,
+) -> Result<Service, chartroom::service::ServiceError> {
     let login = if username == admin() {
         admin()
     } else {
         format!("login-{username}")
     };
-    let sql = store::open_file(db, OpenMode::Existing, None).expect("open store");
-    Service::with_db(Box::new(sql), Clock::fixed(2026, 11, 26), &login)
+    db.db().service_as(&login)
 }
 
 /// A plain rusqlite connection to the file, for tampering and checking behind the service.
@@ -49,48 +57,64 @@ pub fn raw(db: &Path) -> rusqlite::Connection {
 }
 
 /// The newest audit row: (username, action, outcome, patient_id, detail).
-pub fn last_audit(db: &Path) -> (String, String, String, Option<i64>, Option<String>) {
-    raw(db)
+pub fn last_audit(db: impl AsDb) -> (String, String, String, Option<i64>, Option<String>) {
+    let r = db
+        .db()
+        .open()
         .query_row(
             "SELECT username, action, outcome, patient_id, detail FROM audit ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            &[],
         )
-        .expect("an audit row")
+        .expect("query")
+        .expect("an audit row");
+    (
+        r.text(0).expect("username"),
+        r.text(1).expect("action"),
+        r.text(2).expect("outcome"),
+        r.opt_int(3).expect("patient"),
+        r.opt_text(4).expect("detail"),
+    )
 }
 
-pub fn count(db: &Path, sql: &str) -> i64 {
-    raw(db).query_row(sql, [], |r| r.get(0)).expect("count")
+pub fn count(db: impl AsDb, sql: &str) -> i64 {
+    db.db().open().count(sql, &[]).expect("count")
 }
 
 /// An MRN of a patient with no restriction flags and at least one ordinary document, and
 /// that document's id.
-pub fn plain_patient(db: &Path) -> (String, i64) {
-    raw(db)
+pub fn plain_patient(db: impl AsDb) -> (String, i64) {
+    let r = db
+        .db()
+        .open()
         .query_row(
             "SELECT p.mrn, d.id FROM patients p JOIN documents d ON d.patient_id = p.id \
              WHERE p.restricted = 0 AND p.employee = 0 AND p.part2 = 0 AND d.part2 = 0 \
              ORDER BY p.id LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            &[],
         )
-        .expect("a plain patient")
+        .expect("query")
+        .expect("a plain patient");
+    (r.text(0).expect("mrn"), r.int(1).expect("doc"))
 }
 
 /// Marks a plain patient restricted and returns its MRN and one of its document ids.
-pub fn restricted_patient(db: &Path) -> (String, i64) {
-    let (mrn, doc) = raw(db)
+pub fn restricted_patient(db: impl AsDb) -> (String, i64) {
+    let s = db.db().open();
+    let r = s
         .query_row(
             "SELECT p.mrn, d.id FROM patients p JOIN documents d ON d.patient_id = p.id \
              WHERE p.restricted = 0 AND p.employee = 0 AND p.part2 = 0 AND d.part2 = 0 \
              ORDER BY p.id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+            &[],
         )
+        .expect("query")
         .expect("a patient");
-    raw(db)
-        .execute("UPDATE patients SET restricted = 1 WHERE mrn = ?", [&mrn])
-        .expect("restrict");
+    let (mrn, doc) = (r.text(0).expect("mrn"), r.int(1).expect("doc"));
+    s.execute(
+        "UPDATE patients SET restricted = 1 WHERE mrn = ?",
+        chartroom::params![mrn.as_str()],
+    )
+    .expect("restrict");
     (mrn, doc)
 }
 

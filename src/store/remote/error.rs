@@ -83,9 +83,9 @@ fn classify(text: &str, url: &str) -> StoreError {
                 url,
                 why: "it closed our session (it was idle too long)".into(),
             },
-            c if c.starts_with("SQLITE_CONSTRAINT") => StoreError::Duplicate(
-                msg.trim_start_matches("SQLite error: ").to_string(),
-            ),
+            c if c.starts_with("SQLITE_CONSTRAINT") => {
+                StoreError::Duplicate(msg.trim_start_matches("SQLite error: ").to_string())
+            }
             "SQL_PARSE_ERROR" if msg.contains("unsupported statement") => {
                 StoreError::Unsupported(format!("the store server at {url} refuses: {msg}"))
             }
@@ -159,15 +159,21 @@ mod tests {
         let u = "http://127.0.0.1:1";
         let t = |s: &str| classify(s, u);
         assert!(matches!(
-            t("Hrana: `api error: `status=401 Unauthorized, body={\"error\":\"Unauthorized: `The JWT has expired`\"}``"),
+            t(
+                "Hrana: `api error: `status=401 Unauthorized, body={\"error\":\"Unauthorized: `The JWT has expired`\"}``"
+            ),
             StoreError::TokenExpired(_)
         ));
         assert!(matches!(
-            t("Hrana: `api error: `status=401 Unauthorized, body={\"error\":\"Unauthorized: `Expected authorization header but none given`\"}``"),
+            t(
+                "Hrana: `api error: `status=401 Unauthorized, body={\"error\":\"Unauthorized: `Expected authorization header but none given`\"}``"
+            ),
             StoreError::ServerRefused { .. }
         ));
         assert!(matches!(
-            t("Hrana: `api error: `status=403 Forbidden, body={\"error\":\"Authorization forbidden: Current session doesn't not have Write permission to namespace default\"}``"),
+            t(
+                "Hrana: `api error: `status=403 Forbidden, body={\"error\":\"Authorization forbidden: Current session doesn't not have Write permission to namespace default\"}``"
+            ),
             StoreError::ReadOnlyToken(_)
         ));
         assert!(matches!(
@@ -175,11 +181,15 @@ mod tests {
             StoreError::Duplicate(m) if m == "UNIQUE constraint failed: t.a"
         ));
         assert!(matches!(
-            t("Hrana: `stream error: `Error { message: \"Transaction timed out\", code: \"TRANSACTION_TIMEOUT\" }``"),
+            t(
+                "Hrana: `stream error: `Error { message: \"Transaction timed out\", code: \"TRANSACTION_TIMEOUT\" }``"
+            ),
             StoreError::TxTakenOver
         ));
         assert!(matches!(
-            t("Hrana: `http error: `error trying to connect: tcp connect error: Connection refused (os error 111)``"),
+            t(
+                "Hrana: `http error: `error trying to connect: tcp connect error: Connection refused (os error 111)``"
+            ),
             StoreError::Unreachable { .. }
         ));
         assert!(matches!(

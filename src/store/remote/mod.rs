@@ -130,9 +130,9 @@ impl RemoteDb {
     /// rolls back whatever the old one had open when it expires).
     fn reset(&self) {
         let conn = &self.conn;
-        let _ = self.rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(2), conn.reset()).await
-        });
+        let _ = self
+            .rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(2), conn.reset()).await });
     }
 
     /// What the server lacks of what chartroom's schema and queries use, said plainly.
@@ -161,7 +161,10 @@ impl RemoteDb {
             ("OMIT_TRIGGER", "triggers (the append-only audit trail)"),
             ("OMIT_FOREIGN_KEY", "foreign keys"),
             ("OMIT_JSON", "JSON functions (json_each, used by searches)"),
-            ("OMIT_WITHOUT_ROWID", "WITHOUT ROWID tables (the search index)"),
+            (
+                "OMIT_WITHOUT_ROWID",
+                "WITHOUT ROWID tables (the search index)",
+            ),
             ("OMIT_UPSERT", "INSERT … ON CONFLICT"),
         ] {
             if options.iter().any(|o| o == omit) {
@@ -402,7 +405,10 @@ impl Store for RemoteDb {
             "CREATE TABLE IF NOT EXISTS chartroom_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
             &[],
         )?;
-        for (k, v) in [("schema_version", version), ("application_id", APPLICATION_ID)] {
+        for (k, v) in [
+            ("schema_version", version),
+            ("application_id", APPLICATION_ID),
+        ] {
             tx.execute(
                 "INSERT INTO chartroom_meta (key, value) VALUES (?, ?) \
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
