@@ -17,6 +17,7 @@ fn cache() -> Cache {
 
 /// The credential kept for the server at `url`, or a message saying how to store one.
 pub fn server_token(url: &str) -> Result<ServerToken> {
+    store::check_url(url)?;
     let account = store::account_url(url);
     token::load(&cache(), &account)
         .ok_or_else(|| ServiceError::Store(StoreError::NoServerToken(account)))

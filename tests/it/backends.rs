@@ -95,7 +95,11 @@ pub fn on(b: Backend, dir: &Path, file: &Path) -> Db {
             let token = sqld.rw();
             let src = store::open_file(file, OpenMode::Existing, None).expect("open demo file");
             let dst = store::open_server(&sqld.url, &token, OpenMode::Create).expect("server");
-            store::transfer::copy(&src, &dst, &mut |_, _| {}).expect("copy onto the server");
+            if let Err(e) = store::transfer::copy(&src, &dst, &mut |_, _| {}) {
+                let log = sqld.log();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                panic!("copy onto the server: {e:?}; sqld's log ends: {tail:#?}");
+            }
             Db::Server { sqld, token }
         }
     }

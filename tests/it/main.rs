@@ -17,6 +17,7 @@ mod sec_escapes;
 mod sec_matrix;
 mod sec_rights;
 mod sec_support;
+mod server;
 mod sqld;
 mod store_contract;
 mod tui;

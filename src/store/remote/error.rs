@@ -75,7 +75,9 @@ fn classify(text: &str, url: &str) -> StoreError {
         let msg = message(text).unwrap_or(text).to_string();
         return match c {
             "SQLITE_BUSY" | "SQLITE_LOCKED" => StoreError::Busy,
-            "TRANSACTION_TIMEOUT" => StoreError::TxTakenOver,
+            // sqld hands the write lock to a waiting writer after about 5 s, interrupting the
+            // holder's statement; an interrupted statement rolls its whole transaction back.
+            "TRANSACTION_TIMEOUT" | "SQLITE_INTERRUPT" => StoreError::TxTakenOver,
             "SQLITE_FULL" => StoreError::DiskFull,
             "SQLITE_CORRUPT" | "SQLITE_NOTADB" => StoreError::Corrupt,
             "SQLITE_READONLY" => StoreError::ReadOnlyToken(url),
@@ -89,6 +91,7 @@ fn classify(text: &str, url: &str) -> StoreError {
             "SQL_PARSE_ERROR" if msg.contains("unsupported statement") => {
                 StoreError::Unsupported(format!("the store server at {url} refuses: {msg}"))
             }
+            _ if msg.ends_with("interrupted") => StoreError::TxTakenOver,
             _ => StoreError::Other(msg.trim_start_matches("SQLite error: ").to_string()),
         };
     }
