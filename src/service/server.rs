@@ -19,8 +19,10 @@ fn cache() -> Cache {
 pub fn server_token(url: &str) -> Result<ServerToken> {
     store::check_url(url)?;
     let account = store::account_url(url);
-    token::load(&cache(), &account)
-        .ok_or_else(|| ServiceError::Store(StoreError::NoServerToken(account)))
+    match token::load(&cache(), &account) {
+        Some(t) => Ok(t),
+        None => Err(ServiceError::Store(StoreError::NoServerToken(account))),
+    }
 }
 
 /// Opens a store wherever it lives: a plain file, or a server with the credential kept for it.
