@@ -4,36 +4,51 @@ use std::time::Instant;
 use clap::Parser;
 
 use chartroom::cli::{self, Cli, Command};
-use chartroom::service::Clock;
+use chartroom::errln;
+use chartroom::service::{Clock, ServiceError, shared};
 
 fn main() {
     let started = Instant::now();
     let cli = Cli::parse();
-    let code = match &cli.command {
-        Some(cmd) => match cli::run(&cli, cmd) {
-            Ok(0) if matches!(cmd, Command::Demo(a) if !a.no_tui) => screens(&cli, started),
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
-                e.exit_code()
-            }
+    // A shared records server's binary: read the system config, open what the command needs
+    // and drop the store's group before anything a user names is touched (see shared.rs).
+    let code = match cli::server::enter(&cli) {
+        Err(e) => report(&e),
+        Ok(()) => match &cli.command {
+            Some(cmd) => match cli::run(&cli, cmd) {
+                Ok(0) if matches!(cmd, Command::Demo(a) if !a.no_tui) => screens(&cli, started),
+                Ok(code) => code,
+                Err(e) => report(&e),
+            },
+            None => screens(&cli, started),
         },
-        None => screens(&cli, started),
+    };
+    // What is still buffered must reach the pipe or the file, or the command says so.
+    let code = match cli::out::flush() {
+        Err(e) if code == 0 => report(&e),
+        _ => code,
     };
     std::process::exit(code);
+}
+
+/// Says what went wrong on one line of stderr and gives the exit code. A closed pipe ends
+/// quietly: whoever read the output has what they wanted.
+fn report(e: &ServiceError) -> i32 {
+    if e.is_closed_pipe() {
+        return 0;
+    }
+    errln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
+    e.exit_code()
 }
 
 /// Opens the screens on the configured store.
 fn screens(cli: &Cli, started: Instant) -> i32 {
     let db = match cli.store() {
         Ok(db) => db,
-        Err(e) => {
-            eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
-            return e.exit_code();
-        }
+        Err(e) => return report(&e),
     };
-    if !db.exists() {
-        eprintln!(
+    if !shared::active() && !db.exists() {
+        errln!(
             "chartroom: there is no store at {}; make a practice one with `chartroom demo`, \
              or an empty one with `chartroom init`",
             chartroom::text::sanitize(&db.to_string())
@@ -41,20 +56,27 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         return 3;
     }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!(
+        errln!(
             "chartroom: the screens need a terminal; for scripts use a command (chartroom --help)"
         );
         return 2;
     }
     chartroom::secrets::passphrase::set_fd(cli.passphrase_fd);
-    // An encrypted store may need a passphrase: unlock it now, while the terminal can prompt.
-    let opened = if db.as_file().is_some_and(chartroom::secrets::is_encrypted) {
+    // On a shared server the service was opened before the group was dropped. Elsewhere, an
+    // encrypted store may need a passphrase: unlock it now, while the terminal can prompt.
+    let opened = if shared::active() {
+        match shared::take_service() {
+            Some(svc) => Some(svc),
+            None => {
+                return report(&ServiceError::Setup(
+                    "no store connection was opened for the screens".into(),
+                ));
+            }
+        }
+    } else if db.as_file().is_some_and(chartroom::secrets::is_encrypted) {
         match chartroom::service::Service::open(&db, Clock::System) {
             Ok(svc) => Some(svc),
-            Err(e) => {
-                eprintln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
-                return e.exit_code();
-            }
+            Err(e) => return report(&e),
         }
     } else {
         None
@@ -69,7 +91,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
     match chartroom::tui::run_with(opts, opened) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("chartroom: the terminal could not be used: {e}");
+            errln!("chartroom: the terminal could not be used: {e}");
             3
         }
     }

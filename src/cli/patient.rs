@@ -61,14 +61,17 @@ pub fn run(path: &Location, c: &PatientCmd) -> Outcome {
     let mut svc = open(path)?;
     let out = svc.add_patient(&input)?;
     if a.json {
-        println!("{}", json::line(&out));
+        outln!("{}", json::line(&out))?;
         return Ok(0);
     }
-    println!("{}", out.mrn);
+    outln!("{}", out.mrn)?;
     for d in &out.likely_duplicates {
-        eprintln!(
+        errln!(
             "warning: this may be the same person as MRN {} ({}, {}, born {}); check before you use the new record",
-            d.mrn, d.family, d.given, d.dob
+            d.mrn,
+            d.family,
+            d.given,
+            d.dob
         );
     }
     Ok(0)

@@ -78,6 +78,8 @@ vocabulary! {
         KeySlotRemove = "key_slot_remove",
         KeySlots = "key_slots",
         KeyRotate = "key_rotate",
+        StoreBackup = "store_backup",
+        StoreRestore = "store_restore",
     }
 }
 

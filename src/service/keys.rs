@@ -164,7 +164,7 @@ pub fn create_encrypted(
     cache: &Cache,
 ) -> Result<KeyedDb> {
     let kpath = key_file_path(path);
-    if path.exists() || kpath.exists() {
+    if (path.exists() && !store::is_empty_file(path)) || kpath.exists() {
         return Err(ServiceError::Usage(format!(
             "a store or key file already exists at {}; nothing was changed",
             path.display()

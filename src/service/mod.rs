@@ -3,6 +3,7 @@
 //! entry point in `entry.rs`.
 
 pub mod audit;
+pub mod backup;
 pub mod clock;
 pub mod demo;
 mod entry;
@@ -13,6 +14,7 @@ mod restricted;
 mod rights;
 mod session;
 mod setup;
+pub mod shared;
 mod site;
 mod users;
 
@@ -22,7 +24,7 @@ pub use patients::{AddOutcome, Found};
 pub use restricted::{Access, PrivacyAlert};
 pub use rights::Grant;
 pub use session::LoginInfo;
-pub use setup::{Created, NewStoreKey, create_store, probe as setup_probe};
+pub use setup::{Created, NewStoreKey, create_store, create_store_for, probe as setup_probe};
 pub use site::SiteSetting;
 pub use users::NewUser;
 
@@ -76,10 +78,32 @@ pub enum ServiceError {
     AuditFailed(StoreError),
     #[error(transparent)]
     Key(#[from] crate::secrets::SecretError),
+    /// Standard output could not be written (a closed pipe, a full disk).
+    #[error("{}", output_message(.0))]
+    Output(std::io::Error),
+    /// The installation is not as it must be (the system config, a shared server's files).
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn output_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => {
+            "the output could not be written: the disk it goes to is full; what was printed is incomplete".into()
+        }
+        std::io::ErrorKind::BrokenPipe => "the output was closed before the end".into(),
+        _ => format!("the output could not be written ({e}); what was printed is incomplete"),
+    }
 }
 
 impl ServiceError {
-    /// 1 nothing found, 2 usage, 3 store, 4 not permitted or locked, 5 conflict.
+    /// A closed pipe: the reader has all it wanted, so the command ends quietly.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, ServiceError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// 1 nothing found, 2 usage, 3 store (or the output), 4 not permitted or locked,
+    /// 5 conflict. (7, "verified, but not anchored", is `audit verify`'s own.)
     pub fn exit_code(&self) -> i32 {
         match self {
             ServiceError::NotFound(_) | ServiceError::Store(StoreError::NotFound(_)) => 1,
@@ -93,6 +117,7 @@ impl ServiceError {
             ServiceError::Key(k) => k.exit_code(),
             ServiceError::Store(_) => 3,
             ServiceError::AuditFailed(_) => 3,
+            ServiceError::Output(_) | ServiceError::Setup(_) => 3,
             ServiceError::Denied { .. }
             | ServiceError::UnknownLogin(_)
             | ServiceError::Disabled(_)
@@ -212,6 +237,13 @@ impl Service {
             patient_id,
             ..AuditEvent::new(store::iso_utc(self.clock.now()), action, outcome)
         }
+    }
+
+    /// After the store's content was replaced (a restore): nothing read before may be used.
+    pub(crate) fn after_restore(&mut self) {
+        self.index = None;
+        self.glass.clear();
+        self.burst = None;
     }
 
     /// SQLite's integrity check plus chartroom's own invariants; empty when all is well.

@@ -33,6 +33,10 @@ fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Out
     }
     c.args(args)
         .env_remove("CHARTROOM_DB")
+        .env(
+            "CHARTROOM_SYSTEM_CONFIG",
+            "/nonexistent/chartroom-tests.toml",
+        )
         .env("CHARTROOM_KEYRING", keyring)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
