@@ -48,8 +48,18 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
         p.dob,
         age_on(p.dob, today),
         p.sex,
-        chart.ssn_shown.as_deref().unwrap_or("none on file")
+        chart
+            .ssn_shown
+            .as_deref()
+            .unwrap_or(if p.ssn_note.is_some() {
+                "unknown"
+            } else {
+                "none on file"
+            })
     )?;
+    if let Some(n) = &p.ssn_note {
+        outln!("Note: {n}")?;
+    }
     let mut flags = Vec::new();
     for (on, name) in [
         (p.flags.restricted, "RESTRICTED"),
