@@ -35,6 +35,10 @@ pub struct RestoreArgs {
     /// Do not ask "replace the store?" (for scripts).
     #[arg(long)]
     pub yes: bool,
+    /// The anchor file to check the backup against and to write the restore marker to,
+    /// instead of the system config's audit_anchors.
+    #[arg(long, value_name = "FILE")]
+    pub anchors: Option<PathBuf>,
 }
 
 fn bar(what: &'static str) -> indicatif::ProgressBar {
@@ -138,9 +142,33 @@ fn source(src: &Path) -> Result<PathBuf, ServiceError> {
     Ok(dir.join(src))
 }
 
+/// Errors that mean the store file itself is damaged (`check` says so), not that it is
+/// missing, locked or someone else's.
+fn damaged(e: &ServiceError) -> bool {
+    use crate::store::StoreError as S;
+    matches!(
+        e,
+        ServiceError::Store(
+            S::Corrupt
+                | S::DamagedVersion { .. }
+                | S::Io(_)
+                | S::BadValue { .. }
+                | S::NotAStore(_)
+                | S::EmptyFile(_)
+                | S::Other(_)
+        )
+    )
+}
+
 pub fn restore(store: &Path, a: &RestoreArgs) -> Outcome {
     let src = source(&a.src)?;
-    let mut svc = open(&store.into())?;
+    let opened = open(&store.into());
+    let over_damaged = matches!(&opened, Err(e) if damaged(e));
+    let mut svc = match opened {
+        Ok(s) => Some(s),
+        Err(_) if over_damaged => None,
+        Err(e) => return Err(e),
+    };
     let key = if is_encrypted(&src) {
         let p = passphrase::read(&format!(
             "Passphrase for the backup {} (yours on the day it was made, its recovery or its backup passphrase): ",
@@ -158,9 +186,14 @@ pub fn restore(store: &Path, a: &RestoreArgs) -> Outcome {
             ));
         }
         errln!(
-            "Replace the store {} with the backup {}? Audit rows written since the backup are archived first. [y/N] ",
+            "Replace the store {} with the backup {}{}? Audit rows written since the backup are archived first. [y/N] ",
             Text::from(store.display().to_string()),
-            Text::from(src.display().to_string())
+            Text::from(src.display().to_string()),
+            if over_damaged {
+                " (the store is damaged: the backup's administrators decide)"
+            } else {
+                ""
+            }
         );
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
@@ -169,8 +202,11 @@ pub fn restore(store: &Path, a: &RestoreArgs) -> Outcome {
             return Ok(0);
         }
     }
-    let mut anchors = match shared::take_anchor_log() {
-        Some(l) => Some(l),
+    let mut anchors = match &a.anchors {
+        Some(p) => {
+            shared::check_user_path(p)?;
+            Some(AnchorLog::open(p))
+        }
         None => super::system()?.audit_anchors.map(|p| AnchorLog::open(&p)),
     };
     let archive_dir = match backups_dir()? {
@@ -181,15 +217,32 @@ pub fn restore(store: &Path, a: &RestoreArgs) -> Outcome {
             .unwrap_or(Path::new("."))
             .to_path_buf(),
     };
+    let archive_dir = std::fs::canonicalize(&archive_dir).unwrap_or(archive_dir);
     let b = bar("Restoring");
-    let done = svc.restore(
-        store,
-        &src,
-        key.as_ref(),
-        anchors.as_mut(),
-        &archive_dir,
-        &mut tick(&b),
-    );
+    let done = match svc.as_mut() {
+        Some(svc) => svc.restore(
+            store,
+            &src,
+            key.as_ref(),
+            anchors.as_mut(),
+            &archive_dir,
+            &mut tick(&b),
+        ),
+        None => {
+            let login = crate::service::identity::os_login()
+                .ok_or_else(|| ServiceError::UnknownLogin("?".into()))?;
+            crate::service::recover::restore_over_damaged(
+                store,
+                &src,
+                key.as_ref(),
+                anchors.as_mut(),
+                &archive_dir,
+                crate::service::Clock::System,
+                &login,
+                &mut tick(&b),
+            )
+        }
+    };
     b.finish_and_clear();
     let done = done?;
     outln!(
@@ -197,6 +250,12 @@ pub fn restore(store: &Path, a: &RestoreArgs) -> Outcome {
         Text::from(src.display().to_string()),
         done.head
     )?;
+    if over_damaged && done.archive.is_none() {
+        errln!(
+            "chartroom: the damaged store's audit rows past row {} could not be read, so anchors written for them will not match (`chartroom audit verify` says so); keep this message for your privacy officer",
+            done.head
+        );
+    }
     if let Some(p) = &done.archive {
         outln!(
             "Audit rows {} to {} of the replaced store are archived at {}{}.",

@@ -340,10 +340,16 @@ impl KeyFile {
         Ok(kf)
     }
 
-    /// Writes the file atomically (a 0600 temporary file, fsync, rename), so a crash leaves
-    /// either the old file or the new one.
+    /// Writes the file atomically (a private temporary file, fsync, rename), so a crash
+    /// leaves either the old file or the new one. A file replaced keeps its mode (on a
+    /// shared records server the store's group reads it: 0660); a new one is 0600.
     pub fn save(&self, path: &Path) -> Result<(), SecretError> {
+        use std::os::unix::fs::PermissionsExt;
         let io = |e: std::io::Error| SecretError::Io(path.to_path_buf(), e.to_string());
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o660)
+            .unwrap_or(0o600)
+            | 0o600;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -357,6 +363,8 @@ impl KeyFile {
         let text =
             serde_json::to_string_pretty(self).map_err(|e| SecretError::Usage(e.to_string()))?;
         f.write_all(text.as_bytes()).map_err(io)?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(io)?;
         f.sync_all().map_err(io)?;
         drop(f);
         std::fs::rename(&tmp, path).map_err(io)?;

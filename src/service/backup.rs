@@ -60,18 +60,18 @@ pub struct RestoreDone {
 }
 
 /// The file mode of what a backup or restore writes: the group's too on a shared server.
-fn file_mode() -> u32 {
+pub(super) fn file_mode() -> u32 {
     if shared::active() { 0o660 } else { 0o600 }
 }
 
-fn io(path: &Path, e: std::io::Error) -> ServiceError {
+pub(super) fn io(path: &Path, e: std::io::Error) -> ServiceError {
     ServiceError::Store(StoreError::CannotCreate {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(suffix);
     PathBuf::from(p)
@@ -235,24 +235,25 @@ fn copy_head(path: &Path, key: Option<&DataKey>) -> Result<i64> {
     Ok(store::audit::head(&db)?.0)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn restore_via(
-    svc: &mut Service,
-    store_path: &Path,
+/// Steps 1 and 2 of a restore: a copy of the backup beside the store (the backup itself is
+/// never written to), brought to this chartroom's schema and checked: SQLite's integrity
+/// check, chartroom's rules, and the audit trail against the anchors up to its own head.
+/// The copy, its head and the head's hash.
+pub(super) fn checked_copy(
     src: &Path,
     src_key: Option<&DataKey>,
     tmp: &Path,
     lines: &[AnchorLine],
-    anchors: &mut Option<&mut AnchorLog>,
-    archive_dir: &Path,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<RestoreDone> {
-    // 1. A copy beside the store, brought to this chartroom's schema: the backup itself is
-    //    never written to.
+    archives: &std::collections::HashMap<String, std::result::Result<String, String>>,
+) -> Result<(store::SqliteDb, i64, [u8; 32])> {
     std::fs::copy(src, tmp).map_err(|e| io(tmp, e))?;
     set_mode(tmp)?;
-    let copy = store::open_file(tmp, OpenMode::Existing, src_key)?;
-    // 2. Checked before anything is replaced.
+    let copy = store::open_file(tmp, OpenMode::Existing, src_key).map_err(|e| {
+        ServiceError::Setup(format!(
+            "the backup {} cannot be used ({e}); nothing was replaced",
+            src.display()
+        ))
+    })?;
     let mut problems = store::Store::integrity_problems(&copy)?;
     problems.extend(super::patients::invariant_problems(&copy)?);
     let (head, head_hash) = store::audit::head(&copy)?;
@@ -264,11 +265,7 @@ fn restore_via(
         })
         .cloned()
         .collect();
-    let archives = anchors
-        .as_ref()
-        .map(|a| a.archives().clone())
-        .unwrap_or_default();
-    let v = store::read_tx(&copy, |tx| store::audit::verify_log(tx, &theirs, &archives))?;
+    let v = store::read_tx(&copy, |tx| store::audit::verify_log(tx, &theirs, archives))?;
     if let Some(b) = &v.first_bad {
         problems.push(format!(
             "its audit trail fails at row {}: {}",
@@ -285,6 +282,76 @@ fn restore_via(
             problems.join("; ")
         )));
     }
+    Ok((copy, head, head_hash))
+}
+
+/// Writes the archive of the replaced rows and, when there is an anchor file, the restore
+/// marker. The archive's path.
+pub(super) fn archive_rows(
+    rows: &[store::audit::StoredRow],
+    store_path: &Path,
+    archive_dir: &Path,
+    head: (i64, [u8; 32]),
+    replaced: (i64, [u8; 32]),
+    at: String,
+    anchors: &mut Option<&mut AnchorLog>,
+) -> Result<PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let name = store_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "store".into());
+    let p = archive_dir.join(format!(
+        "{name}.audit-archive-{stamp}-rows-{}-{}.jsonl",
+        head.0 + 1,
+        replaced.0
+    ));
+    let header = ArchiveHeader {
+        chartroom_audit_archive: 1,
+        from: head.0 + 1,
+        to: replaced.0,
+        written_at: stamp.to_string(),
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(file_mode())
+        .open(&p)
+        .map_err(|e| io(&p, e))?;
+    f.write_all(store::audit::archive_text(&header, rows).as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| io(&p, e))?;
+    if let Some(log) = anchors.as_mut() {
+        let m = RestoreMarker {
+            head: head.0,
+            hash: hex::encode(head.1),
+            replaced_head: replaced.0,
+            replaced_hash: hex::encode(replaced.1),
+            at,
+            archive: p.display().to_string(),
+        };
+        log.append_line(&m.to_line())?;
+    }
+    Ok(p)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn restore_via(
+    svc: &mut Service,
+    store_path: &Path,
+    src: &Path,
+    src_key: Option<&DataKey>,
+    tmp: &Path,
+    lines: &[AnchorLine],
+    anchors: &mut Option<&mut AnchorLog>,
+    archive_dir: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RestoreDone> {
+    let archives = anchors
+        .as_ref()
+        .map(|a| a.archives().clone())
+        .unwrap_or_default();
+    let (copy, head, head_hash) = checked_copy(src, src_key, tmp, lines, &archives)?;
     // 3. The copy under the store's own kind of key (the backup API copies plain to plain
     //    and encrypted to encrypted; SQLCipher re-encrypts to the store's key).
     let live_encrypted = svc.db().encrypted();
@@ -313,43 +380,16 @@ fn restore_via(
         let rows = store::read_tx(svc.db(), |tx| {
             store::audit::stored_rows(tx, head + 1, replaced_head)
         })?;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        let name = store_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "store".into());
-        let p = archive_dir.join(format!(
-            "{name}.audit-archive-{stamp}-rows-{}-{replaced_head}.jsonl",
-            head + 1
-        ));
-        let header = ArchiveHeader {
-            chartroom_audit_archive: 1,
-            from: head + 1,
-            to: replaced_head,
-            written_at: stamp.to_string(),
-        };
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(file_mode())
-            .open(&p)
-            .map_err(|e| io(&p, e))?;
-        f.write_all(store::audit::archive_text(&header, &rows).as_bytes())
-            .and_then(|_| f.sync_all())
-            .map_err(|e| io(&p, e))?;
-        // 5. The restore marker, so verify checks the replaced rows' anchors against it.
-        if let Some(log) = anchors.as_mut() {
-            let m = RestoreMarker {
-                head,
-                hash: hex::encode(head_hash),
-                replaced_head,
-                replaced_hash: hex::encode(replaced_hash),
-                at: store::iso_utc(svc.clock().now()),
-                archive: p.display().to_string(),
-            };
-            log.append_line(&m.to_line())?;
-        }
-        archive = Some(p);
+        // 5. With the restore marker, so verify checks the replaced rows' anchors against it.
+        archive = Some(archive_rows(
+            &rows,
+            store_path,
+            archive_dir,
+            (head, head_hash),
+            (replaced_head, replaced_hash),
+            store::iso_utc(svc.clock().now()),
+            anchors,
+        )?);
     }
     // 6. Into the open store, through the backup API.
     svc.db().restore_from(&source, source_key, progress)?;

@@ -10,6 +10,7 @@ mod entry;
 pub mod identity;
 pub mod keys;
 mod patients;
+pub mod recover;
 mod restricted;
 mod rights;
 mod session;

@@ -155,3 +155,79 @@ pub fn remove_with_sidecars(path: &Path) {
         let _ = std::fs::remove_file(p);
     }
 }
+
+/// Puts the store file `src` (keyed `src_key`) into `dest`, a store that no longer opens
+/// (truncated, damaged), keyed `dest_key`: through the backup API into the same file; if
+/// SQLite cannot even write into it, the damaged file is emptied in place first (never
+/// renamed over) and its stale log files are removed.
+pub fn overwrite_damaged(
+    dest: &Path,
+    dest_key: Option<&DataKey>,
+    src: &Path,
+    src_key: Option<&DataKey>,
+    progress: Progress<'_>,
+) -> Result<(), StoreError> {
+    let from = open_keyed(src, src_key)?;
+    let first = open_keyed(dest, dest_key).and_then(|mut to| pages(&from, &mut to, dest, progress));
+    if first.is_ok() {
+        return Ok(());
+    }
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut p = dest.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(dest)
+        .and_then(|f| f.set_len(0))
+        .map_err(|e| super::sqlite::io_err(dest, e))?;
+    let mut to = open_keyed(dest, dest_key)?;
+    pages(&from, &mut to, dest, &mut |_, _| {})
+}
+
+/// The audit rows past `from` of a store that no longer opens, as far as they can be read.
+pub fn salvage_audit(
+    path: &Path,
+    key: Option<&DataKey>,
+    from: i64,
+) -> Result<Vec<super::audit::StoredRow>, StoreError> {
+    let c = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| map_open(e, path))?;
+    if let Some(k) = key {
+        apply_key(&c, path, k)?;
+    }
+    let has_enc = c
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'enc'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| map_open(e, path))?
+        > 0;
+    let sql = format!(
+        "SELECT {} FROM audit WHERE id > ?1 ORDER BY id",
+        super::audit::select_list(has_enc)
+    );
+    let mut st = c.prepare(&sql).map_err(|e| map_open(e, path))?;
+    let n = st.column_count();
+    let mut rows = st.query([from]).map_err(|e| map_open(e, path))?;
+    let mut out = Vec::new();
+    while let Ok(Some(r)) = rows.next() {
+        let mut vals = Vec::with_capacity(n);
+        for i in 0..n {
+            match r.get_ref(i) {
+                Ok(v) => vals.push(super::sqlite::from_sql(v)),
+                Err(_) => return Ok(out),
+            }
+        }
+        match super::audit::StoredRow::read(&super::sql::Row(vals)) {
+            Ok(row) => out.push(row),
+            Err(_) => return Ok(out),
+        }
+    }
+    Ok(out)
+}

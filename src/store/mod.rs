@@ -17,7 +17,7 @@ pub mod sql;
 mod sqlite;
 pub mod users;
 
-pub use copy::remove_with_sidecars;
+pub use copy::{overwrite_damaged, remove_with_sidecars, salvage_audit};
 pub use location::Location;
 pub use migrate::SCHEMA_VERSION;
 /// The statement interface under its older name (the search engine still uses it).

@@ -284,7 +284,7 @@ fn to_sql(v: &Value) -> rusqlite::types::ToSqlOutput<'_> {
     })
 }
 
-fn from_sql(v: ValueRef<'_>) -> Value {
+pub(crate) fn from_sql(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),

@@ -20,7 +20,7 @@ use super::StoreError;
 use super::sql::{Row, Tx, Value};
 use crate::domain::{Action, Object, Outcome, Text};
 use crate::params;
-use chain::select_list;
+pub use chain::select_list;
 
 /// One event to record. Never carries PHI beyond ids: no names, no query text, no SSNs.
 #[derive(Debug, Clone)]

@@ -84,6 +84,8 @@ pub fn verify_log(
         &[],
     )? {
         let (n, min) = (r.int(0)?, r.int(1)?);
+        v.rows = db.count("SELECT count(*) FROM audit WHERE id > 0", &[])?;
+        v.head_id = db.count("SELECT max(id) FROM audit", &[])?;
         v.first_bad = bad(
             min,
             format!(
