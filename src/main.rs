@@ -9,7 +9,10 @@ use chartroom::service::{Clock, ServiceError, shared};
 
 fn main() {
     let started = Instant::now();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => std::process::exit(usage(&e)),
+    };
     // A shared records server's binary: read the system config, open what the command needs
     // and drop the store's group before anything a user names is touched (see shared.rs).
     let code = match cli::server::enter(&cli) {
@@ -29,6 +32,25 @@ fn main() {
         _ => code,
     };
     std::process::exit(code);
+}
+
+/// Help, the version, or a command typed wrong: clap's text, written so that a closed pipe
+/// ends quietly and a full disk says so (clap's own printing ignores both).
+fn usage(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    let text = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            match chartroom::out!("{text}").and_then(|_| cli::out::flush()) {
+                Ok(()) => 0,
+                Err(err) => report(&err),
+            }
+        }
+        _ => {
+            errln!("{}", text.trim_end());
+            2
+        }
+    }
 }
 
 /// Says what went wrong on one line of stderr and gives the exit code. A closed pipe ends

@@ -175,11 +175,13 @@ pub fn run(path: &Location, c: &AuditCmd) -> Outcome {
         AuditCmd::Verify { anchors, json } => {
             let log = anchor_log(anchors.as_deref(), false)?;
             let r = svc.audit_verify(log.as_ref())?;
-            if *json {
-                outln!("{}", json::pretty(&r))?;
-                return Ok(r.exit_code());
-            }
-            print_verify(&r)
+            // What verify found is the exit code even when the output is cut short.
+            let shown = if *json {
+                outln!("{}", json::pretty(&r)).map(|_| r.exit_code())
+            } else {
+                print_verify(&r)
+            };
+            super::out::keep_code(r.exit_code(), shown)
         }
         AuditCmd::Anchor { print, anchors } => {
             let mut log = anchor_log(anchors.as_deref(), true)?;

@@ -182,28 +182,34 @@ fn check(path: &Location) -> Outcome {
                     "{e}; restore the newest backup (an administrator runs `chartroom restore BACKUP`)"
                 ));
             }
-            for p in &found {
-                outln!("problem: {p}")?;
-            }
-            outln!(
-                "{} problem(s) found; the store cannot be used until it is repaired or restored.",
-                found.len()
-            )?;
-            return Ok(3);
+            let shown = (|| {
+                for p in &found {
+                    outln!("problem: {p}")?;
+                }
+                outln!(
+                    "{} problem(s) found; the store cannot be used until it is repaired or restored.",
+                    found.len()
+                )?;
+                Ok(3)
+            })();
+            return out::keep_code(3, shown);
         }
         Err(e) => return Err(e),
     };
     let problems = svc.check()?;
-    if problems.is_empty() {
-        outln!("The store is sound: no problems found.")?;
-        Ok(0)
-    } else {
-        for p in &problems {
-            outln!("problem: {p}")?;
+    let code = if problems.is_empty() { 0 } else { 3 };
+    let shown = (|| {
+        if problems.is_empty() {
+            outln!("The store is sound: no problems found.")?;
+        } else {
+            for p in &problems {
+                outln!("problem: {p}")?;
+            }
+            outln!("{} problem(s) found.", problems.len())?;
         }
-        outln!("{} problem(s) found.", problems.len())?;
-        Ok(3)
-    }
+        Ok(code)
+    })();
+    out::keep_code(code, shown)
 }
 
 pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {

@@ -23,6 +23,15 @@ pub fn flush() -> Result<(), ServiceError> {
     io::stdout().lock().flush().map_err(ServiceError::Output)
 }
 
+/// The exit code a command's finding deserves even when a closed pipe cut its report short
+/// (`chartroom audit verify | head -1` still ends 7 or 3 when that is what it found).
+pub fn keep_code(code: i32, shown: Result<i32, ServiceError>) -> Result<i32, ServiceError> {
+    match shown {
+        Err(e) if e.is_closed_pipe() => Ok(code),
+        other => other,
+    }
+}
+
 /// Writes a line to standard error, ignoring any failure.
 pub fn err(args: fmt::Arguments<'_>) {
     let mut e = io::stderr().lock();

@@ -25,7 +25,7 @@ const SSN: &str = "457558912";
 
 /// Runs the binary with `stdin` as the passphrase source (`--passphrase-fd 0`), no
 /// controlling terminal, and keyring use narrowed to `keyring` (`prompt`: none).
-fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Output {
+pub fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_chartroom"));
     c.arg("--db").arg(db);
     if stdin.is_some() {

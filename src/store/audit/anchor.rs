@@ -218,6 +218,27 @@ impl ArchivedRow {
         }
     }
 
+    /// Whether the readable fields say what the stored values hold (an archive is read by
+    /// people: its readable copy must not differ from what the hash covers).
+    fn readable_matches(&self, r: &StoredRow) -> bool {
+        let want = ArchivedRow::from_stored(r);
+        (
+            &self.at,
+            &self.username,
+            &self.action,
+            &self.object,
+            &self.outcome,
+            &self.detail,
+        ) == (
+            &want.at,
+            &want.username,
+            &want.action,
+            &want.object,
+            &want.outcome,
+            &want.detail,
+        )
+    }
+
     fn to_stored(&self) -> Option<StoredRow> {
         let cols = self
             .stored
@@ -272,12 +293,15 @@ pub fn check_archive(text: &str, m: &RestoreMarker) -> Result<Vec<(i64, String)>
     let mut prev: Option<Vec<u8>> = None;
     let mut next_id = m.head + 1;
     for line in lines.filter(|l| !l.trim().is_empty()) {
-        let Some(row) = serde_json::from_str::<ArchivedRow>(line)
+        let Some((archived, row)) = serde_json::from_str::<ArchivedRow>(line)
             .ok()
-            .and_then(|r| r.to_stored())
+            .and_then(|a| a.to_stored().map(|r| (a, r)))
         else {
             return bad(format!("has a damaged line at row {next_id}"));
         };
+        if !archived.readable_matches(&row) {
+            return bad(format!("row {} was changed after it was archived", row.id));
+        }
         if row.id != next_id {
             return bad(format!("is missing row {next_id}"));
         }
