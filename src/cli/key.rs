@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 
-use crate::secrets::keyring::{Cache, Kind, Pin};
+use crate::secrets::keyring::{Cache, Kind};
 use crate::secrets::slots::{KdfParams, SlotKind};
 use crate::secrets::{SecretError, is_encrypted, passphrase};
 use crate::service::keys::{self, KeySource};
@@ -59,7 +59,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
     need_encrypted(path)?;
     match cmd {
         KeyCmd::Unlock => {
-            let cache = Cache::open(Pin::from_env());
+            let cache = Cache::open(keys::process_pin());
             let k = keys::open_encrypted_with(path, &cache, true)?;
             match k.cached_in {
                 Some(kind) => {
@@ -104,7 +104,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
         KeyCmd::Rotate => {
             let (mut svc, info) = keys::open_service(path, Clock::System)?;
             let info = info.ok_or(SecretError::KeyNeeded)?;
-            let cache = Cache::open(Pin::from_env());
+            let cache = Cache::open(keys::process_pin());
             svc.rotate_key(path, &info.key, &cache)?;
             outln!(
                 "Re-keyed: the store has a new key; every slot was re-sealed and passphrases are unchanged."
@@ -140,7 +140,7 @@ pub fn new_passphrase(login: &str) -> Result<zeroize::Zeroizing<String>, Service
 
 /// The OS keyrings this login may cache a store key in.
 pub fn user_cache() -> Cache {
-    Cache::open(Pin::from_env())
+    Cache::open(keys::process_pin())
 }
 
 /// Prints the recovery passphrase once, with what to do with it.

@@ -223,10 +223,21 @@ fn install(a: &InstallArgs) -> Outcome {
     if !a.store.exists() {
         make_store(a)?;
     }
-    for f in [a.store.clone(), crate::secrets::key_file_path(&a.store)] {
-        if f.exists() {
-            chown(&f, 0, gid)?;
-            chmod(&f, 0o660)?;
+    // Every file already in the folder (the store, its key file, logs SQLite left) is the
+    // group's, with nothing for anyone else.
+    let entries = std::fs::read_dir(dir).map_err(|e| fail("cannot read the store folder", e))?;
+    for e in entries.flatten() {
+        let f = e.path();
+        match std::fs::symlink_metadata(&f) {
+            Ok(m) if m.is_file() => {
+                chown(&f, 0, gid)?;
+                chmod(&f, 0o660)?;
+            }
+            Ok(m) if m.is_dir() => {
+                chown(&f, 0, gid)?;
+                chmod(&f, 0o2770)?;
+            }
+            _ => {}
         }
     }
     step(&format!(

@@ -255,5 +255,16 @@ pub(super) fn invariant_problems(db: &dyn Tx) -> Result<Vec<String>> {
             out.push(format!("{n} {what}"));
         }
     }
+    for g in store::audit::GUARDS {
+        let n = db.count(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+            crate::params![g],
+        )?;
+        if n == 0 {
+            out.push(format!(
+                "the audit trail's guard {g} was removed from the store behind chartroom's back; run `chartroom audit verify` and call your privacy officer"
+            ));
+        }
+    }
     Ok(out)
 }

@@ -140,8 +140,17 @@ pub fn begin(asked: Option<&Location>) -> Result<PathBuf> {
         .to_path_buf();
     check_folder(&dir, gid, "store folder")?;
     let mut folders = vec![dir.clone()];
+    if let Ok(c) = std::fs::canonicalize(&dir) {
+        folders.push(c);
+    }
     if let Some(b) = &config.backups {
+        if b.exists() {
+            check_folder(b, gid, "backups folder")?;
+        }
         folders.push(b.clone());
+        if let Ok(c) = std::fs::canonicalize(b) {
+            folders.push(c);
+        }
     }
     let mut files = Vec::new();
     for f in store_files(&store) {
@@ -303,6 +312,58 @@ pub fn config() -> Option<SystemConfig> {
     with_state(|s| s.config.clone())
 }
 
+/// `p` made absolute, `.` and `..` applied and every symbolic link on the way replaced by
+/// what it says (read with `readlink`, so it works where the process may not look inside the
+/// folder the link points to). Gives up following after 40 links.
+fn resolve_links(p: &Path) -> PathBuf {
+    use std::collections::VecDeque;
+    use std::path::Component;
+    let start = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut pending: VecDeque<std::ffi::OsString> = VecDeque::new();
+    let mut out = PathBuf::from("/");
+    let push_all = |pending: &mut VecDeque<std::ffi::OsString>, path: &Path, front: bool| {
+        let parts: Vec<std::ffi::OsString> = path
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(n) => Some(n.to_os_string()),
+                Component::ParentDir => Some("..".into()),
+                _ => None,
+            })
+            .collect();
+        if front {
+            for part in parts.into_iter().rev() {
+                pending.push_front(part);
+            }
+        } else {
+            pending.extend(parts);
+        }
+    };
+    push_all(&mut pending, &start, false);
+    let mut hops = 0;
+    while let Some(part) = pending.pop_front() {
+        if part == ".." {
+            out.pop();
+            continue;
+        }
+        out.push(&part);
+        if hops < 40
+            && let Ok(target) = std::fs::read_link(&out)
+        {
+            hops += 1;
+            out.pop();
+            if target.is_absolute() {
+                out = PathBuf::from("/");
+            }
+            push_all(&mut pending, &target, true);
+        }
+    }
+    out
+}
+
 /// Refuses a path a user named (a file to read, a destination to write) when it leads to the
 /// store or its folders: through a symlink, `/proc/self/fd/N`, a hard link, `..`, or
 /// directly. Does nothing outside the shared-server mode. Call it before opening the path;
@@ -323,24 +384,18 @@ pub fn check_user_path(p: &Path) -> Result<()> {
     {
         return Err(refuse());
     }
-    // Where it lies: the path resolved, or (for a file still to be made) its folder.
-    let resolved = std::fs::canonicalize(p).ok().or_else(|| {
-        let parent = p.parent().filter(|d| !d.as_os_str().is_empty())?;
-        std::fs::canonicalize(parent).ok()
-    });
-    let lexical = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
+    // Where it lies, with every symlink on the way followed by reading the link itself
+    // (which needs no permission on what it points at; /proc/self/fd/N reads as the file
+    // behind the descriptor): inside a protected folder, or one of its files, is refused.
+    let resolved = resolve_links(p);
     for f in &folders {
-        let fc = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-        if resolved.as_ref().is_some_and(|r| r.starts_with(&fc)) || lexical.starts_with(f) {
+        if resolved.starts_with(f) {
             return Err(refuse());
         }
     }
-    // Every folder on the way, in case one of them is a link into the store's.
-    let mut cur = resolved.unwrap_or(lexical);
+    // Every folder on the way, in case one of them is a protected one reached another way
+    // (a bind mount, a hard-linked file's folder).
+    let mut cur = resolved;
     loop {
         if let Ok(m) = std::fs::metadata(&cur)
             && files.contains(&(m.dev(), m.ino()))

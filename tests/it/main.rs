@@ -17,5 +17,6 @@ mod sec_escapes;
 mod sec_matrix;
 mod sec_rights;
 mod sec_support;
+mod shared_server;
 mod store_contract;
 mod tui;
