@@ -86,6 +86,13 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
     chartroom::secrets::passphrase::set_fd(cli.passphrase_fd);
     // On a shared server the service was opened before the group was dropped. Elsewhere, an
     // encrypted store may need a passphrase: unlock it now, while the terminal can prompt.
+    // The user's own config (theme, keymap) is read after the group is gone; a config folder
+    // that leads into the store is refused outright.
+    if shared::active()
+        && let Err(e) = shared::check_user_path(&chartroom::config::config_dir())
+    {
+        return report(&e);
+    }
     let opened = if shared::active() {
         match shared::take_service() {
             Some(svc) => Some(svc),
