@@ -37,17 +37,22 @@ fn pages(
     progress: Progress<'_>,
 ) -> Result<(), StoreError> {
     let b = Backup::new(src, dst).map_err(|e| map_open(e, dst_path))?;
+    // Another session holding the lock for a whole minute is no moment to wait out.
+    let mut waited = 0u32;
     loop {
         let r = b.step(STEP_PAGES).map_err(|e| map_open(e, dst_path))?;
         let p = b.progress();
         progress(p.remaining.max(0) as u64, p.pagecount.max(0) as u64);
         match r {
             StepResult::Done => return Ok(()),
-            StepResult::More => {}
-            StepResult::Busy | StepResult::Locked => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
+            StepResult::More => waited = 0,
+            _ => {
+                waited += 1;
+                if waited > 1200 {
+                    return Err(StoreError::Busy);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
             }
-            _ => std::thread::sleep(std::time::Duration::from_millis(50)),
         }
     }
 }
