@@ -84,8 +84,9 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         return 2;
     }
     chartroom::secrets::passphrase::set_fd(cli.passphrase_fd);
-    // On a shared server the service was opened before the group was dropped. Elsewhere, an
-    // encrypted store may need a passphrase: unlock it now, while the terminal can prompt.
+    // On a shared server the services were opened before the group was dropped, and the
+    // screens' worker and job lane take them from `Service::open`. Elsewhere, an encrypted
+    // store may need a passphrase: unlock it now, while the terminal can prompt.
     // The user's own config (theme, keymap) is read after the group is gone; a config folder
     // that leads into the store is refused outright.
     if shared::active()
@@ -94,14 +95,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         return report(&e);
     }
     let opened = if shared::active() {
-        match shared::take_service() {
-            Some(svc) => Some(svc),
-            None => {
-                return report(&ServiceError::Setup(
-                    "no store connection was opened for the screens".into(),
-                ));
-            }
-        }
+        None
     } else if db.as_file().is_some_and(chartroom::secrets::is_encrypted) {
         match chartroom::service::Service::open(&db, Clock::System) {
             Ok(svc) => Some(svc),

@@ -214,9 +214,7 @@ fn check(path: &Location) -> Outcome {
 
 pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
     if shared::dropped() {
-        return shared::take_service().ok_or_else(|| {
-            ServiceError::Setup("no store connection was opened for this command".into())
-        });
+        return Service::open(loc, Clock::System);
     }
     if !loc.exists() {
         return Err(

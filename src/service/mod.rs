@@ -161,7 +161,19 @@ pub struct Service {
 impl Service {
     /// Opens an existing store as the OS login running this process. An encrypted file
     /// opens with its cached key, else a passphrase (see `keys`).
+    ///
+    /// On a shared records server, once the store's group is dropped, this hands over one of
+    /// the services opened before (`shared::prepare`): the screens' store worker and job lane
+    /// both come here, so neither needs to know.
     pub fn open(loc: &Location, clock: Clock) -> Result<Self> {
+        if shared::dropped() {
+            return shared::take_service().ok_or_else(|| {
+                ServiceError::Setup(
+                    "this records server opened no further store connection for this command"
+                        .into(),
+                )
+            });
+        }
         let db: Box<dyn Store> = match loc {
             Location::File(path) if crate::secrets::is_encrypted(path) => {
                 Box::new(keys::open_encrypted(path)?.db)
