@@ -203,10 +203,13 @@ pub fn restore(store: &Path, a: &RestoreArgs) -> Outcome {
         }
     }
     let mut anchors = match &a.anchors {
-        Some(p) => {
-            shared::check_user_path(p)?;
-            Some(AnchorLog::open(p))
+        // A restore on a shared server keeps the store's group: it takes no path from the user.
+        Some(_) if shared::active() => {
+            return Err(ServiceError::Usage(
+                "on this records server a restore marks the anchor file the system config names; leave --anchors out".into(),
+            ));
         }
+        Some(p) => Some(AnchorLog::open(p)),
         None => super::system()?.audit_anchors.map(|p| AnchorLog::open(&p)),
     };
     let archive_dir = match backups_dir()? {

@@ -111,12 +111,9 @@ pub fn begin(asked: Option<&Location>) -> Result<PathBuf> {
         )));
     };
     if let Some(loc) = asked {
-        let same = match loc {
-            Location::File(p) => {
-                p == &store || std::fs::canonicalize(p).ok() == std::fs::canonicalize(&store).ok()
-            }
-            Location::Server(_) => false,
-        };
+        // Compared as written (components, so `a//b` and `a/./b` are the same): resolving the
+        // user's path would touch it while the group is still held.
+        let same = matches!(loc, Location::File(p) if p == &store);
         if !same {
             return Err(ServiceError::Usage(format!(
                 "on this records server chartroom opens only the store {}; --db and CHARTROOM_DB cannot point it elsewhere",
