@@ -49,7 +49,8 @@ pub(super) fn audit_refusal(
             Outcome::Denied,
         )
     };
-    let _ = store::write_tx(db, Durability::Full, |tx| store::audit::append(tx, &e));
+    let _ =
+        with_retries(|| store::write_tx(db, Durability::Full, |tx| store::audit::append(tx, &e)));
 }
 
 /// Runs a write that may meet a store busy with other writers again, a few times, before it
