@@ -59,7 +59,11 @@ fn report(e: &ServiceError) -> i32 {
     if e.is_closed_pipe() {
         return 0;
     }
-    errln!("chartroom: {}", chartroom::text::sanitize(&e.to_string()));
+    // Its text may quote a path or a name: it goes out as outside text does, through Text.
+    errln!(
+        "chartroom: {}",
+        chartroom::domain::Text::from(e.to_string())
+    );
     e.exit_code()
 }
 
@@ -73,7 +77,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         errln!(
             "chartroom: there is no store at {}; make a practice one with `chartroom demo`, \
              or an empty one with `chartroom init`",
-            chartroom::text::sanitize(&db.to_string())
+            chartroom::domain::Text::from(db.to_string())
         );
         return 3;
     }

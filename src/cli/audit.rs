@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use crate::domain::Text;
+use crate::service::Location;
 use crate::service::audit::{AnchorLog, VerifyReport};
 use crate::service::{AuditReport, ServiceError, shared};
-use crate::store::Location;
 
 use super::{Outcome, cell, json, open, or_dash};
 

@@ -142,28 +142,10 @@ fn source(src: &Path) -> Result<PathBuf, ServiceError> {
     Ok(dir.join(src))
 }
 
-/// Errors that mean the store file itself is damaged (`check` says so), not that it is
-/// missing, locked or someone else's.
-fn damaged(e: &ServiceError) -> bool {
-    use crate::store::StoreError as S;
-    matches!(
-        e,
-        ServiceError::Store(
-            S::Corrupt
-                | S::DamagedVersion { .. }
-                | S::Io(_)
-                | S::BadValue { .. }
-                | S::NotAStore(_)
-                | S::EmptyFile(_)
-                | S::Other(_)
-        )
-    )
-}
-
 pub fn restore(store: &Path, a: &RestoreArgs) -> Outcome {
     let src = source(&a.src)?;
     let opened = open(&store.into());
-    let over_damaged = matches!(&opened, Err(e) if damaged(e));
+    let over_damaged = matches!(&opened, Err(e) if e.is_damaged_store());
     let mut svc = match opened {
         Ok(s) => Some(s),
         Err(_) if over_damaged => None,

@@ -6,8 +6,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
+use crate::service::Location;
 use crate::service::{Clock, NewStoreKey, ServiceError, create_store, demo, identity};
-use crate::store::{Location, StoreError};
 
 use super::Outcome;
 
@@ -40,7 +40,7 @@ fn login() -> Result<String, ServiceError> {
 /// Creates an empty store with the OS login as its first administrator.
 pub fn init(path: &Path, a: &InitArgs) -> Outcome {
     // An empty (0-byte) file is the one thing init may make into a store.
-    if path.exists() && !crate::store::is_empty_file(path) {
+    if path.exists() && !crate::service::is_empty_file(path) {
         return Err(ServiceError::Usage(format!(
             "a store already exists at {}; nothing was changed",
             path.display()
@@ -97,7 +97,7 @@ pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
         signal_hook::consts::SIGHUP,
     ] {
         signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| StoreError::Other(e.to_string()))?;
+            .map_err(|e| ServiceError::system(e.to_string()))?;
     }
     let bar = indicatif::ProgressBar::new(a.patients);
     bar.set_style(

@@ -1,6 +1,6 @@
 //! `chartroom find`: ranked patients from the shell.
 
-use crate::store::Location;
+use crate::service::Location;
 
 use clap::Args;
 

@@ -44,7 +44,7 @@ fn where_cached(k: Kind) -> &'static str {
 
 fn need_encrypted(path: &Path) -> Result<(), ServiceError> {
     if !path.exists() {
-        return Err(crate::store::StoreError::NoStore(path.to_path_buf()).into());
+        return Err(ServiceError::no_store(&path.into()));
     }
     if !is_encrypted(path) {
         return Err(ServiceError::Usage(format!(

@@ -22,8 +22,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::SystemConfig;
 use crate::domain::Text;
-use crate::service::{Clock, Service, ServiceError, shared};
-use crate::store::{Location, StoreError};
+use crate::service::{Clock, Location, Service, ServiceError, shared};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -162,21 +161,11 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
 fn check(path: &Location) -> Outcome {
     let mut svc = match open(path) {
         Ok(s) => s,
-        Err(
-            e @ ServiceError::Store(
-                StoreError::Corrupt
-                | StoreError::DamagedVersion { .. }
-                | StoreError::TooNew { .. }
-                | StoreError::EmptyFile(_)
-                | StoreError::Io(_)
-                | StoreError::Other(_)
-                | StoreError::BadValue { .. },
-            ),
-        ) => {
+        Err(e) if e.is_damaged_store() => {
             let Some(f) = path.as_file() else {
                 return Err(e);
             };
-            let mut found = crate::store::diagnose::diagnose(f, crate::secrets::is_encrypted(f));
+            let mut found = crate::service::diagnose_store(f);
             if found.is_empty() {
                 found.push(format!(
                     "{e}; restore the newest backup (an administrator runs `chartroom restore BACKUP`)"
@@ -184,7 +173,7 @@ fn check(path: &Location) -> Outcome {
             }
             let shown = (|| {
                 for p in &found {
-                    outln!("problem: {p}")?;
+                    outln!("problem: {}", Text::from(p.as_str()))?;
                 }
                 outln!(
                     "{} problem(s) found; the store cannot be used until it is repaired or restored.",
@@ -203,7 +192,7 @@ fn check(path: &Location) -> Outcome {
             outln!("The store is sound: no problems found.")?;
         } else {
             for p in &problems {
-                outln!("problem: {p}")?;
+                outln!("problem: {}", Text::from(p.as_str()))?;
             }
             outln!("{} problem(s) found.", problems.len())?;
         }
@@ -217,9 +206,7 @@ pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
         return Service::open(loc, Clock::System);
     }
     if !loc.exists() {
-        return Err(
-            StoreError::NoStore(loc.as_file().unwrap_or(Path::new("")).to_path_buf()).into(),
-        );
+        return Err(ServiceError::no_store(loc));
     }
     Service::open(loc, Clock::System)
 }
@@ -236,10 +223,10 @@ pub(crate) fn or_dash(t: &Option<Text>) -> &dyn std::fmt::Display {
 /// given is made safe for the terminal here (a `Text` already shows itself safely).
 pub(crate) fn cell(v: impl std::fmt::Display, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
-    let shown = v.to_string();
+    let shown = Text::from(v.to_string());
     let mut out = String::new();
     let mut w = 0;
-    for c in crate::text::sanitize(&shown).chars() {
+    for c in shown.shown().chars() {
         let cw = c.width().unwrap_or(0);
         if w + cw > width {
             if let Some(last) = out.pop() {

@@ -1,6 +1,6 @@
 //! `chartroom patient add`.
 
-use crate::store::Location;
+use crate::service::Location;
 
 use clap::{Args, Subcommand};
 

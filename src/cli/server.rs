@@ -105,7 +105,7 @@ pub fn enter(cli: &Cli) -> Result<(), ServiceError> {
         return Ok(());
     }
     let asked = match &cli.db {
-        Some(s) => Some(crate::store::Location::parse(s)?),
+        Some(s) => Some(crate::service::Location::parse(s)?),
         None => None,
     };
     shared::begin(asked.as_ref())?;

@@ -1,6 +1,6 @@
 //! `chartroom show`: one chart, on the shell.
 
-use crate::store::Location;
+use crate::service::Location;
 
 use clap::Args;
 

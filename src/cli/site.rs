@@ -3,8 +3,8 @@
 use clap::Subcommand;
 
 use crate::domain::{Permission, Role};
+use crate::service::Location;
 use crate::service::ServiceError;
-use crate::store::Location;
 
 use super::{Outcome, cell, json, open};
 

@@ -1,6 +1,6 @@
 //! `chartroom user add|list|disable|enable|unlock|role|passwd|set-idle|link-patient`.
 
-use crate::store::Location;
+use crate::service::Location;
 use std::io::Read;
 use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;

@@ -19,6 +19,15 @@ pub mod shared;
 mod site;
 mod users;
 
+/// Where a store lives (a file or a server), for the shell and the screens.
+pub use crate::store::Location;
+/// Whether a path is an empty file (the one thing `init` may make a store of).
+pub use crate::store::is_empty_file;
+
+/// What is wrong with a store file that does not open, each with what to do (`check`).
+pub fn diagnose_store(path: &std::path::Path) -> Vec<String> {
+    crate::store::diagnose::diagnose(path, crate::secrets::is_encrypted(path))
+}
 pub use audit::AuditReport;
 pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
@@ -31,7 +40,7 @@ pub use users::NewUser;
 
 use crate::domain::{Action, DomainError, Outcome, Permission, Text};
 use crate::search::SearchIndex;
-use crate::store::{self, Location, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
+use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
 /// What went wrong, said for a records clerk; each maps to one exit code.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +107,35 @@ fn output_message(e: &std::io::Error) -> String {
 }
 
 impl ServiceError {
+    /// There is no store at `loc`.
+    pub fn no_store(loc: &Location) -> ServiceError {
+        let path = loc.as_file().map(|p| p.to_path_buf()).unwrap_or_default();
+        ServiceError::Store(StoreError::NoStore(path))
+    }
+
+    /// Something the operating system refused (a signal handler, a terminal).
+    pub fn system(what: impl Into<String>) -> ServiceError {
+        ServiceError::Store(StoreError::Other(what.into()))
+    }
+
+    /// The store file itself is damaged (truncated, corrupt, a broken version marker), as
+    /// opposed to missing, locked, someone else's or no store at all (a wrong `--db` is never
+    /// "repaired" by a restore): `check` explains, `restore` repairs.
+    pub fn is_damaged_store(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Store(
+                StoreError::Corrupt
+                    | StoreError::DamagedVersion { .. }
+                    | StoreError::TooNew { .. }
+                    | StoreError::Io(_)
+                    | StoreError::BadValue { .. }
+                    | StoreError::EmptyFile(_)
+                    | StoreError::Other(_)
+            )
+        )
+    }
+
     /// A closed pipe: the reader has all it wanted, so the command ends quietly.
     pub fn is_closed_pipe(&self) -> bool {
         matches!(self, ServiceError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)

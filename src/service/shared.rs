@@ -372,7 +372,7 @@ pub fn check_user_path(p: &Path) -> Result<()> {
     let refuse = || {
         ServiceError::Usage(format!(
             "{} leads to the records store or its folders; chartroom reads and writes those only itself, never as a file you name",
-            crate::domain::text::sanitize(&p.display().to_string())
+            p.display()
         ))
     };
     // The file itself, followed through links (and /proc/self/fd's magic links).

@@ -79,18 +79,12 @@ pub fn diagnose(path: &Path, encrypted: bool) -> Vec<String> {
         Ok(s) if s == "ok" => {}
         Ok(s) => {
             if out.is_empty() {
-                out.push(format!(
-                    "SQLite finds the store damaged ({}); {RESTORE}",
-                    crate::domain::text::sanitize(&s)
-                ));
+                out.push(format!("SQLite finds the store damaged ({s}); {RESTORE}"));
             }
         }
         Err(e) => {
             if out.is_empty() {
-                out.push(format!(
-                    "SQLite cannot read the store ({}); {RESTORE}",
-                    crate::domain::text::sanitize(&e.to_string())
-                ));
+                out.push(format!("SQLite cannot read the store ({e}); {RESTORE}"));
             }
         }
     }

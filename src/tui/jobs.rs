@@ -3,6 +3,7 @@
 //! Cancel asks the lane to stop it. A search keystroke never waits behind a job: the store
 //! worker serves it meanwhile.
 
+use crate::domain::Text;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
@@ -69,7 +70,7 @@ pub fn cancel(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 /// A reply from the job lane.
-pub fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>) {
+pub fn on_reply(state: &mut State, id: u64, reply: Result<Reply, Text>) {
     let Some(r) = state.jobs.running.as_mut().filter(|r| r.id == id) else {
         return;
     };
@@ -84,10 +85,7 @@ pub fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>) {
         Ok(Reply::Finished(what)) => (Level::Info, format!("{label} done: {what}")),
         Ok(Reply::Cancelled) => (Level::Info, format!("{label} stopped; nothing kept")),
         Ok(_) => (Level::Info, format!("{label} ended")),
-        Err(e) => (
-            Level::Error,
-            format!("{label} failed: {}", crate::text::sanitize(&e)),
-        ),
+        Err(e) => (Level::Error, format!("{label} failed: {e}")),
     };
     state.jobs.running = None;
     if state.lock.is_some() {

@@ -8,6 +8,7 @@
 //! again the moment Enter is pressed. A good password resumes: every pane asks again for
 //! what it had open (those reads are audited like any other), the same pane comes back.
 
+use crate::domain::Text;
 use std::fmt;
 use std::time::Instant;
 
@@ -28,7 +29,7 @@ pub const MAX_PASSWORD: usize = 256;
 /// The lock screen: a masked password field and the last answer.
 pub struct LockState {
     pub password: TextField,
-    pub error: Option<String>,
+    pub error: Option<Text>,
     /// The unlock request on its way.
     pub pending: Option<u64>,
     /// The pane to come back to.
@@ -167,7 +168,7 @@ pub fn paste(state: &mut State, mut text: String) {
 pub fn on_reply(
     state: &mut State,
     id: u64,
-    reply: &Result<Reply, String>,
+    reply: &Result<Reply, Text>,
     fx: &mut Vec<Effect>,
 ) -> bool {
     let Some(l) = state.lock.as_mut() else {

@@ -177,7 +177,7 @@ pub fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
         .get(p.selected.min(items.len().saturating_sub(1)))
         .cloned()
     else {
-        let typed = crate::text::sanitize(input.trim()).into_owned();
+        let typed = crate::domain::Text::from(input.trim());
         state.say(
             Level::Warning,
             format!("no command matches \"{typed}\" (try quit, theme light, open MRN)"),

@@ -25,8 +25,8 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     /// What is typed to find it (e.g. `quit`, `theme light`).
-    pub label: String,
-    pub desc: String,
+    pub label: crate::domain::Text,
+    pub desc: crate::domain::Text,
     pub command: Command,
 }
 
@@ -77,15 +77,15 @@ fn fixed_items() -> Vec<Item> {
     let mut v: Vec<Item> = Action::all()
         .filter(|a| listed(*a))
         .map(|a| Item {
-            label: a.name().into_owned(),
-            desc: a.desc().into_owned(),
+            label: a.name().into_owned().into(),
+            desc: a.desc().into_owned().into(),
             command: Command::Run(a),
         })
         .collect();
     for (name, _) in BUILT_IN {
         v.push(Item {
-            label: format!("theme {name}"),
-            desc: format!("Use the {name} theme"),
+            label: format!("theme {name}").into(),
+            desc: format!("Use the {name} theme").into(),
             command: Command::Theme(name.to_string()),
         });
     }
@@ -106,23 +106,23 @@ pub fn matches(input: &str) -> Vec<Item> {
         let arg = arg.trim();
         match cmd {
             "open" if !arg.is_empty() => out.push(Item {
-                label: format!("open {arg}"),
+                label: format!("open {arg}").into(),
                 desc: "Open the chart with this MRN".into(),
                 command: Command::Open(arg.to_string()),
             }),
             "audit-user" if !arg.is_empty() => out.push(Item {
-                label: format!("audit-user {arg}"),
+                label: format!("audit-user {arg}").into(),
                 desc: "What this user did (their audit rows)".into(),
                 command: Command::AuditUser(arg.to_string()),
             }),
             "audit" if !arg.is_empty() => out.push(Item {
-                label: format!("audit {arg}"),
+                label: format!("audit {arg}").into(),
                 desc: "Who looked at the record with this MRN".into(),
                 command: Command::Audit(arg.to_string()),
             }),
             "theme" if !arg.is_empty() && !BUILT_IN.iter().any(|(n, _)| *n == arg) => {
                 out.push(Item {
-                    label: format!("theme {arg}"),
+                    label: format!("theme {arg}").into(),
                     desc: "Use this theme (from your config folder)".into(),
                     command: Command::Theme(arg.to_string()),
                 })
@@ -140,8 +140,8 @@ pub fn matches(input: &str) -> Vec<Item> {
         .into_iter()
         .enumerate()
         .filter_map(|(i, it)| {
-            let by_label = m.fuzzy_match(&it.label, input).map(|s| s * 2);
-            let by_desc = m.fuzzy_match(&it.desc, input);
+            let by_label = m.fuzzy_match(it.label.raw(), input).map(|s| s * 2);
+            let by_desc = m.fuzzy_match(it.desc.raw(), input);
             by_label.max(by_desc).map(|s| (s, i, it))
         })
         .collect();

@@ -24,8 +24,8 @@ impl State {
     }
 
     /// The message in the status bar.
-    pub fn message(&self) -> Option<(Level, &str)> {
-        self.app.status.as_ref().map(|(l, m)| (*l, m.as_str()))
+    pub fn message(&self) -> Option<(Level, String)> {
+        self.app.status.as_ref().map(|(l, m)| (*l, m.to_string()))
     }
 
     /// The status bar's mode label (SEARCH, NORMAL, READ, LOCKED…).

@@ -28,7 +28,7 @@ use super::worker::{Worker, newest_wins};
 /// How the screens start.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub db: crate::store::Location,
+    pub db: crate::service::Location,
     /// `--theme`; else `theme` in config.toml; else the default.
     pub theme: Option<String>,
     pub clock: Clock,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::domain::Permission;
+use crate::domain::Text;
 use crate::service::LoginInfo;
 
 use super::action::PaneId;
@@ -168,9 +169,9 @@ fn slot(o: Owner) -> u64 {
 /// Who is using which store, once the worker has opened it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub user: String,
-    pub role: String,
-    pub store: String,
+    pub user: Text,
+    pub role: Text,
+    pub store: Text,
     /// What the user may do (the service said so at the start of the session).
     pub permissions: Vec<Permission>,
 }
@@ -182,12 +183,12 @@ pub enum Msg {
     Paste(String),
     Resize(u16, u16),
     /// The store is open (or could not be opened: the message says why).
-    Ready(Result<Session, String>),
+    Ready(Result<Session, Text>),
     /// The session has started (`Service::login`): idle timeout, password at start.
     LoggedIn(LoginInfo),
     /// Time passes: the idle lock is checked against this instant.
     Tick(Instant),
-    Db(u64, Result<Reply, String>),
+    Db(u64, Result<Reply, Text>),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGTSTP from outside (`kill -TSTP`): suspend like Ctrl-z.
@@ -219,8 +220,8 @@ pub struct App {
     pub no_color: bool,
     pub today: NaiveDate,
     pub session: Option<Session>,
-    pub store_error: Option<String>,
-    pub status: Option<(Level, String)>,
+    pub store_error: Option<Text>,
+    pub status: Option<(Level, Text)>,
     /// Set when the screen must be drawn again.
     pub dirty: bool,
     next_id: u64,
@@ -233,7 +234,7 @@ impl App {
         (self.next_id << OWNER_BITS) | slot(owner)
     }
 
-    pub fn say(&mut self, level: Level, msg: impl Into<String>) {
+    pub fn say(&mut self, level: Level, msg: impl Into<Text>) {
         self.status = Some((level, msg.into()));
         self.dirty = true;
     }
@@ -321,7 +322,7 @@ impl State {
         (self.login.is_some() && self.lock.is_none()).then(|| self.last_input + self.idle_timeout)
     }
 
-    pub fn say(&mut self, level: Level, msg: impl Into<String>) {
+    pub fn say(&mut self, level: Level, msg: impl Into<Text>) {
         self.app.say(level, msg);
     }
 }

@@ -204,7 +204,10 @@ impl Theme {
                 .into_iter()
                 .find(|r| r.name() == key)
                 .ok_or_else(|| {
-                    format!("\"{}\" is not a theme role", crate::text::sanitize(&key))
+                    format!(
+                        "\"{}\" is not a theme role",
+                        crate::domain::Text::from(key.as_str())
+                    )
                 })?;
             let spec = match value {
                 toml::Value::String(fg) => Spec {
@@ -253,7 +256,7 @@ impl Theme {
     /// built-in. Problems come back as messages and the default theme is used.
     pub fn load(name: &str, dir: &Path, no_color: bool) -> (Theme, Vec<String>) {
         let mut problems = Vec::new();
-        let safe = crate::text::sanitize(name).into_owned();
+        let safe = crate::domain::Text::from(name);
         let user = (!name.contains(['/', '\\', '.']) && !name.is_empty())
             .then(|| dir.join("themes").join(format!("{name}.toml")))
             .and_then(|p| std::fs::read_to_string(p).ok());
@@ -294,7 +297,10 @@ fn to_style(role: &str, s: &Spec) -> Result<Style, String> {
         c.as_deref()
             .map(|v| {
                 parse_color(v).ok_or_else(|| {
-                    format!("{role}: \"{}\" is not a colour", crate::text::sanitize(v))
+                    format!(
+                        "{role}: \"{}\" is not a colour",
+                        crate::domain::Text::from(v)
+                    )
                 })
             })
             .transpose()

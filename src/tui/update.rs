@@ -3,6 +3,7 @@
 //! dispatch: a key becomes an action in the current pane's context, a reply goes back to the
 //! pane that asked (its id says which), and what a pane asks of the others runs after it.
 
+use crate::domain::Text;
 use crossterm::event::KeyEvent;
 
 use super::action::{Action, PaneId};
@@ -118,7 +119,7 @@ fn paste_nowhere(state: &mut State) {
     );
 }
 
-fn on_reply(state: &mut State, id: u64, reply: Result<Reply, String>, fx: &mut Vec<Effect>) {
+fn on_reply(state: &mut State, id: u64, reply: Result<Reply, Text>, fx: &mut Vec<Effect>) {
     // A job's progress carries no patient data: it is followed even while locked.
     if owner(id) == Owner::Jobs {
         return jobs::on_reply(state, id, reply);

@@ -4,6 +4,7 @@
 //! requests with ids; replies come back as messages. Every call to the service from the
 //! screens is in this file.
 
+use crate::domain::Text;
 use std::collections::VecDeque;
 
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -15,7 +16,7 @@ use super::state::{Job, Lane, Msg, Reply, Req, Session};
 
 /// Runs one request against the service. Shared by the worker thread and the tests. A
 /// pane's own requests are served in its folder (`panes/<name>/store.rs`).
-pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
+pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, Text> {
     let r = match req {
         Req::Pane { req, .. } => req.serve(svc).map(Reply::Pane),
         Req::Lock { .. } => svc.lock().map(|_| Reply::Done),
@@ -24,7 +25,7 @@ pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, String> {
             return Err("long jobs run on the job lane".into());
         }
     };
-    r.map_err(|e| e.to_string())
+    r.map_err(|e| Text::from(e.to_string()))
 }
 
 /// Whether to go on with a job.
@@ -40,7 +41,7 @@ pub fn run_job(
     _svc: &mut Service,
     job: &Job,
     progress: &mut dyn FnMut(u64, u64) -> Flow,
-) -> Result<Reply, String> {
+) -> Result<Reply, Text> {
     match job {
         Job::Synthetic { steps, step_ms } => {
             for done in 0..*steps {
@@ -59,9 +60,9 @@ pub fn run_job(
 pub fn session(svc: &Service) -> Session {
     let a = svc.actor();
     Session {
-        user: a.user.username.to_string(),
-        role: a.user.role.as_str().to_string(),
-        store: svc.store_label().to_string(),
+        user: a.user.username.clone(),
+        role: a.user.role.as_str().into(),
+        store: svc.store_label().into(),
         permissions: svc.permissions().unwrap_or_default(),
     }
 }
@@ -85,7 +86,7 @@ pub struct Worker {
 impl Worker {
     /// Opens the store on the worker thread (the first frame never waits for it); the job
     /// lane opens its own `Service` on the same store when its first job comes.
-    pub fn spawn(path: crate::store::Location, clock: Clock, out: Sender<Msg>) -> Worker {
+    pub fn spawn(path: crate::service::Location, clock: Clock, out: Sender<Msg>) -> Worker {
         let p = path.clone();
         let c = clock;
         Worker::spawn_lanes(
@@ -160,7 +161,7 @@ fn start(open: Opener, out: &Sender<Msg>) -> Option<Service> {
             Some(s)
         }
         Err(e) => {
-            let _ = out.send(Msg::Ready(Err(e)));
+            let _ = out.send(Msg::Ready(Err(Text::from(e))));
             None
         }
     }
@@ -175,7 +176,7 @@ fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>)
         for req in newest_wins(batch, Req::coalesce_key) {
             let reply = match svc.as_deref_mut() {
                 Some(s) => serve(s, &req),
-                None => Err("the store is not open".to_string()),
+                None => Err(Text::from("the store is not open")),
             };
             let unlocked = matches!(req, Req::Unlock { .. }) && reply.is_ok();
             if out.send(Msg::Db(req.id(), reply)).is_err() {
@@ -193,7 +194,7 @@ fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>)
 const PROGRESS_EVERY: Duration = Duration::from_millis(30);
 
 fn job_lane(mut open: Option<Opener>, rx: Receiver<Req>, out: Sender<Msg>) {
-    let mut svc: Option<Result<Service, String>> = None;
+    let mut svc: Option<Result<Service, Text>> = None;
     let mut queue: VecDeque<Req> = VecDeque::new();
     loop {
         let req = match queue.pop_front() {
@@ -213,7 +214,7 @@ fn job_lane(mut open: Option<Opener>, rx: Receiver<Req>, out: Sender<Msg>) {
             }
         };
         let opened = svc.get_or_insert_with(|| match open.take() {
-            Some(f) => f(),
+            Some(f) => f().map_err(Text::from),
             // An encrypted store was unlocked with a passphrase before the screens started;
             // a second connection would need it again.
             None => Err("long jobs cannot run on an encrypted store from the screens yet".into()),

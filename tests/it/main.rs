@@ -10,6 +10,7 @@ mod harden_audit;
 mod harden_backup;
 mod harden_entry;
 mod harden_errors;
+mod house_rules;
 mod search_quality;
 mod sec_access;
 mod sec_audit;

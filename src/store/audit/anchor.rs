@@ -29,10 +29,8 @@ fn is_hash(h: &str) -> bool {
 
 fn damaged(line: &str) -> String {
     let shown: String = line.trim().chars().take(200).collect();
-    format!(
-        "the anchor line \"{}\" is damaged",
-        crate::domain::text::sanitize(&shown)
-    )
+    // Shown through `Text` by whoever prints it (the report's `anchor_problem`).
+    format!("the anchor line \"{shown}\" is damaged")
 }
 
 impl Anchor {

@@ -65,7 +65,7 @@ impl Key {
         let bad = || {
             format!(
                 "\"{}\" is not a key I know (try ctrl-n, alt-1, f2, enter, j, g g)",
-                crate::text::sanitize(s)
+                crate::domain::Text::from(s)
             )
         };
         let mut mods = 0;

@@ -278,7 +278,7 @@ impl Keymap {
                 None => problems.push(format!(
                     "keymap.toml: [{}] is not a section (use global, normal, search, document, \
                      help, palette, form, or a pane: patients, chart, coding, requests, reports, audit)",
-                    crate::text::sanitize(&name)
+                    crate::domain::Text::from(name.as_str())
                 )),
             }
         }
@@ -340,7 +340,7 @@ fn parse_entry(
     let a = Action::from_name(name).ok_or_else(|| {
         format!(
             "\"{}\" is not an action (see the help, F1, for their names)",
-            crate::text::sanitize(name)
+            crate::domain::Text::from(name)
         )
     })?;
     let global = section == Section::Mode(Mode::Global);

@@ -6,6 +6,7 @@
 //! rest of the app goes through its [`Cx`]: requests (routed back to it by id), the status
 //! line, and asks (show a pane, send another pane a [`Cmd`], the restricted-record warning).
 
+use crate::domain::Text;
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -118,7 +119,7 @@ pub trait StoreReq {
 }
 
 /// A reply for pane `P`'s own `Reply` type (None: a reply of another pane's, dropped).
-pub fn own<R: TryFrom<PaneReply>>(reply: Result<PaneReply, String>) -> Option<Result<R, String>> {
+pub fn own<R: TryFrom<PaneReply>>(reply: Result<PaneReply, Text>) -> Option<Result<R, Text>> {
     match reply {
         Ok(r) => R::try_from(r).ok().map(Ok),
         Err(e) => Some(Err(e)),
@@ -208,7 +209,7 @@ impl<'a> Cx<'a> {
         id
     }
 
-    pub fn say(&mut self, level: Level, msg: impl Into<String>) {
+    pub fn say(&mut self, level: Level, msg: impl Into<crate::domain::Text>) {
         self.app.say(level, msg);
     }
 
@@ -255,7 +256,7 @@ pub struct Probe {
     pub item: Option<String>,
     /// A request of its own is on its way.
     pub busy: bool,
-    pub error: Option<String>,
+    pub error: Option<crate::domain::Text>,
 }
 
 /// A pane. Only `id`, `act`, `render` and `lock` are required.
@@ -284,7 +285,7 @@ pub trait Pane {
 
     /// The reply to one of the pane's own requests (stale ones are the pane's to drop; see
     /// [`own`] for its own reply type).
-    fn reply(&mut self, _id: u64, _reply: Result<PaneReply, String>, _cx: &mut Cx) {}
+    fn reply(&mut self, _id: u64, _reply: Result<PaneReply, Text>, _cx: &mut Cx) {}
 
     /// The pane came on screen.
     fn enter(&mut self, _cx: &mut Cx) {}

@@ -13,7 +13,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{fit, safe, tail};
+use super::{fit, tail};
+use crate::domain::Text;
 
 /// The mask drawn for each character of a masked field (never the character itself).
 pub const MASK: char = '•';
@@ -232,10 +233,11 @@ impl TextField {
             let mask: String = std::iter::repeat_n(MASK, n).collect();
             return (mask, self.cursor.min(n) as u16);
         }
-        let before: String = self.chars[..self.cursor].iter().collect();
-        let after: String = self.chars[self.cursor..].iter().collect();
-        let before = tail(&safe(&before), width);
-        let shown = fit(&format!("{before}{}", safe(&after)), width + 1);
+        // What was typed or pasted is shown as any outside text is: through `Text`.
+        let before = Text::from(self.chars[..self.cursor].iter().collect::<String>());
+        let after = Text::from(self.chars[self.cursor..].iter().collect::<String>());
+        let before = tail(&before.shown(), width);
+        let shown = fit(&format!("{before}{after}"), width + 1);
         (shown, before.width() as u16)
     }
 

@@ -167,7 +167,7 @@ impl Form {
             .border_type(BorderType::Rounded)
             .border_style(theme.style(Role::BorderFocused))
             .title(Span::styled(
-                format!(" {}{mark} ", super::safe(&self.title)),
+                format!(" {}{mark} ", self.title),
                 theme.style(Role::Title),
             ))
             .title_bottom(Line::from(bottom).right_aligned());
@@ -190,7 +190,10 @@ impl Form {
             ]));
             lines.push(match &f.error {
                 Some(e) => Line::from(Span::styled(
-                    format!("  {}", fit(&super::safe(e), width)),
+                    format!(
+                        "  {}",
+                        fit(&crate::domain::Text::from(e.as_str()).shown(), width)
+                    ),
                     theme.style(Role::Error),
                 )),
                 None => Line::from(""),

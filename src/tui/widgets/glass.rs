@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
-use super::{centered, safe};
+use super::centered;
+use crate::domain::Text;
 use crate::tui::overlay::{Glass, GlassTarget};
 use crate::tui::theme::{Role, Theme};
 
@@ -18,7 +19,7 @@ pub fn render(g: &Glass, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<
     }
     Clear.render(pop, buf);
     let what = match &g.target {
-        GlassTarget::Chart(mrn) => format!("The chart of MRN {}", safe(mrn)),
+        GlassTarget::Chart(mrn) => format!("The chart of MRN {}", Text::from(mrn.as_str())),
         GlassTarget::Document(_) => "This document".to_string(),
     };
     let block = Block::bordered()
@@ -32,7 +33,7 @@ pub fn render(g: &Glass, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<
     block.render(pop, buf);
     let mut lines = vec![
         Line::from(Span::styled(
-            format!("{what} is restricted ({}).", safe(&g.kinds)),
+            format!("{what} is restricted ({}).", Text::from(g.kinds.as_str())),
             theme.style(Role::Warning),
         )),
         Line::from("Opening it is logged; the privacy officer sees your reason."),

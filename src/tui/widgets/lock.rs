@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Padding, Paragraph, Widget, Wrap};
 
-use super::{centered, safe};
+use super::centered;
 use crate::tui::lock::LockState;
 use crate::tui::state::State;
 use crate::tui::theme::Role;
@@ -28,7 +28,7 @@ pub fn render(state: &State, l: &LockState, area: Rect, buf: &mut Buffer) -> Opt
         .app
         .session
         .as_ref()
-        .map(|s| safe(&s.user).into_owned())
+        .map(|s| s.user.to_string())
         .unwrap_or_else(|| "?".into());
     let room = inner.width.saturating_sub(11) as usize;
     let (mask, x) = l.password.view(room);
@@ -55,7 +55,7 @@ pub fn render(state: &State, l: &LockState, area: Rect, buf: &mut Buffer) -> Opt
         )));
     } else if let Some(e) = &l.error {
         lines.push(Line::from(Span::styled(
-            safe(e).into_owned(),
+            e.to_string(),
             t.style(Role::Error),
         )));
     } else {

@@ -8,19 +8,12 @@ pub mod lock;
 pub mod palette;
 pub mod status;
 
-use std::borrow::Cow;
-
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::action::{Action, PaneId, Step};
 use super::keymap::{Keymap, Mode};
 use super::theme::{Role, Theme};
-
-/// Data made safe to draw: every string from the store or the user goes through here.
-pub fn safe(s: &str) -> Cow<'_, str> {
-    crate::text::sanitize(s)
-}
 
 /// A rectangle of at most `w`×`h` centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {

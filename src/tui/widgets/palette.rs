@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
-use super::{fit, safe};
+use super::fit;
 use crate::tui::palette::{PaletteState, matches};
 use crate::tui::theme::{Role, Theme};
 
@@ -47,8 +47,8 @@ pub fn render(p: &PaletteState, theme: &Theme, area: Rect, buf: &mut Buffer) -> 
     let sel = p.selected.min(items.len().saturating_sub(1));
     let first = sel.saturating_sub(rows.saturating_sub(1));
     for (i, it) in items.iter().enumerate().skip(first).take(rows) {
-        let label = format!(" {:<20}", fit(&safe(&it.label), 20));
-        let desc = fit(&safe(&it.desc), iw.saturating_sub(22));
+        let label = format!(" {:<20}", fit(&it.label.shown(), 20));
+        let desc = fit(&it.desc.shown(), iw.saturating_sub(22));
         let (ls, ds) = if i == sel {
             (theme.style(Role::Selection), theme.style(Role::Selection))
         } else {

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{safe, tail};
+use super::tail;
 use crate::tui::state::{Level, State};
 use crate::tui::theme::Role;
 
@@ -19,13 +19,10 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     ];
     match (&state.app.session, &state.app.store_error) {
         (Some(s), _) => {
-            spans.push(Span::styled(
-                format!("{} ({})", safe(&s.user), safe(&s.role)),
-                bar,
-            ));
+            spans.push(Span::styled(format!("{} ({})", s.user, s.role), bar));
             spans.push(Span::styled(" │ ", bar));
             let room = (area.width as usize / 3).max(8);
-            spans.push(Span::styled(tail(&safe(&s.store), room), bar));
+            spans.push(Span::styled(tail(&s.store.shown(), room), bar));
         }
         (None, Some(_)) => spans.push(Span::styled("store not open", bar)),
         (None, None) => spans.push(Span::styled("opening the store…", bar)),
@@ -37,7 +34,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             Level::Error => Role::Error,
         };
         spans.push(Span::styled(" │ ", bar));
-        spans.push(Span::styled(safe(msg).into_owned(), t.style(role)));
+        spans.push(Span::styled(msg.to_string(), t.style(role)));
     }
     Paragraph::new(Line::from(spans))
         .style(bar)

@@ -155,7 +155,7 @@ fn an_administrator_sees_their_own_chart_open_in_a_real_store() {
     let mut svc = service(&db);
     let (session, login) = chartroom::tui::worker::begin(&mut svc).unwrap();
     assert_eq!(session.role, "admin");
-    let user = session.user.clone();
+    let user = session.user.to_string();
     let mut s = state("default");
     update(&mut s, Msg::Ready(Ok(session)));
     update(&mut s, Msg::LoggedIn(login));

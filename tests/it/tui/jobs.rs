@@ -232,7 +232,7 @@ fn without_a_second_way_to_open_the_store_a_job_is_refused_with_a_reason() {
             .expect("an answer");
         if let Msg::Db(15, r) = m {
             let e = r.expect_err("refused");
-            assert!(e.contains("encrypted store"), "{e}");
+            assert!(e.raw().contains("encrypted store"), "{e}");
             break;
         }
     }

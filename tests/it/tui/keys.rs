@@ -183,7 +183,10 @@ fn palette_commands() {
     type_offline(&mut s, "open 99999999");
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     let e = chart(&s).error;
-    assert!(e.as_deref().unwrap_or("").contains("not found"), "{e:?}");
+    assert!(
+        e.as_ref().is_some_and(|e| e.raw().contains("not found")),
+        "{e:?}"
+    );
     // fuzzy: "hlp" runs help; Esc closes
     update(&mut s, key(KeyCode::Char(':')));
     type_offline(&mut s, "hlp");

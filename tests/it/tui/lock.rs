@@ -352,13 +352,13 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
         }
         .into(),
     });
-    assert!(matches!(next(), Msg::Db(3, Err(e)) if e.contains("locked")));
+    assert!(matches!(next(), Msg::Db(3, Err(e)) if e.raw().contains("locked")));
     let secret = |p: &str| chartroom::tui::state::Secret(zeroize::Zeroizing::new(p.to_string()));
     w.send(Req::Unlock {
         id: 4,
         password: secret("wrong"),
     });
-    assert!(matches!(next(), Msg::Db(4, Err(e)) if e.contains("password is wrong")));
+    assert!(matches!(next(), Msg::Db(4, Err(e)) if e.raw().contains("password is wrong")));
     w.send(Req::Unlock {
         id: 5,
         password: secret(DEMO_PASSWORD),

@@ -7,6 +7,7 @@
 mod store;
 mod view;
 
+use crate::domain::Text;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -28,7 +29,7 @@ pub struct Audit {
     show_alerts: bool,
     alerts: Option<Vec<PrivacyAlert>>,
     report: Option<AuditReport>,
-    error: Option<String>,
+    error: Option<Text>,
     loading: bool,
     latest: u64,
     /// The first row shown (a report) or the selected alert.
@@ -158,7 +159,7 @@ impl Pane for Audit {
         }
     }
 
-    fn reply(&mut self, id: u64, reply: Result<PaneReply, String>, cx: &mut Cx) {
+    fn reply(&mut self, id: u64, reply: Result<PaneReply, Text>, cx: &mut Cx) {
         if id != self.latest || !self.loading {
             return;
         }
@@ -179,7 +180,7 @@ impl Pane for Audit {
             }
             Err(e) => {
                 if self.user.is_some() || self.show_alerts {
-                    cx.say(Level::Error, crate::text::sanitize(&e).into_owned());
+                    cx.say(Level::Error, e.clone());
                 }
                 self.error = Some(e);
             }

@@ -16,7 +16,8 @@ use crate::tui::action::{Action, PaneId};
 use crate::tui::keymap::Mode;
 use crate::tui::state::App;
 use crate::tui::theme::{Role, Theme};
-use crate::tui::widgets::{fit, safe};
+use crate::domain::Text;
+use crate::tui::widgets::fit;
 
 fn message(t: &Theme, title: String, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines)
@@ -51,13 +52,13 @@ pub fn render(a: &mut Audit, app: &App, area: Rect, buf: &mut Buffer) {
     let title = match (&a.mrn, &a.user) {
         _ if a.show_alerts => " Audit · privacy alerts waiting for review ".into(),
         (_, Some(u)) => user_title(u),
-        (Some(m), _) => format!(" Audit · who looked at MRN {} ", safe(m)),
+        (Some(m), _) => format!(" Audit · who looked at MRN {} ", Text::from(m.as_str())),
         (None, None) => " Audit · who looked at this record ".into(),
     };
     let Some(report) = a.report.as_ref().filter(|_| !a.show_alerts) else {
         let line = match (&a.error, a.loading, &a.mrn) {
             (Some(e), _, _) => Line::from(Span::styled(
-                format!("The audit trail could not be read: {}", safe(e)),
+                format!("The audit trail could not be read: {e}"),
                 t.style(Role::Error),
             )),
             (None, true, _) => Line::from(Span::styled("Reading…", t.style(Role::Muted))),
@@ -150,7 +151,7 @@ pub fn render(a: &mut Audit, app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The pane's title for the user view.
 fn user_title(name: &str) -> String {
-    format!(" Audit · activity of user {} ", safe(name))
+    format!(" Audit · activity of user {} ", Text::from(name))
 }
 
 /// Draws the alerts (the selected one highlighted). None when there is nothing to list yet.

@@ -5,6 +5,7 @@
 mod store;
 mod view;
 
+use crate::domain::Text;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::ListState;
@@ -23,7 +24,7 @@ pub struct DocView {
     pub doc_id: i64,
     pub loading: bool,
     pub doc: Option<Document>,
-    pub error: Option<String>,
+    pub error: Option<Text>,
     pub scroll: usize,
     /// Lines of the text, made safe for the terminal (filled when the document arrives).
     pub lines: Vec<String>,
@@ -34,7 +35,7 @@ pub struct DocView {
 pub struct Chart {
     loading: Option<String>,
     chart: Option<ChartData>,
-    error: Option<String>,
+    error: Option<Text>,
     docs: ListState,
     scroll: u16,
     latest: u64,
@@ -155,7 +156,7 @@ impl Pane for Chart {
         }
     }
 
-    fn reply(&mut self, id: u64, reply: Result<PaneReply, String>, cx: &mut Cx) {
+    fn reply(&mut self, id: u64, reply: Result<PaneReply, Text>, cx: &mut Cx) {
         let for_doc = self.doc.as_ref().is_some_and(|d| d.latest == id);
         if id != self.latest && !for_doc {
             return;

@@ -14,7 +14,7 @@ use crate::text::shown_or;
 use crate::domain::date::age_on;
 use crate::tui::state::App;
 use crate::tui::theme::{Role, Theme};
-use crate::tui::widgets::{fit, safe};
+use crate::tui::widgets::fit;
 
 fn block<'a>(t: &Theme, title: String, focused: bool) -> Block<'a> {
     Block::bordered()
@@ -33,14 +33,14 @@ pub fn render(c: &mut ChartPane, app: &App, area: Rect, buf: &mut Buffer) {
         let lines = match (&c.loading, &c.error) {
             (_, Some(e)) => vec![
                 Line::from(Span::styled(
-                    format!("The chart could not be opened: {}", safe(e)),
+                    format!("The chart could not be opened: {e}"),
                     t.style(Role::Error),
                 )),
                 Line::from("Check the MRN, or find the patient in Patients (Alt-1)."),
             ],
             (Some(mrn), _) => vec![Line::from(format!(
                 "Opening the chart of MRN {}…",
-                safe(mrn)
+                Text::from(mrn.as_str())
             ))],
             _ => vec![Line::from(
                 "No chart is open. Find a patient in Patients (Alt-1) and press Enter.",
@@ -130,11 +130,11 @@ fn header(chart: &Chart, app: &App, area: Rect, buf: &mut Buffer) {
     let l1 = Line::from(vec![
         Span::styled(p.display_name().to_string(), t.style(Role::Accent)),
         Span::raw("   MRN "),
-        Span::styled(safe(p.mrn.as_str()).into_owned(), t.style(Role::Key)),
+        Span::styled(p.mrn.to_string(), t.style(Role::Key)),
         Span::raw(format!(
             "   DOB {} ({age})   Sex {}",
             p.dob.format("%Y-%m-%d"),
-            safe(&p.sex.to_string())
+            p.sex
         )),
     ]);
     let mut flags: Vec<Span> = Vec::new();
@@ -149,7 +149,7 @@ fn header(chart: &Chart, app: &App, area: Rect, buf: &mut Buffer) {
         flag("DECEASED".into(), Role::Flagged);
     }
     if let Some(m) = &p.merged_into {
-        flag(format!("MERGED into {}", safe(m.as_str())), Role::Flagged);
+        flag(format!("MERGED into {m}"), Role::Flagged);
     }
     if p.flags.employee {
         flag("EMPLOYEE".into(), Role::Warning);
@@ -188,7 +188,7 @@ fn detail_lines(chart: &Chart, t: &Theme) -> Vec<Line<'static>> {
         "  Phone    {}",
         p.phone
             .as_ref()
-            .map(|x| safe(&x.to_string()).into_owned())
+            .map(|x| x.to_string())
             .unwrap_or_else(|| "-".into())
     )));
     let ssn = chart.ssn_shown.clone().unwrap_or_default();
@@ -275,7 +275,7 @@ fn document(dv: &mut DocView, t: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(doc) = &dv.doc else {
         let msg = match &dv.error {
             Some(e) => Line::from(Span::styled(
-                format!("The document could not be opened: {}", safe(e)),
+                format!("The document could not be opened: {e}"),
                 t.style(Role::Error),
             )),
             None => Line::from("Opening the document…"),

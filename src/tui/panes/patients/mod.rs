@@ -4,6 +4,7 @@
 mod store;
 mod view;
 
+use crate::domain::Text;
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -32,7 +33,7 @@ pub enum SearchStatus {
     Searching,
     /// Results for `query` are shown.
     Done,
-    Failed(String),
+    Failed(Text),
 }
 
 pub struct Patients {
@@ -151,7 +152,7 @@ impl Pane for Patients {
         true
     }
 
-    fn reply(&mut self, id: u64, reply: Result<PaneReply, String>, cx: &mut Cx) {
+    fn reply(&mut self, id: u64, reply: Result<PaneReply, Text>, cx: &mut Cx) {
         if id != self.latest {
             return;
         }

@@ -12,7 +12,7 @@ use crate::domain::date::age_on;
 use crate::text::shown_or;
 use crate::tui::state::App;
 use crate::tui::theme::{Role, Theme};
-use crate::tui::widgets::safe;
+use crate::domain::Text;
 
 /// Draws the pane; returns where the text cursor goes while typing.
 pub fn render(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
@@ -72,7 +72,7 @@ fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(e) = &app.store_error {
         let lines = vec![
             Line::from(Span::styled(
-                format!("The store could not be opened: {}", safe(e)),
+                format!("The store could not be opened: {e}"),
                 t.style(Role::Error),
             )),
             Line::from(""),
@@ -85,7 +85,7 @@ fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
         let lines = match &ps.status {
             SearchStatus::Failed(e) => vec![
                 Line::from(Span::styled(
-                    format!("The search failed: {}", safe(e)),
+                    format!("The search failed: {e}"),
                     t.style(Role::Error),
                 )),
                 Line::from("Try again; if it keeps failing, tell your administrator."),
@@ -95,7 +95,10 @@ fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
             }
             SearchStatus::Done if !query.trim().is_empty() => vec![
                 Line::from(Span::styled(
-                    format!("No patient matches \"{}\".", safe(&ps.shown_query)),
+                    format!(
+                        "No patient matches \"{}\".",
+                        Text::from(ps.shown_query.as_str())
+                    ),
                     t.style(Role::Warning),
                 )),
                 Line::from(""),
