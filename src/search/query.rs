@@ -20,9 +20,10 @@ pub enum Term {
     /// Letters and digits: an MRN, exact or its beginning.
     Mrn(String),
     /// Only digits: an MRN beginning, and by length also SSN last 4, a birth year,
-    /// a phone number, or an HL7 date (YYYYMMDD).
+    /// a phone number or its beginning (6 to 10 digits), or an HL7 date (YYYYMMDD).
     Digits(String),
-    /// A phone number typed with separators, as 10 (or the last 7) digits.
+    /// A phone number typed with separators, as 10 (or the last 7) digits, or the
+    /// beginning of one (6 to 9 digits: area code and exchange, then more).
     Phone(String),
     /// A full SSN typed as ddd-dd-dddd: matched on its last four digits.
     SsnLast4(String),
@@ -76,7 +77,7 @@ fn classify(word: &str, out: &mut Vec<Term>) {
     let phone_chars = word
         .chars()
         .all(|c| c.is_ascii_digit() || "-().+ ".contains(c));
-    if phone_chars && (digits.len() == 10 || digits.len() == 7 || digits.len() == 11) {
+    if phone_chars && (6..=11).contains(&digits.len()) {
         let d = if digits.len() == 11 {
             &digits[1..]
         } else {
@@ -120,6 +121,8 @@ mod tests {
             parse("555-201-3344"),
             vec![Term::Phone("5552013344".into())]
         );
+        assert_eq!(parse("555-201-33"), vec![Term::Phone("55520133".into())]);
+        assert_eq!(parse("(555)201-3"), vec![Term::Phone("5552013".into())]);
         assert_eq!(parse("ab12"), vec![Term::Mrn("AB12".into())]);
         assert!(matches!(
             parse("1970-03")[0],

@@ -20,8 +20,6 @@ pub mod users;
 pub use copy::{overwrite_damaged, remove_with_sidecars, salvage_audit};
 pub use location::Location;
 pub use migrate::SCHEMA_VERSION;
-/// The statement interface under its older name (the search engine still uses it).
-pub use sql::Tx as Sql;
 pub use sql::{
     Backend, CopyKey, Durability, Exec, Progress, Row, Store, Tx, Value, read_tx, write_tx,
 };

@@ -147,17 +147,71 @@ fn ids(rows: Vec<Row>) -> Result<Vec<u32>, StoreError> {
     Ok(v)
 }
 
-/// Patients (not merged away) born between two ISO dates, inclusive; ids ascending.
+// The id queries below feed patient search. The ones that list patients by a date, an MRN,
+// a phone or SSN digits read one index and never the table, so a search touches few pages
+// however many patients match (a year is ~1% of the store); a patient merged into another
+// record is dropped when the hits become rows ([`merged_among`]), not here. Only the checks
+// of a few given ids read their rows.
+
+/// The end of the range of texts that begin with `prefix` (`prefix` <= x < this).
+fn prefix_upper(prefix: &str) -> String {
+    let mut upper = prefix.as_bytes().to_vec();
+    if let Some(last) = upper.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    String::from_utf8(upper).unwrap_or_default()
+}
+
+/// A JSON array of ids, the one parameter that carries a list into a statement.
+fn json_ids(ids: &[u32]) -> String {
+    let mut s = String::with_capacity(ids.len() * 8 + 2);
+    s.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&id.to_string());
+    }
+    s.push(']');
+    s
+}
+
+/// Patients born between two ISO dates, inclusive; ids ascending.
 pub fn ids_by_dob(db: &dyn Tx, from: &str, to: &str) -> Result<Vec<u32>, StoreError> {
     ids(db.query(
-        "SELECT id FROM patients WHERE dob BETWEEN ? AND ? AND merged_into IS NULL",
+        "SELECT id FROM patients WHERE dob BETWEEN ? AND ?",
         params![from, to],
     )?)
 }
 
+/// Patients born between two ISO dates, inclusive, each with the month and day of birth
+/// as `mm * 100 + dd`; ids ascending.
+pub fn dobs_between(db: &dyn Tx, from: &str, to: &str) -> Result<Vec<(u32, u16)>, StoreError> {
+    // One row of text (id, birthday, id, birthday, …) rather than a row per patient.
+    let text = db
+        .query_row(
+            "SELECT group_concat(id || ',' || substr(dob, 6, 2) || substr(dob, 9, 2)) \
+             FROM patients WHERE dob BETWEEN ? AND ?",
+            params![from, to],
+        )?
+        .map(|r| r.opt_text(0))
+        .transpose()?
+        .flatten()
+        .unwrap_or_default();
+    let mut parts = text.split(',');
+    let mut v: Vec<(u32, u16)> = Vec::new();
+    while let (Some(id), Some(md)) = (parts.next(), parts.next()) {
+        if let (Ok(id), Ok(md)) = (id.parse(), md.parse()) {
+            v.push((id, md));
+        }
+    }
+    v.sort_unstable();
+    Ok(v)
+}
+
 pub fn ids_by_ssn_last4(db: &dyn Tx, last4: &str) -> Result<Vec<u32>, StoreError> {
     ids(db.query(
-        "SELECT id FROM patients WHERE ssn_last4 = ? AND merged_into IS NULL",
+        "SELECT id FROM patients WHERE ssn_last4 = ?",
         params![last4],
     )?)
 }
@@ -165,36 +219,127 @@ pub fn ids_by_ssn_last4(db: &dyn Tx, last4: &str) -> Result<Vec<u32>, StoreError
 /// Ten digits match the whole number; seven match the local number.
 pub fn ids_by_phone(db: &dyn Tx, digits: &str) -> Result<Vec<u32>, StoreError> {
     let sql = if digits.len() == 7 {
-        "SELECT id FROM patients WHERE substr(phone, 4) = ? AND merged_into IS NULL"
+        "SELECT id FROM patients WHERE substr(phone, 4) = ?"
     } else {
-        "SELECT id FROM patients WHERE phone = ? AND merged_into IS NULL"
+        "SELECT id FROM patients WHERE phone = ?"
     };
     ids(db.query(sql, params![digits])?)
 }
 
-/// Patients whose MRN begins with `prefix` (at most `cap`), with whether it is exact.
+/// Patients whose phone number begins with `digits` (at most `cap`, in number order); ids
+/// ascending.
+pub fn ids_by_phone_prefix(db: &dyn Tx, digits: &str, cap: usize) -> Result<Vec<u32>, StoreError> {
+    // The limit is written into the statement: a bound LIMIT makes SQLite re-prepare the
+    // statement whenever the bounds change.
+    let sql = format!(
+        "SELECT group_concat(id) FROM \
+         (SELECT id FROM patients WHERE phone >= ? AND phone < ? ORDER BY phone LIMIT {cap})"
+    );
+    let mut v = concat_ids(db.query_row(&sql, params![digits, prefix_upper(digits)])?)?;
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// Patients whose MRN begins with `prefix` (at most `cap`, in MRN order), with whether it
+/// is exact; ids ascending.
 pub fn ids_by_mrn_prefix(
     db: &dyn Tx,
     prefix: &str,
     cap: usize,
 ) -> Result<Vec<(u32, bool)>, StoreError> {
     let p = prefix.to_ascii_uppercase();
-    let mut upper = p.clone().into_bytes();
-    if let Some(last) = upper.last_mut() {
-        *last += 1;
-    }
-    let upper = String::from_utf8(upper).unwrap_or_default();
-    let rows = db.query(
-        "SELECT id, mrn = ? FROM patients WHERE mrn >= ? AND mrn < ? AND merged_into IS NULL \
-         ORDER BY mrn LIMIT ?",
-        params![p.as_str(), p.as_str(), upper, cap as i64],
-    )?;
-    let mut v = rows
-        .iter()
-        .map(|r| Ok((r.int(0)? as u32, r.flag(1)?)))
-        .collect::<Result<Vec<(u32, bool)>, StoreError>>()?;
+    let exact = db
+        .query_row("SELECT id FROM patients WHERE mrn = ?", params![p.as_str()])?
+        .map(|r| r.int(0).map(|i| i as u32))
+        .transpose()?;
+    // One row of text rather than a row per id: a short prefix covers the whole cap.
+    // The limit is written into the statement: a bound LIMIT makes SQLite re-prepare the
+    // statement whenever the bounds change.
+    let sql = format!(
+        "SELECT group_concat(id) FROM \
+         (SELECT id FROM patients WHERE mrn >= ? AND mrn < ? ORDER BY mrn LIMIT {cap})"
+    );
+    let mut v: Vec<(u32, bool)> =
+        concat_ids(db.query_row(&sql, params![p.as_str(), prefix_upper(&p)])?)?
+            .into_iter()
+            .map(|id| (id, Some(id) == exact))
+            .collect();
     v.sort_unstable();
     Ok(v)
+}
+
+/// The ids of a `group_concat(id)` row.
+fn concat_ids(row: Option<Row>) -> Result<Vec<u32>, StoreError> {
+    Ok(row
+        .map(|r| r.opt_text(0))
+        .transpose()?
+        .flatten()
+        .map(|t| t.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_default())
+}
+
+/// Patients whose MRN does not begin with `prefix`, when there are at most `cap` of them
+/// (else `None`): the short way to filter by a prefix nearly every MRN shares.
+pub fn ids_outside_mrn_prefix(
+    db: &dyn Tx,
+    prefix: &str,
+    cap: usize,
+) -> Result<Option<Vec<u32>>, StoreError> {
+    let p = prefix.to_ascii_uppercase();
+    let mut out = Vec::new();
+    let limit = cap + 1;
+    for (sql, bound) in [
+        (
+            format!(
+                "SELECT group_concat(id) FROM (SELECT id FROM patients WHERE mrn < ? ORDER BY mrn DESC LIMIT {limit})"
+            ),
+            p.clone(),
+        ),
+        (
+            format!(
+                "SELECT group_concat(id) FROM (SELECT id FROM patients WHERE mrn >= ? ORDER BY mrn LIMIT {limit})"
+            ),
+            prefix_upper(&p),
+        ),
+    ] {
+        out.extend(concat_ids(db.query_row(&sql, params![bound])?)?);
+        if out.len() > cap {
+            return Ok(None);
+        }
+    }
+    out.sort_unstable();
+    Ok(Some(out))
+}
+
+/// Which of `ids` have an MRN (`phone = false`) or phone number (`phone = true`) that
+/// begins with `prefix`: for a prefix too common to list, checked on few candidates.
+pub fn ids_with_prefix_among(
+    db: &dyn Tx,
+    ids_in: &[u32],
+    prefix: &str,
+    phone: bool,
+) -> Result<Vec<u32>, StoreError> {
+    let sql = if phone {
+        "SELECT id FROM patients WHERE id IN (SELECT value FROM json_each(?)) \
+         AND phone >= ? AND phone < ?"
+    } else {
+        "SELECT id FROM patients WHERE id IN (SELECT value FROM json_each(?)) \
+         AND mrn >= ? AND mrn < ?"
+    };
+    let p = prefix.to_ascii_uppercase();
+    ids(db.query(sql, params![json_ids(ids_in), p.as_str(), prefix_upper(&p)])?)
+}
+
+/// Which of `ids` were merged into another record.
+pub fn merged_among(db: &dyn Tx, ids_in: &[u32]) -> Result<Vec<u32>, StoreError> {
+    if ids_in.is_empty() {
+        return Ok(Vec::new());
+    }
+    ids(db.query(
+        "SELECT id FROM patients WHERE id IN (SELECT value FROM json_each(?)) \
+         AND merged_into IS NOT NULL",
+        params![json_ids(ids_in)],
+    )?)
 }
 
 /// One line of a search result.
@@ -258,6 +403,41 @@ pub fn rows_by_ids(db: &dyn Tx, ids: &[i64]) -> Result<Vec<PatientRow>, StoreErr
         by_id.insert(row.id, row);
     }
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The names of some patients, for breaking ties between search hits.
+#[derive(Debug, Clone)]
+pub struct NameRow {
+    pub id: i64,
+    pub given: String,
+    pub family: String,
+    pub middle: Option<String>,
+}
+
+/// The current names of `ids` (in no particular order; unknown ids are left out).
+pub fn names_by_ids(db: &dyn Tx, ids: &[i64]) -> Result<Vec<NameRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    db.query(
+        "SELECT id, given, family, middle FROM patients \
+         WHERE id IN (SELECT value FROM json_each(?))",
+        params![list],
+    )?
+    .into_iter()
+    .map(|r| {
+        Ok(NameRow {
+            id: r.int(0)?,
+            given: r.text(1)?,
+            family: r.text(2)?,
+            middle: r.opt_text(3)?,
+        })
+    })
+    .collect()
 }
 
 /// Every name a patient carries, for the search index.

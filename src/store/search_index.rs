@@ -30,21 +30,83 @@ pub fn load_vocab(db: &dyn Tx) -> Result<Vec<VocabEntry>, StoreError> {
 }
 
 pub fn vocab_generation(db: &dyn Tx) -> Result<i64, StoreError> {
-    db.count(
-        "SELECT value FROM search_meta WHERE key = 'vocab_generation'",
-        &[],
-    )
+    Ok(generations(db)?.0)
 }
 
-/// Every patient id carrying `token_id`, ascending.
-pub fn postings(db: &dyn Tx, token_id: i64, out: &mut Vec<u32>) -> Result<(), StoreError> {
+/// The vocabulary generation and the postings generation. The first moves when a token
+/// appears or disappears; the second on every change to any posting, and whenever a
+/// patient's birth date, MRN, phone or SSN changes ([`touch`]), so a process that keeps
+/// search data in memory knows when to drop it.
+pub fn generations(db: &dyn Tx) -> Result<(i64, i64), StoreError> {
+    let mut g = (0, 0);
     for r in db.query(
-        "SELECT ids FROM search_posting WHERE token_id = ? ORDER BY chunk",
-        params![token_id],
+        "SELECT key, value FROM search_meta WHERE key IN ('vocab_generation', 'postings_generation')",
+        &[],
     )? {
-        decode_into(r.blob(0)?, out);
+        if r.text(0)? == "vocab_generation" {
+            g.0 = r.int(1)?;
+        } else {
+            g.1 = r.int(1)?;
+        }
     }
+    Ok(g)
+}
+
+/// Records that what patient search reads about some patient changed (inside the caller's
+/// write transaction). `add` and `remove` do it themselves; any other change to a patient's
+/// birth date, MRN, phone, SSN or merge state must call this.
+pub fn touch(db: &dyn Tx) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO search_meta(key, value) VALUES ('postings_generation', 1) \
+         ON CONFLICT(key) DO UPDATE SET value = value + 1",
+        &[],
+    )?;
     Ok(())
+}
+
+/// The postings of several tokens in one statement: (token id, ids ascending) for each
+/// token that has any.
+pub fn postings_of(db: &dyn Tx, token_ids: &[i64]) -> Result<Vec<(i64, Vec<u32>)>, StoreError> {
+    let list = format!(
+        "[{}]",
+        token_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    by_token(db.query(
+        "SELECT token_id, ids FROM search_posting \
+         WHERE token_id IN (SELECT value FROM json_each(?)) ORDER BY token_id, chunk",
+        params![list],
+    )?)
+}
+
+/// Every posting of the tokens with ids in `from..to`, as `postings_of` gives them.
+pub fn postings_in_range(
+    db: &dyn Tx,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, Vec<u32>)>, StoreError> {
+    by_token(db.query(
+        "SELECT token_id, ids FROM search_posting WHERE token_id >= ? AND token_id < ? \
+         ORDER BY token_id, chunk",
+        params![from, to],
+    )?)
+}
+
+/// Rows of (token id, chunk blob) in token then chunk order, joined per token.
+fn by_token(rows: Vec<super::sql::Row>) -> Result<Vec<(i64, Vec<u32>)>, StoreError> {
+    let mut out: Vec<(i64, Vec<u32>)> = Vec::new();
+    for r in rows {
+        let t = r.int(0)?;
+        if out.last().is_none_or(|l| l.0 != t) {
+            out.push((t, Vec::new()));
+        }
+        let last = out.last_mut().expect("pushed above");
+        decode_into(r.blob(1)?, &mut last.1);
+    }
+    Ok(out)
 }
 
 pub fn decode_into(blob: &[u8], out: &mut Vec<u32>) {
@@ -87,7 +149,7 @@ pub fn add(db: &dyn Tx, patient_id: i64, tokens: &[String]) -> Result<(), StoreE
     if new_token {
         bump_generation(db)?;
     }
-    Ok(())
+    touch(db)
 }
 
 /// Removes `patient_id` from each token (inside the caller's write transaction).
@@ -113,7 +175,7 @@ pub fn remove(db: &dyn Tx, patient_id: i64, tokens: &[String]) -> Result<(), Sto
     if emptied {
         bump_generation(db)?;
     }
-    Ok(())
+    touch(db)
 }
 
 fn bump_generation(db: &dyn Tx) -> Result<(), StoreError> {

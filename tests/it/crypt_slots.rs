@@ -12,7 +12,7 @@ use chartroom::secrets::slots::{KdfParams, KeyFile};
 use chartroom::secrets::{DataKey, key_file_path};
 use chartroom::service::keys;
 use chartroom::service::{Clock, Service, ServiceError};
-use chartroom::store::{self, Sql};
+use chartroom::store::{self, Tx};
 use keyring_core::CredentialStore;
 
 use super::common::*;
