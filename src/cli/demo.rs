@@ -39,7 +39,8 @@ fn login() -> Result<String, ServiceError> {
 
 /// Creates an empty store with the OS login as its first administrator.
 pub fn init(path: &Path, a: &InitArgs) -> Outcome {
-    if path.exists() {
+    // An empty (0-byte) file is the one thing init may make into a store.
+    if path.exists() && !crate::service::is_empty_file(path) {
         return Err(ServiceError::Usage(format!(
             "a store already exists at {}; nothing was changed",
             path.display()
@@ -60,23 +61,23 @@ pub fn init(path: &Path, a: &InitArgs) -> Outcome {
             },
         )?;
         if let Some(why) = &c.not_cached {
-            eprintln!("Note: {}.", crate::domain::Text::from(why.as_str()));
+            errln!("Note: {}.", crate::domain::Text::from(why.as_str()));
         }
-        println!(
+        outln!(
             "Created an empty store at {}; {} is its administrator.",
             path.display(),
             c.admin
-        );
-        super::key::print_recovery(path, &recovery);
+        )?;
+        super::key::print_recovery(path, &recovery)?;
         return Ok(0);
     } else {
         create_store(path, Clock::System, NewStoreKey::Plain)?
     };
-    println!(
+    outln!(
         "Created an empty store at {}; {} is its administrator.",
         path.display(),
         created.admin
-    );
+    )?;
     Ok(0)
 }
 
@@ -100,7 +101,7 @@ pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
     if path.exists() {
         // Open it once to make sure it is a chartroom store we can use.
         crate::service::setup_probe(&Location::File(path.to_path_buf()))?;
-        eprintln!("Using the demo store already at {}.", path.display());
+        errln!("Using the demo store already at {}.", path.display());
         return Ok(false);
     }
     let login = login()?;
@@ -133,7 +134,7 @@ pub fn demo(path: &Path, a: &DemoArgs) -> Result<bool, ServiceError> {
     bar.finish_and_clear();
     let report = report?;
     let s = report.stats;
-    eprintln!(
+    errln!(
         "Built {} in {:.1} s: {} patients, {} encounters, {} documents, {} diagnosis and {} procedure codes; \
          {} planted duplicate pairs and {} look-alike pairs (answer key: {}). You ({}) are its administrator; \
          every demo user's password (to unlock the screens after the idle lock) is {}.",

@@ -34,17 +34,17 @@ pub fn run(path: &Location, a: &FindArgs) -> Outcome {
     let mut svc = open(path)?;
     let found = svc.find(&query, usize::from(a.limit))?;
     if a.json {
-        println!("{}", super::json::line(&found));
+        outln!("{}", super::json::line(&found))?;
     } else if !found.is_empty() {
         let today = svc.clock().today();
-        println!(
+        outln!(
             "{}  {}  {}  {}  {}  Last visit",
             cell("MRN", 10),
             cell("Name", 32),
             cell("Born (age)", 17),
             cell("Sex", 3),
             cell("SSN", 4),
-        );
+        )?;
         for f in &found {
             let r = &f.row;
             let mut name = format!("{}, {}", r.family, r.given);
@@ -56,7 +56,7 @@ pub fn run(path: &Location, a: &FindArgs) -> Outcome {
                 .birth_date()
                 .map(|d| format!("{} ({})", r.dob, age_on(d, today)))
                 .unwrap_or_else(|| r.dob.to_string());
-            println!(
+            outln!(
                 "{}  {}  {}  {}  {}  {}",
                 cell(&r.mrn, 10),
                 cell(&name, 32),
@@ -64,12 +64,12 @@ pub fn run(path: &Location, a: &FindArgs) -> Outcome {
                 cell(&r.sex, 3),
                 cell(or_dash(&r.ssn_last4), 4),
                 or_dash(&r.last_encounter)
-            );
+            )?;
         }
     }
     if found.is_empty() {
         if !a.json {
-            eprintln!("chartroom: no patient matches; check the spelling or try fewer words");
+            errln!("chartroom: no patient matches; check the spelling or try fewer words");
         }
         return Ok(1);
     }

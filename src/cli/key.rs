@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 
-use crate::secrets::keyring::{Cache, Kind, Pin};
+use crate::secrets::keyring::{Cache, Kind};
 use crate::secrets::slots::{KdfParams, SlotKind};
 use crate::secrets::{SecretError, is_encrypted, passphrase};
 use crate::service::keys::{self, KeySource};
@@ -59,28 +59,28 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
     need_encrypted(path)?;
     match cmd {
         KeyCmd::Unlock => {
-            let cache = Cache::open(Pin::from_env());
+            let cache = Cache::open(keys::process_pin());
             let k = keys::open_encrypted_with(path, &cache, true)?;
             match k.cached_in {
                 Some(kind) => {
-                    println!(
+                    outln!(
                         "Unlocked: the key is kept in {} for this login.",
                         where_cached(kind)
-                    );
+                    )?;
                     Ok(0)
                 }
                 None => {
                     let why = Text::from(k.not_cached_why.unwrap_or_default());
-                    eprintln!("The passphrase is right, but the key was not kept: {why}");
+                    errln!("The passphrase is right, but the key was not kept: {why}");
                     Ok(4)
                 }
             }
         }
         KeyCmd::Lock => {
             let n = keys::lock(path);
-            println!(
+            outln!(
                 "Locked: the key was removed from {n} keyring(s); the next command asks for a passphrase."
-            );
+            )?;
             Ok(0)
         }
         KeyCmd::AddSlot { user } => {
@@ -89,30 +89,30 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
             let shown = Text::from(user.as_str());
             let pass = passphrase::read_new(&format!("New key passphrase for {shown}: "))?;
             svc.add_key_slot(path, &info.key, user, &pass, KdfParams::default())?;
-            println!("{shown} now has a key slot.");
+            outln!("{shown} now has a key slot.")?;
             Ok(0)
         }
         KeyCmd::RemoveSlot { user } => {
             let (mut svc, _) = keys::open_service(path, Clock::System)?;
             svc.remove_key_slot(path, user)?;
-            println!(
+            outln!(
                 "The key slot of {} is gone. Run `chartroom key rotate` so an old copy of the key stops working.",
                 Text::from(user.as_str())
-            );
+            )?;
             Ok(0)
         }
         KeyCmd::Rotate => {
             let (mut svc, info) = keys::open_service(path, Clock::System)?;
             let info = info.ok_or(SecretError::KeyNeeded)?;
-            let cache = Cache::open(Pin::from_env());
+            let cache = Cache::open(keys::process_pin());
             svc.rotate_key(path, &info.key, &cache)?;
-            println!(
+            outln!(
                 "Re-keyed: the store has a new key; every slot was re-sealed and passphrases are unchanged."
-            );
+            )?;
             if matches!(info.source, KeySource::Passphrase) && info.cached_in.is_none() {
-                println!(
+                outln!(
                     "The new key is not kept in a keyring; the next command asks for a passphrase."
-                );
+                )?;
             }
             Ok(0)
         }
@@ -123,7 +123,7 @@ pub fn run(path: &Path, cmd: &KeyCmd) -> Outcome {
                     SlotKind::User => format!("user {}", user.unwrap_or_else(|| "?".into())),
                     SlotKind::Recovery => "recovery".to_string(),
                 };
-                println!("{id}\t{what}");
+                outln!("{id}\t{what}")?;
             }
             Ok(0)
         }
@@ -140,18 +140,19 @@ pub fn new_passphrase(login: &str) -> Result<zeroize::Zeroizing<String>, Service
 
 /// The OS keyrings this login may cache a store key in.
 pub fn user_cache() -> Cache {
-    Cache::open(Pin::from_env())
+    Cache::open(keys::process_pin())
 }
 
 /// Prints the recovery passphrase once, with what to do with it.
-pub fn print_recovery(path: &Path, rec: &str) {
-    println!(
+pub fn print_recovery(path: &Path, rec: &str) -> Result<(), ServiceError> {
+    outln!(
         "The store is encrypted. Its keys are in {}.",
         crate::secrets::key_file_path(path).display()
-    );
-    println!("RECOVERY PASSPHRASE (shown once; write it down and lock it away):");
-    println!("    {rec}");
-    println!(
+    )?;
+    outln!("RECOVERY PASSPHRASE (shown once; write it down and lock it away):")?;
+    outln!("    {rec}")?;
+    outln!(
         "It opens the store if every user passphrase is lost: `chartroom key unlock` and type it."
-    );
+    )?;
+    Ok(())
 }

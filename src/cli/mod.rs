@@ -1,23 +1,29 @@
 //! The shell commands. Each calls the same services the TUI uses.
 
+#[macro_use]
+pub mod out;
+
 mod audit;
+mod backup;
 mod demo;
 mod find;
 pub mod json;
 mod key;
 mod patient;
-mod server;
+mod remote;
+pub mod server;
 mod show;
 mod site;
 mod user;
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::SystemConfig;
 use crate::domain::Text;
-use crate::service::Location;
-use crate::service::{Clock, Service, ServiceError};
+use crate::service::{Clock, Location, Service, ServiceError, shared};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,7 +34,8 @@ use crate::service::{Clock, Service, ServiceError};
                   the screens; use a command below for a quick lookup from the shell.",
     after_help = "Exit codes: 0 done, 1 nothing found, 2 the command was typed wrong, \
                   3 the store could not be used, 4 not permitted or locked, 5 someone else \
-                  changed the record first."
+                  changed the record first, 7 audit verify found the chain intact but \
+                  checked no anchor."
 )]
 pub struct Cli {
     /// The store to use: a file path, or a store server's address (https://host[:port], or
@@ -75,22 +82,33 @@ pub enum Command {
     /// Read and check the audit trail (auditors, privacy officers, administrators).
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Copy the store, consistently while it is in use, to a backup (administrators).
+    Backup(backup::BackupArgs),
+    /// Replace the store with a backup, after checking the backup (administrators).
+    Restore(backup::RestoreArgs),
+    /// Set up a shared records server (root): a group, a private store folder, a setgid
+    /// binary; keep the credential of a libSQL store server (`server token set URL`).
+    #[command(subcommand)]
+    Server(server::ServerCmd),
     /// The privacy officer's queue: who broke the glass on a restricted record, and why.
     Alerts(audit::AlertsArgs),
     /// The key of an encrypted store: unlock, lock, add-slot, remove-slot, rotate, slots.
     #[command(subcommand)]
     Key(key::KeyCmd),
-    /// A store server: its credential in this account's keyring, its backups and restores.
+    /// Copy a whole store from one place to another (a file onto a libSQL server).
     #[command(subcommand)]
-    Server(server::ServerCmd),
-    /// Copy a whole store from one place to another (a file onto a server).
-    #[command(subcommand)]
-    Store(server::StoreCmd),
+    Store(remote::StoreCmd),
 }
 
 impl Cli {
-    /// Where the store is: `--db`, else `CHARTROOM_DB`, else the data folder's file.
+    /// Where the store is: on a shared server the system config's store (only); else `--db`,
+    /// else `CHARTROOM_DB`, else the data folder's file.
     pub fn store(&self) -> Result<Location, ServiceError> {
+        if shared::active()
+            && let Some(p) = shared::config().and_then(|c| c.store)
+        {
+            return Ok(Location::File(p));
+        }
         match &self.db {
             Some(s) => Ok(Location::parse(s)?),
             None => Ok(Location::File(crate::config::default_store())),
@@ -110,6 +128,17 @@ pub(crate) fn file(loc: &Location) -> Result<&Path, ServiceError> {
 /// What a command ended with: an exit code (0 when all went well).
 pub type Outcome = Result<i32, ServiceError>;
 
+/// The system config: on a shared server the one it read at start; else read once.
+pub(crate) fn system() -> Result<SystemConfig, ServiceError> {
+    if let Some(c) = shared::config() {
+        return Ok(c);
+    }
+    static SYS: OnceLock<Result<SystemConfig, String>> = OnceLock::new();
+    SYS.get_or_init(|| SystemConfig::load(false))
+        .clone()
+        .map_err(ServiceError::Setup)
+}
+
 /// Runs a parsed command. `None` (no command) is handled by the caller (the screens).
 pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
     let path = cli.store()?;
@@ -119,8 +148,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
             Location::Server(url) => demo::init_server(url, a),
             Location::File(p) => demo::init(p, a),
         },
-        Command::Server(c) => server::run(&path, c),
-        Command::Store(c) => server::copy(c),
+        Command::Store(c) => remote::copy(c),
         Command::Key(c) => key::run(file(&path)?, c),
         Command::Demo(a) => demo::demo(file(&path)?, a).map(|_| 0),
         Command::Patient(c) => patient::run(&path, c),
@@ -130,24 +158,68 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Site(c) => site::run(&path, c),
         Command::Audit(c) => audit::run(&path, c),
         Command::Alerts(a) => audit::alerts(&path, a),
-        Command::Check => {
-            let mut svc = open(&path)?;
-            let problems = svc.check()?;
-            if problems.is_empty() {
-                println!("The store is sound: no problems found.");
-                Ok(0)
-            } else {
-                for p in &problems {
-                    println!("problem: {p}");
-                }
-                println!("{} problem(s) found.", problems.len());
-                Ok(3)
-            }
-        }
+        Command::Backup(a) => match &path {
+            Location::Server(url) => remote::backup(url, a),
+            Location::File(p) => backup::backup(p, a),
+        },
+        Command::Restore(a) => match &path {
+            Location::Server(url) => remote::restore(url, a),
+            Location::File(p) => backup::restore(p, a),
+        },
+        Command::Server(c) => server::run(cli, c),
+        Command::Check => check(&path),
     }
 }
 
+/// `chartroom check`: the store's own checks when it opens; when it does not, what is wrong
+/// with the file and what to do.
+fn check(path: &Location) -> Outcome {
+    let mut svc = match open(path) {
+        Ok(s) => s,
+        Err(e) if e.is_damaged_store() => {
+            let Some(f) = path.as_file() else {
+                return Err(e);
+            };
+            let mut found = crate::service::diagnose_store(f);
+            if found.is_empty() {
+                found.push(format!(
+                    "{e}; restore the newest backup (an administrator runs `chartroom restore BACKUP`)"
+                ));
+            }
+            let shown = (|| {
+                for p in &found {
+                    outln!("problem: {}", Text::from(p.as_str()))?;
+                }
+                outln!(
+                    "{} problem(s) found; the store cannot be used until it is repaired or restored.",
+                    found.len()
+                )?;
+                Ok(3)
+            })();
+            return out::keep_code(3, shown);
+        }
+        Err(e) => return Err(e),
+    };
+    let problems = svc.check()?;
+    let code = if problems.is_empty() { 0 } else { 3 };
+    let shown = (|| {
+        if problems.is_empty() {
+            outln!("The store is sound: no problems found.")?;
+        } else {
+            for p in &problems {
+                outln!("problem: {}", Text::from(p.as_str()))?;
+            }
+            outln!("{} problem(s) found.", problems.len())?;
+        }
+        Ok(code)
+    })();
+    out::keep_code(code, shown)
+}
+
 pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
+    if shared::dropped() {
+        return Service::open(loc, Clock::System);
+    }
     if !loc.exists() {
         return Err(ServiceError::no_store(loc));
     }

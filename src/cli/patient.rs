@@ -32,13 +32,14 @@ pub struct AddArgs {
     /// Administrative sex: F, M, O (other), U (unknown), A (ambiguous), N (not applicable).
     #[arg(long)]
     pub sex: String,
-    /// Social Security number (9 digits).
+    /// Social Security number (123-45-6789 or 9 digits; 000-00-0000 and 999-99-9999 mean
+    /// "unknown" and are stored as no SSN, with a note).
     #[arg(long)]
     pub ssn: Option<String>,
     /// The MRN to use; leave it out to have the next free one assigned.
     #[arg(long)]
     pub mrn: Option<String>,
-    /// Phone number (10 digits).
+    /// Phone number: 10 digits (North America), or + and the country code.
     #[arg(long)]
     pub phone: Option<String>,
     /// Print JSON instead of text.
@@ -61,14 +62,20 @@ pub fn run(path: &Location, c: &PatientCmd) -> Outcome {
     let mut svc = open(path)?;
     let out = svc.add_patient(&input)?;
     if a.json {
-        println!("{}", json::line(&out));
+        outln!("{}", json::line(&out))?;
         return Ok(0);
     }
-    println!("{}", out.mrn);
+    outln!("{}", out.mrn)?;
+    for n in &out.notes {
+        errln!("note: {n}");
+    }
     for d in &out.likely_duplicates {
-        eprintln!(
+        errln!(
             "warning: this may be the same person as MRN {} ({}, {}, born {}); check before you use the new record",
-            d.mrn, d.family, d.given, d.dob
+            d.mrn,
+            d.family,
+            d.given,
+            d.dob
         );
     }
     Ok(0)

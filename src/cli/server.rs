@@ -1,185 +1,351 @@
-//! `chartroom server …` (the credential of a store server, its backups) and `chartroom store
-//! copy` (a whole store from one place to another).
+//! The shared records server: what each command needs before the store's group is dropped
+//! ([`enter`], the sequence in `service/shared.rs`), and `chartroom server install` (root).
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command as Proc;
 
 use clap::{Args, Subcommand};
 
 use crate::domain::Text;
-use crate::secrets::token::ServerToken;
-use crate::service::{self, Holds, Location, ServiceError};
+use crate::service::{Clock, ServiceError, shared};
 
-use super::Outcome;
+use super::audit::AuditCmd;
+use super::key::KeyCmd;
+use super::{Cli, Command, Outcome};
+
+/// How many store connections the screens open: the store worker's and the job lane's.
+pub const SCREEN_CONNECTIONS: usize = 2;
 
 #[derive(Debug, Subcommand)]
 pub enum ServerCmd {
-    /// The credential (token) this account uses for a store server, kept in its OS keyring.
+    /// Set this machine up as a shared records server (run as root): the group, a private
+    /// store folder, the store, the anchor file, the backups folder, the system config and a
+    /// setgid copy of this chartroom.
+    Install(InstallArgs),
+    /// The credential (token) this account uses for a libSQL store server, kept in its OS
+    /// keyring: `set URL` (asked for without echo, or read from --passphrase-fd; the server
+    /// is asked first), `forget URL`.
     #[command(subcommand)]
-    Token(TokenCmd),
-    /// Back up the store server named by --db into an encrypted file (administrators).
-    Backup(BackupArgs),
-    /// Restore an encrypted backup into the empty store server named by --db, after checking
-    /// it (administrators).
-    Restore(RestoreArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokenCmd {
-    /// Store the token for URL (asked for without echo, or read from --passphrase-fd); the
-    /// server is asked first, and a token it refuses is not stored.
-    Set { url: String },
-    /// Remove the token for URL from this account's keyrings.
-    Forget { url: String },
+    Token(super::remote::TokenCmd),
 }
 
 #[derive(Debug, Args)]
-pub struct BackupArgs {
-    /// The backup file to make (a new file; its key slots go beside it as FILE.keys).
-    pub file: std::path::PathBuf,
+pub struct InstallArgs {
+    /// The OS login of the store's first administrator.
+    #[arg(long, value_name = "LOGIN")]
+    pub admin: String,
+    /// The store file (its folder becomes the group's, mode 2770).
+    #[arg(long, default_value = "/srv/chartroom/site.db", value_name = "PATH")]
+    pub store: PathBuf,
+    /// Where the setgid binary goes.
+    #[arg(long, default_value = "/usr/local/bin/chartroom", value_name = "PATH")]
+    pub bin: PathBuf,
+    /// The append-only anchor file.
+    #[arg(
+        long,
+        default_value = "/var/log/chartroom/anchors",
+        value_name = "PATH"
+    )]
+    pub anchors: PathBuf,
+    /// The backups folder.
+    #[arg(long, default_value = "/srv/chartroom/backups", value_name = "PATH")]
+    pub backups: PathBuf,
+    /// The group.
+    #[arg(long, default_value = "chartroom", value_name = "NAME")]
+    pub group: String,
+    /// Encrypt the store (the administrator's key passphrase is asked for, or read from
+    /// --passphrase-fd; the recovery passphrase is printed once).
+    #[arg(long)]
+    pub encrypt: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct RestoreArgs {
-    /// The backup file made by `chartroom server backup`.
-    pub file: std::path::PathBuf,
+/// What a command needs on a shared server before the group goes.
+enum Need {
+    /// Refused here, with why.
+    Refused(&'static str),
+    /// Open this many store connections (and the anchor file), then drop the group.
+    Drop { sessions: usize, anchors: bool },
+    /// An administrator's work on the store folder itself: keeps the group, names no path.
+    Keep,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum StoreCmd {
-    /// Copy the whole store FROM (a file or a server) into TO (a new file, or an empty server
-    /// database) in one consistent snapshot (administrators of FROM).
-    Copy { from: String, to: String },
-}
-
-fn server_url(loc: &Location) -> Result<&str, ServiceError> {
-    match loc {
-        Location::Server(u) => Ok(u),
-        Location::File(p) => Err(ServiceError::Usage(format!(
-            "this command works on a store server (--db https://…), not on the file {}; for a file use `chartroom backup`",
-            p.display()
-        ))),
+fn need(cmd: Option<&Command>) -> Need {
+    use Need::*;
+    match cmd {
+        None => Drop {
+            sessions: SCREEN_CONNECTIONS,
+            anchors: false,
+        },
+        Some(Command::Init(_)) => {
+            Refused("on a shared records server the store is made by `chartroom server install`")
+        }
+        Some(Command::Store(_)) => Refused(
+            "a store is copied with an ordinary chartroom binary by its administrator, not on a shared records server",
+        ),
+        Some(Command::Demo(_)) => Refused(
+            "the demo does not run on a shared records server; build it on your own machine",
+        ),
+        Some(Command::Server(_)) => {
+            Refused("`chartroom server` is run by root with an ordinary chartroom binary")
+        }
+        Some(Command::Key(KeyCmd::Unlock | KeyCmd::Lock)) => Refused(
+            "on a shared records server the store's key is never kept in your keyring: each session asks for your passphrase",
+        ),
+        Some(Command::Key(_) | Command::Backup(_) | Command::Restore(_) | Command::Check) => Keep,
+        Some(Command::Audit(
+            AuditCmd::Verify { anchors, .. } | AuditCmd::Anchor { anchors, .. },
+        )) => Drop {
+            sessions: 1,
+            anchors: anchors.is_none(),
+        },
+        Some(_) => Drop {
+            sessions: 1,
+            anchors: false,
+        },
     }
 }
 
-pub fn token(c: &TokenCmd) -> Outcome {
+/// On a shared server's setgid binary: the sequence of `service/shared.rs`, as the command
+/// needs it. Elsewhere nothing.
+pub fn enter(cli: &Cli) -> Result<(), ServiceError> {
+    if !shared::detect() {
+        return Ok(());
+    }
+    let asked = match &cli.db {
+        Some(s) => Some(crate::service::Location::parse(s)?),
+        None => None,
+    };
+    shared::begin(asked.as_ref())?;
+    crate::secrets::passphrase::set_fd(cli.passphrase_fd);
+    match need(cli.command.as_ref()) {
+        Need::Refused(why) => Err(ServiceError::Usage(why.into())),
+        Need::Keep => Ok(()),
+        Need::Drop { sessions, anchors } => {
+            shared::prepare(sessions, anchors, Clock::System)?;
+            shared::drop_group()
+        }
+    }
+}
+
+pub fn run(_cli: &Cli, c: &ServerCmd) -> Outcome {
     match c {
-        TokenCmd::Set { url } => {
-            let typed = crate::secrets::passphrase::read(&format!("Token for {url}: "))?;
-            let t = ServerToken::parse(&typed)?;
-            let saved = service::set_server_token(url, &t)?;
-            let exp = saved
-                .claims
-                .exp
-                .and_then(|e| chrono::DateTime::from_timestamp(e, 0))
-                .map(|d| format!("; it expires {}", d.format("%Y-%m-%d %H:%M UTC")))
-                .unwrap_or_else(|| "; it carries no expiry".into());
-            let access = match saved.claims.access.as_deref() {
-                Some("ro") => {
-                    "; it may only read (chartroom writes an audit row for every look at a record, so a read-only token cannot be used for records work)"
-                }
-                Some("rw") => "; it may read and write",
-                _ => "",
-            };
-            let store = match saved.holds {
-                Holds::Store => "the server holds a chartroom store",
-                Holds::Nothing => {
-                    "the server holds no chartroom store yet (`chartroom init --db URL` or `chartroom store copy FILE URL`)"
-                }
-                Holds::Other => "the server holds a database that is not a chartroom store",
-            };
-            println!(
-                "The server accepted the token and it is kept in {}{exp}{access}; {store}.",
-                saved.kept_in
-            );
-            Ok(0)
-        }
-        TokenCmd::Forget { url } => {
-            let n = service::forget_server_token(url);
-            if n == 0 {
-                println!(
-                    "No token for {} was kept in this account's keyrings.",
-                    Text::from(url.as_str())
-                );
-                Ok(1)
-            } else {
-                println!(
-                    "Removed the token for {} from {n} keyring(s).",
-                    Text::from(url.as_str())
-                );
-                Ok(0)
-            }
-        }
+        ServerCmd::Install(a) => install(a),
+        ServerCmd::Token(t) => super::remote::token(t),
     }
 }
 
-fn bar(what: &'static str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{what} {{bar:40}} {{pos}}/{{len}} rows ({{eta}} left)"
-        ))
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
+fn step(what: &str) -> Result<(), ServiceError> {
+    outln!("  {what}")
 }
 
-pub fn copy(c: &StoreCmd) -> Outcome {
-    let StoreCmd::Copy { from, to } = c;
-    let from = Location::parse(from)?;
-    let to = Location::parse(to)?;
-    let mut svc = super::open(&from)?;
-    let bar = bar("Copying");
-    let done = svc.copy_store(&to, &mut |n, of| {
-        bar.set_length(of);
-        bar.set_position(n);
-    });
-    bar.finish_and_clear();
-    let done = done?;
-    println!(
-        "Copied {} rows in {} tables from {from} to {to}; its audit trail runs to row {} (check it with `chartroom --db {to} audit verify`).",
-        done.rows, done.tables, done.audit_head
-    );
+fn fail(what: &str, e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Setup(format!("{what}: {e}"))
+}
+
+fn chown(p: &Path, uid: u32, gid: u32) -> Result<(), ServiceError> {
+    std::os::unix::fs::chown(p, Some(uid), Some(gid))
+        .map_err(|e| fail(&format!("cannot give {} to its owner", p.display()), e))
+}
+
+fn chmod(p: &Path, mode: u32) -> Result<(), ServiceError> {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| fail(&format!("cannot set the mode of {}", p.display()), e))
+}
+
+fn folder(p: &Path, gid: u32, mode: u32) -> Result<(), ServiceError> {
+    std::fs::create_dir_all(p).map_err(|e| fail(&format!("cannot make {}", p.display()), e))?;
+    chown(p, 0, gid)?;
+    chmod(p, mode)
+}
+
+fn install(a: &InstallArgs) -> Outcome {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err(ServiceError::Usage(
+            "`chartroom server install` sets up users' access to the store: run it as root".into(),
+        ));
+    }
+    for p in [&a.store, &a.bin, &a.anchors, &a.backups] {
+        if !p.is_absolute() {
+            return Err(ServiceError::Usage(format!(
+                "{} must be an absolute path",
+                p.display()
+            )));
+        }
+    }
+    outln!("Setting up a shared records server:")?;
+    if shared::group_id(&a.group).is_none() {
+        let ok = Proc::new("groupadd")
+            .args(["--system", &a.group])
+            .status()
+            .map_err(|e| fail("cannot run groupadd", e))?;
+        if !ok.success() {
+            return Err(ServiceError::Setup(format!(
+                "groupadd could not make the group {}",
+                a.group
+            )));
+        }
+        step(&format!("made the group {}", a.group))?;
+    }
+    let gid = shared::group_id(&a.group)
+        .ok_or_else(|| ServiceError::Setup(format!("the group {} is missing", a.group)))?;
+    let dir = a
+        .store
+        .parent()
+        .ok_or_else(|| ServiceError::Usage("the store needs a folder".into()))?;
+    folder(dir, gid, 0o2770)?;
+    step(&format!(
+        "{} belongs to root and {} (mode 2770)",
+        dir.display(),
+        a.group
+    ))?;
+    folder(&a.backups, gid, 0o2770)?;
+    step(&format!(
+        "backups go to {} (mode 2770)",
+        a.backups.display()
+    ))?;
+    if let Some(adir) = a.anchors.parent() {
+        std::fs::create_dir_all(adir).map_err(|e| fail("cannot make the anchor folder", e))?;
+    }
+    if !a.anchors.exists() {
+        std::fs::write(&a.anchors, "").map_err(|e| fail("cannot make the anchor file", e))?;
+    }
+    chown(&a.anchors, 0, gid)?;
+    chmod(&a.anchors, 0o660)?;
+    let append_only = Proc::new("chattr")
+        .args(["+a"])
+        .arg(&a.anchors)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    step(&format!(
+        "the anchor file {} is root's and {}'s (mode 0660){}",
+        a.anchors.display(),
+        a.group,
+        if append_only {
+            ", append-only (chattr +a)"
+        } else {
+            "; this file system cannot make it append-only (chattr +a): keep a copy of the anchors elsewhere too (syslog)"
+        }
+    ))?;
+    if !a.store.exists() {
+        make_store(a)?;
+    }
+    // Every file already in the folder (the store, its key file, logs SQLite left) is the
+    // group's, with nothing for anyone else.
+    let entries = std::fs::read_dir(dir).map_err(|e| fail("cannot read the store folder", e))?;
+    for e in entries.flatten() {
+        let f = e.path();
+        match std::fs::symlink_metadata(&f) {
+            Ok(m) if m.is_file() => {
+                chown(&f, 0, gid)?;
+                chmod(&f, 0o660)?;
+            }
+            Ok(m) if m.is_dir() => {
+                chown(&f, 0, gid)?;
+                chmod(&f, 0o2770)?;
+            }
+            _ => {}
+        }
+    }
+    step(&format!(
+        "the store {} is root's and {}'s (mode 0660); {} is its administrator",
+        a.store.display(),
+        a.group,
+        Text::from(a.admin.as_str())
+    ))?;
+    write_config(a)?;
+    install_binary(&a.bin, gid)?;
+    step(&format!(
+        "{} is setgid {} (mode 2755)",
+        a.bin.display(),
+        a.group
+    ))?;
+    outln!(
+        "Done. Users must not be members of {}. Add each one with `chartroom user add NAME --role ROLE --login LOGIN --full-name \"...\"` (as {}), and run `chartroom audit anchor` from cron every 5 minutes.",
+        a.group,
+        Text::from(a.admin.as_str())
+    )?;
     Ok(0)
 }
 
-pub fn run(loc: &Location, c: &ServerCmd) -> Outcome {
-    match c {
-        ServerCmd::Token(t) => token(t),
-        ServerCmd::Backup(a) => {
-            let url = server_url(loc)?;
-            let pass = crate::secrets::passphrase::read_new("A passphrase for the backup: ")?;
-            let mut svc = super::open(loc)?;
-            let bar = bar("Backing up");
-            let done = svc.backup_server(&a.file, &pass, &mut |n, of| {
-                bar.set_length(of);
-                bar.set_position(n);
-            });
-            bar.finish_and_clear();
-            let done = done?;
-            println!(
-                "Backed up {url} into {} (encrypted; its key slot, under the backup passphrase, is {}): {} rows, audit trail to row {}.",
-                a.file.display(),
-                crate::secrets::key_file_path(&a.file).display(),
-                done.rows,
-                done.audit_head
-            );
-            Ok(0)
-        }
-        ServerCmd::Restore(a) => {
-            let url = server_url(loc)?;
-            let pass = crate::secrets::passphrase::read("The backup's passphrase: ")?;
-            let bar = bar("Restoring");
-            let done = service::restore_server(url, &a.file, &pass, &mut |n, of| {
-                bar.set_length(of);
-                bar.set_position(n);
-            });
-            bar.finish_and_clear();
-            let done = done?;
-            println!(
-                "Restored {} into {url}: {} rows; `check` and `audit verify` passed on the backup before and on the server after (audit trail to row {}).",
-                a.file.display(),
-                done.rows,
-                done.audit_head
-            );
-            Ok(0)
-        }
+/// The store, with `--admin` as its first administrator.
+fn make_store(a: &InstallArgs) -> Result<(), ServiceError> {
+    use crate::service::{NewStoreKey, create_store_for};
+    if a.encrypt {
+        let pass = super::key::new_passphrase(&a.admin)?;
+        let recovery = crate::secrets::slots::recovery_passphrase();
+        let none = crate::secrets::keyring::Cache::open(crate::secrets::keyring::Pin::Prompt);
+        create_store_for(
+            &a.store,
+            Clock::System,
+            NewStoreKey::Encrypted {
+                pass: &pass,
+                recovery: &recovery,
+                cache: &none,
+            },
+            &a.admin,
+        )?;
+        super::key::print_recovery(&a.store, &recovery)?;
+    } else {
+        create_store_for(&a.store, Clock::System, NewStoreKey::Plain, &a.admin)?;
     }
+    Ok(())
+}
+
+fn write_config(a: &InstallArgs) -> Result<(), ServiceError> {
+    let path = Path::new(crate::config::SYSTEM_CONFIG);
+    let text = format!(
+        "# chartroom's system config (root's): read by every chartroom on this machine, and on\n\
+         # a shared records server the only config it reads. Never kept in the store.\n\
+         store = {:?}\n\
+         audit_anchors = {:?}\n\
+         backups = {:?}\n\
+         group = {:?}\n",
+        a.store.display().to_string(),
+        a.anchors.display().to_string(),
+        a.backups.display().to_string(),
+        a.group
+    );
+    if let Ok(old) = std::fs::read_to_string(path)
+        && old != text
+    {
+        step(&format!(
+            "kept the existing {} (it differs from this install's settings: check it)",
+            path.display()
+        ))?;
+        return Ok(());
+    }
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| fail("cannot make /etc/chartroom", e))?;
+    }
+    std::fs::write(path, text).map_err(|e| fail("cannot write the system config", e))?;
+    chown(path, 0, 0)?;
+    chmod(path, 0o644)?;
+    step(&format!("wrote {}", path.display()))
+}
+
+/// A copy of this binary at `bin`: root's, setgid to the group, writable by nobody else.
+fn install_binary(bin: &Path, gid: u32) -> Result<(), ServiceError> {
+    let me = std::env::current_exe().map_err(|e| fail("cannot find this chartroom", e))?;
+    if let Some(d) = bin.parent() {
+        std::fs::create_dir_all(d).map_err(|e| fail("cannot make the binary's folder", e))?;
+    }
+    let mut tmp = bin.as_os_str().to_owned();
+    tmp.push(".installing");
+    let tmp = PathBuf::from(tmp);
+    let _ = std::fs::remove_file(&tmp);
+    std::fs::copy(&me, &tmp).map_err(|e| fail("cannot copy the binary", e))?;
+    chown(&tmp, 0, gid)?;
+    chmod(&tmp, 0o2755)?;
+    std::fs::rename(&tmp, bin).map_err(|e| fail("cannot put the binary in place", e))?;
+    let m = std::fs::metadata(bin).map_err(|e| fail("cannot check the binary", e))?;
+    if m.mode() & 0o2000 == 0 {
+        return Err(ServiceError::Setup(format!(
+            "{} lost its setgid bit: its file system does not allow it (mounted nosuid?); install it elsewhere",
+            bin.display()
+        )));
+    }
+    Ok(())
 }

@@ -37,19 +37,29 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
         chart.ssn_shown = svc.reveal_ssn_with(&a.mrn, &access)?;
     }
     if a.json {
-        println!("{}", json::pretty(&chart));
+        outln!("{}", json::pretty(&chart))?;
         return Ok(0);
     }
     let p = &chart.patient;
     let today = svc.clock().today();
-    println!("{}   MRN {}", p.display_name(), p.mrn);
-    println!(
+    outln!("{}   MRN {}", p.display_name(), p.mrn)?;
+    outln!(
         "Born {} (age {})   Sex {}   SSN {}",
         p.dob,
         age_on(p.dob, today),
         p.sex,
-        chart.ssn_shown.as_deref().unwrap_or("none on file")
-    );
+        chart
+            .ssn_shown
+            .as_deref()
+            .unwrap_or(if p.ssn_note.is_some() {
+                "unknown"
+            } else {
+                "none on file"
+            })
+    )?;
+    if let Some(n) = &p.ssn_note {
+        outln!("Note: {n}")?;
+    }
     let mut flags = Vec::new();
     for (on, name) in [
         (p.flags.restricted, "RESTRICTED"),
@@ -62,10 +72,10 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
         }
     }
     if let Some(m) = &p.merged_into {
-        println!("MERGED into MRN {m}");
+        outln!("MERGED into MRN {m}")?;
     }
     if !flags.is_empty() {
-        println!("Flags: {}", flags.join(", "));
+        outln!("Flags: {}", flags.join(", "))?;
     }
     let addr: Vec<String> = [&p.address, &p.city, &p.state, &p.postal_code]
         .into_iter()
@@ -73,13 +83,13 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
         .map(|t| t.to_string())
         .collect();
     if !addr.is_empty() {
-        println!("Address: {}", addr.join(", "));
+        outln!("Address: {}", addr.join(", "))?;
     }
     if let Some(ph) = &p.phone {
-        println!("Phone: {ph}");
+        outln!("Phone: {ph}")?;
     }
     for n in &p.previous_names {
-        println!(
+        outln!(
             "{} name: {}, {}",
             if n.kind == "alias" {
                 "Alias"
@@ -88,15 +98,15 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
             },
             n.family,
             n.given
-        );
+        )?;
     }
-    println!("\nEncounters ({})", chart.encounters.len());
+    outln!("\nEncounters ({})", chart.encounters.len())?;
     for e in &chart.encounters {
         let discharged: &dyn std::fmt::Display = match &e.discharge_at {
             Some(d) => d,
             None => &"in house",
         };
-        println!(
+        outln!(
             "  {}  {:<11} {} → {}  {}  {}  [{}]",
             e.account_number,
             e.kind,
@@ -109,35 +119,35 @@ pub fn run(path: &Location, a: &ShowArgs) -> Outcome {
             } else {
                 "awaiting coding"
             }
-        );
+        )?;
         for d in &e.diagnoses {
-            println!(
+            outln!(
                 "      dx {} {:<8} POA {}  {}",
                 d.sequence,
                 d.code,
                 or_dash(&d.poa),
                 d.description.clone().unwrap_or_default()
-            );
+            )?;
         }
         for x in &e.procedures {
-            println!(
+            outln!(
                 "      px {} {:<8} {}",
                 x.sequence,
                 x.code,
                 x.description.clone().unwrap_or_default()
-            );
+            )?;
         }
     }
-    println!("\nDocuments ({})", chart.documents.len());
+    outln!("\nDocuments ({})", chart.documents.len())?;
     for d in &chart.documents {
-        println!(
+        outln!(
             "  #{:<8} {}  {:<28} {:<11} {}",
             d.id,
             d.service_date,
             d.title,
             d.status,
             or_dash(&d.author)
-        );
+        )?;
     }
     Ok(0)
 }

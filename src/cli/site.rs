@@ -65,24 +65,24 @@ pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
         SiteCmd::Show { json } => {
             let all = svc.site_show()?;
             if *json {
-                println!("{}", json::pretty(&all));
+                outln!("{}", json::pretty(&all))?;
                 return Ok(0);
             }
             for s in &all {
                 let v = s.value.clone().unwrap_or_else(|| "(not set)".into());
                 let d = if s.is_default { "  (default)" } else { "" };
-                println!(
+                outln!(
                     "{} {}{d}\n{}  {}",
                     cell(s.key, 28),
                     v,
                     " ".repeat(28),
                     s.description
-                );
+                )?;
             }
         }
         SiteCmd::Set { key, value } => {
             let s = svc.site_set(key, value)?;
-            println!("{} = {}", s.key, s.value.clone().unwrap_or_default());
+            outln!("{} = {}", s.key, s.value.clone().unwrap_or_default())?;
         }
         SiteCmd::Permissions {
             change: Some(g),
@@ -101,45 +101,45 @@ pub fn run(path: &Location, c: &SiteCmd) -> Outcome {
             let changed = svc.set_permission(r, p, on)?;
             let what = if on { "may now" } else { "may no longer" };
             if changed {
-                println!("{} {what} {} ({}).", r.as_str(), p.describe(), p.as_str());
+                outln!("{} {what} {} ({}).", r.as_str(), p.describe(), p.as_str())?;
             } else {
-                println!(
+                outln!(
                     "Nothing changed: {} already {} {}.",
                     r.as_str(),
                     if on { "may" } else { "may not" },
                     p.describe()
-                );
+                )?;
             }
         }
         SiteCmd::Permissions { change: None, json } => {
             let grants = svc.permissions_matrix()?;
             if *json {
-                println!("{}", json::pretty(&grants));
+                outln!("{}", json::pretty(&grants))?;
                 return Ok(0);
             }
-            print!("{}", cell("PERMISSION", 18));
+            out!("{}", cell("PERMISSION", 18))?;
             for r in Role::ALL {
-                print!(" {}", cell(short(r), 6));
+                out!(" {}", cell(short(r), 6))?;
             }
-            println!("  WHAT IT ALLOWS");
+            outln!("  WHAT IT ALLOWS")?;
             for p in Permission::ALL {
-                print!("{}", cell(p.as_str(), 18));
+                out!("{}", cell(p.as_str(), 18))?;
                 for r in Role::ALL {
                     let on = grants
                         .iter()
                         .any(|g| g.granted && g.role == r.as_str() && g.permission == p.as_str());
-                    print!(" {}", cell(if on { "yes" } else { "-" }, 6));
+                    out!(" {}", cell(if on { "yes" } else { "-" }, 6))?;
                 }
-                println!("  {}", p.describe());
+                outln!("  {}", p.describe())?;
             }
-            println!(
+            outln!(
                 "Roles: {}. Change one with `chartroom site permissions grant|revoke ROLE PERMISSION`.",
                 Role::ALL
                     .iter()
                     .map(|r| format!("{} = {}", short(*r), r.as_str()))
                     .collect::<Vec<_>>()
                     .join(", ")
-            );
+            )?;
         }
     }
     Ok(0)

@@ -140,26 +140,26 @@ pub fn run(path: &Location, c: &UserCmd) -> Outcome {
                 role: role(&a.role)?,
                 os_login: a.login.clone(),
             })?;
-            println!(
+            outln!(
                 "Added {} ({}); set a password with `chartroom user passwd {}`.",
                 u.username,
                 u.role.as_str(),
                 u.username
-            );
+            )?;
         }
         UserCmd::List { json } => {
             let users = svc.list_users()?;
             if *json {
-                println!("{}", json::pretty(&users));
+                outln!("{}", json::pretty(&users))?;
                 return Ok(0);
             }
-            println!(
+            outln!(
                 "{} {} {} {} NAME",
                 cell("USER", 16),
                 cell("ROLE", 16),
                 cell("OS LOGIN", 16),
                 cell("STATE", 10),
-            );
+            )?;
             for u in &users {
                 let state = if u.disabled {
                     "disabled"
@@ -168,31 +168,31 @@ pub fn run(path: &Location, c: &UserCmd) -> Outcome {
                 } else {
                     "active"
                 };
-                println!(
+                outln!(
                     "{} {} {} {} {}",
                     cell(&u.username, 16),
                     cell(u.role.as_str(), 16),
                     cell(or_dash(&u.os_login), 16),
                     cell(state, 10),
                     u.full_name
-                );
+                )?;
             }
         }
         UserCmd::Disable { name } => {
             let u = svc.set_user_disabled(name, true)?;
-            println!("{} is disabled.", u.username);
+            outln!("{} is disabled.", u.username)?;
         }
         UserCmd::Enable { name } => {
             let u = svc.set_user_disabled(name, false)?;
-            println!("{} is enabled.", u.username);
+            outln!("{} is enabled.", u.username)?;
         }
         UserCmd::Unlock { name } => {
             let u = svc.unlock_user(name)?;
-            println!("{} is unlocked.", u.username);
+            outln!("{} is unlocked.", u.username)?;
         }
         UserCmd::Role { name, role: r } => {
             let u = svc.set_role(name, role(r)?)?;
-            println!("{} is now {}.", u.username, u.role.as_str());
+            outln!("{} is now {}.", u.username, u.role.as_str())?;
         }
         UserCmd::Passwd(a) => {
             let src = SecretSource::new(a.passphrase_fd);
@@ -212,7 +212,7 @@ pub fn run(path: &Location, c: &UserCmd) -> Outcome {
                 ));
             }
             svc.set_password(a.name.as_deref(), current.as_deref(), &new)?;
-            println!("The password is set.");
+            outln!("The password is set.")?;
         }
         UserCmd::SetIdle { name, seconds } => {
             let secs = match seconds.trim() {
@@ -225,14 +225,14 @@ pub fn run(path: &Location, c: &UserCmd) -> Outcome {
             };
             let u = svc.set_user_idle(name, secs)?;
             match u.idle_timeout_s {
-                Some(s) => println!("{} locks after {s} s idle.", u.username),
-                None => println!("{} uses the site's idle timeout.", u.username),
+                Some(s) => outln!("{} locks after {s} s idle.", u.username)?,
+                None => outln!("{} uses the site's idle timeout.", u.username)?,
             }
         }
         UserCmd::LinkPatient { name, mrn } => {
             let m = (mrn.trim() != "none").then_some(mrn.as_str());
             let u = svc.link_user_patient(name, m)?;
-            println!(
+            outln!(
                 "{} is {} a patient record.",
                 u.username,
                 if u.patient_id.is_some() {
@@ -240,7 +240,7 @@ pub fn run(path: &Location, c: &UserCmd) -> Outcome {
                 } else {
                     "not linked to"
                 }
-            );
+            )?;
         }
     }
     Ok(0)

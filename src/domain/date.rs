@@ -8,15 +8,31 @@ use super::DomainError;
 pub fn parse_date(s: &str) -> Result<NaiveDate, DomainError> {
     let t = s.trim();
     let bad = || DomainError::BadDate(shorten(t));
+    // Digits and the separators of the three forms only: chrono would read "1970- 1- 1"
+    // (spaces as padding) as a date.
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'/')
+    {
+        return Err(bad());
+    }
     let d = if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
         NaiveDate::parse_from_str(t, "%Y%m%d").map_err(|_| bad())?
     } else if t.contains('/') {
         let parts: Vec<&str> = t.split('/').collect();
-        if parts.len() != 3 || parts[2].len() != 4 {
+        if parts.len() != 3
+            || parts[2].len() != 4
+            || parts[..2].iter().any(|p| p.is_empty() || p.len() > 2)
+        {
             return Err(bad());
         }
         NaiveDate::parse_from_str(t, "%m/%d/%Y").map_err(|_| bad())?
-    } else if t.len() == 10 && t.as_bytes()[4] == b'-' {
+    } else if t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+    {
         NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| bad())?
     } else {
         return Err(bad());
@@ -119,6 +135,12 @@ mod tests {
             "",
             "1970",
             "02/30/1970",
+            "1970- 1- 1",
+            "1970-1-1",
+            "1970--1-01",
+            " 3/ 4/1970",
+            "3/4/+970",
+            "+1970-01-01",
         ] {
             assert!(parse_date(s).is_err(), "{s}");
         }

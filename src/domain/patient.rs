@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{DomainError, Mrn, Phone, Sex, Ssn, Text, clean_text};
+use super::{DomainError, Mrn, Phone, Sex, Ssn, SsnEntry, Text, clean_text};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PatientFlags {
@@ -44,6 +44,8 @@ pub struct Patient {
     pub sex: Sex,
     #[serde(skip)]
     pub ssn: Option<Ssn>,
+    /// Why there is no SSN although one was sent (a placeholder meaning "unknown").
+    pub ssn_note: Option<Text>,
     pub address: Option<Text>,
     pub city: Option<Text>,
     pub state: Option<Text>,
@@ -81,6 +83,8 @@ pub struct NewPatient {
     pub dob: NaiveDate,
     pub sex: Sex,
     pub ssn: Option<Ssn>,
+    /// Set when the SSN sent was a placeholder meaning "unknown" (stored as no SSN).
+    pub ssn_note: Option<String>,
     pub address: Option<String>,
     pub city: Option<String>,
     pub state: Option<String>,
@@ -116,6 +120,18 @@ impl NewPatient {
         if dob > today {
             return Err(DomainError::FutureBirthDate(dob.to_string()));
         }
+        let (ssn, ssn_note) = match i.ssn.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => (None, None),
+            Some(s) => match Ssn::entry(s)? {
+                SsnEntry::Known(n) => (Some(n), None),
+                SsnEntry::Unknown(sent) => (
+                    None,
+                    Some(format!(
+                        "the SSN was given as {sent}, which means unknown; no SSN is on file"
+                    )),
+                ),
+            },
+        };
         Ok(NewPatient {
             mrn: i.mrn.as_deref().map(Mrn::parse).transpose()?,
             family,
@@ -124,7 +140,8 @@ impl NewPatient {
             suffix: None,
             dob,
             sex: Sex::parse(&i.sex)?,
-            ssn: i.ssn.as_deref().map(Ssn::parse).transpose()?,
+            ssn,
+            ssn_note,
             address: None,
             city: None,
             state: None,

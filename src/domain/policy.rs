@@ -16,15 +16,23 @@ pub enum SiteKey {
     IdleTimeoutS,
     RequirePasswordAtStart,
     CredentialStore,
-    AuditAnchorPath,
+}
+
+/// A key that used to be a site setting and is no longer one, with where it went.
+pub fn retired_key(key: &str) -> Option<&'static str> {
+    match key.trim() {
+        "audit_anchor_path" => Some(
+            "where the audit anchors are kept is no longer a site setting (whoever can write the store could change it): set audit_anchors in the system config (/etc/chartroom/config.toml), or give --anchors FILE",
+        ),
+        _ => None,
+    }
 }
 
 impl SiteKey {
-    pub const ALL: [SiteKey; 4] = [
+    pub const ALL: [SiteKey; 3] = [
         SiteKey::IdleTimeoutS,
         SiteKey::RequirePasswordAtStart,
         SiteKey::CredentialStore,
-        SiteKey::AuditAnchorPath,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,7 +40,6 @@ impl SiteKey {
             SiteKey::IdleTimeoutS => "idle_timeout_s",
             SiteKey::RequirePasswordAtStart => "require_password_at_start",
             SiteKey::CredentialStore => "credential_store",
-            SiteKey::AuditAnchorPath => "audit_anchor_path",
         }
     }
 
@@ -46,7 +53,6 @@ impl SiteKey {
             SiteKey::IdleTimeoutS => Some("300"),
             SiteKey::RequirePasswordAtStart => Some("false"),
             SiteKey::CredentialStore => Some("auto"),
-            SiteKey::AuditAnchorPath => None,
         }
     }
 
@@ -58,9 +64,6 @@ impl SiteKey {
             }
             SiteKey::CredentialStore => {
                 "where keys are cached: auto, secret-service, keyutils or prompt"
-            }
-            SiteKey::AuditAnchorPath => {
-                "the append-only file `chartroom audit anchor` writes to (absolute path)"
             }
         }
     }
@@ -82,13 +85,6 @@ impl SiteKey {
                     Err("credential_store must be auto, secret-service, keyutils or prompt".into())
                 }
             },
-            SiteKey::AuditAnchorPath => {
-                if !v.starts_with('/') || v.chars().any(|c| c.is_control()) || v.len() > 4096 {
-                    Err("audit_anchor_path must be an absolute path, such as /var/log/chartroom/anchors".into())
-                } else {
-                    Ok(v.to_string())
-                }
-            }
         }
     }
 }
@@ -126,12 +122,8 @@ mod tests {
         assert!(SiteKey::RequirePasswordAtStart.validate("maybe").is_err());
         assert!(SiteKey::CredentialStore.validate("keyutils").is_ok());
         assert!(SiteKey::CredentialStore.validate("plaintext").is_err());
-        assert!(SiteKey::AuditAnchorPath.validate("relative/path").is_err());
-        assert!(
-            SiteKey::AuditAnchorPath
-                .validate("/var/log/chartroom/anchors")
-                .is_ok()
-        );
+        assert_eq!(SiteKey::parse("audit_anchor_path"), None);
+        assert!(retired_key("audit_anchor_path").is_some());
         assert_eq!(
             SiteKey::parse("idle_timeout_s"),
             Some(SiteKey::IdleTimeoutS)

@@ -59,7 +59,8 @@ pub fn initial_token(letter: &str) -> String {
 }
 
 fn push_unique(out: &mut Vec<String>, t: &str) {
-    if !t.is_empty() && t.len() <= 40 && !out.iter().any(|x| x == t) {
+    // Room for the longest word a query keeps, transliterated (ß → ss).
+    if !t.is_empty() && t.len() <= 4 * super::query::MAX_WORD && !out.iter().any(|x| x == t) {
         out.push(t.to_string());
     }
 }

@@ -7,8 +7,9 @@ use super::fold::fold;
 /// At most this many words of a query are used; the rest is ignored (a pasted page of text
 /// must not cost a second of work).
 pub const MAX_TERMS: usize = 8;
-/// Longer words are no name, date or number a clerk types, so they are dropped.
-pub const MAX_WORD: usize = 40;
+/// Longer words are no name, date or number a clerk types, so they are dropped. A name field
+/// takes 80 characters, so a one-word name of 80 letters is still searched for.
+pub const MAX_WORD: usize = 80;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {

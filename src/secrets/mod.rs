@@ -10,6 +10,7 @@
 
 pub mod keyring;
 pub mod passphrase;
+pub mod recovery;
 pub mod slots;
 pub mod token;
 

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
+pub use super::recovery::{normalise_recovery, recovery_passphrase};
 use super::{DataKey, KEY_LEN, SecretError, fill_random};
 
 const FORMAT: u32 = 1;
@@ -340,10 +341,16 @@ impl KeyFile {
         Ok(kf)
     }
 
-    /// Writes the file atomically (a 0600 temporary file, fsync, rename), so a crash leaves
-    /// either the old file or the new one.
+    /// Writes the file atomically (a private temporary file, fsync, rename), so a crash
+    /// leaves either the old file or the new one. A file replaced keeps its mode (on a
+    /// shared records server the store's group reads it: 0660); a new one is 0600.
     pub fn save(&self, path: &Path) -> Result<(), SecretError> {
+        use std::os::unix::fs::PermissionsExt;
         let io = |e: std::io::Error| SecretError::Io(path.to_path_buf(), e.to_string());
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o660)
+            .unwrap_or(0o600)
+            | 0o600;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -357,6 +364,8 @@ impl KeyFile {
         let text =
             serde_json::to_string_pretty(self).map_err(|e| SecretError::Usage(e.to_string()))?;
         f.write_all(text.as_bytes()).map_err(io)?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(io)?;
         f.sync_all().map_err(io)?;
         drop(f);
         std::fs::rename(&tmp, path).map_err(io)?;
@@ -439,31 +448,6 @@ impl Default for KeyFile {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// A recovery passphrase: 30 characters of Crockford base32 (150 bits) in groups of 5.
-pub fn recovery_passphrase() -> Zeroizing<String> {
-    const ALPHA: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut raw = Zeroizing::new([0u8; 30]);
-    fill_random(raw.as_mut());
-    let mut s = Zeroizing::new(String::with_capacity(36));
-    for (i, b) in raw.iter().enumerate() {
-        if i > 0 && i % 5 == 0 {
-            s.push('-');
-        }
-        s.push(ALPHA[(b & 31) as usize] as char);
-    }
-    s
-}
-
-/// A typed recovery passphrase, normalised: upper case, no spaces; dashes kept.
-pub fn normalise_recovery(s: &str) -> Zeroizing<String> {
-    Zeroizing::new(
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_uppercase)
-            .collect(),
-    )
 }
 
 #[cfg(test)]
@@ -563,13 +547,5 @@ mod tests {
             KeyFile::load(&p),
             Err(SecretError::BadKeyFile(..))
         ));
-    }
-
-    #[test]
-    fn recovery_passphrases_look_right() {
-        let r = recovery_passphrase();
-        assert_eq!(r.len(), 35);
-        assert_eq!(r.matches('-').count(), 5);
-        assert_eq!(*normalise_recovery(&r.to_lowercase()), *r);
     }
 }

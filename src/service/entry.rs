@@ -436,6 +436,18 @@ impl Service {
         object: Option<Object>,
         work: impl FnOnce(&Self) -> Result<T>,
     ) -> Result<T> {
+        self.run_outside_noted(action, need, object, |svc| Ok((work(svc)?, None)))
+    }
+
+    /// As [`Service::run_outside`], where the work also says what the closing row's detail
+    /// is (a restore: which rows it archived, and where).
+    pub(crate) fn run_outside_noted<T>(
+        &mut self,
+        action: Action,
+        need: Permission,
+        object: Option<Object>,
+        work: impl FnOnce(&mut Self) -> Result<(T, Option<String>)>,
+    ) -> Result<T> {
         if self.session_locked {
             return Err(ServiceError::SessionLocked);
         }
@@ -451,10 +463,17 @@ impl Service {
         let r = work(self);
         let mut done = self.event(action, None, Outcome::Ok);
         done.object = e.object;
-        if let Err(err) = &r {
-            done.outcome = Outcome::Failed;
-            done.detail = Some(format!("exit={}", err.exit_code()));
-        }
+        let r = match r {
+            Ok((v, detail)) => {
+                done.detail = detail;
+                Ok(v)
+            }
+            Err(err) => {
+                done.outcome = Outcome::Failed;
+                done.detail = Some(format!("exit={}", err.exit_code()));
+                Err(err)
+            }
+        };
         self.append(Durability::Full, &done)
             .map_err(ServiceError::AuditFailed)?;
         r

@@ -51,10 +51,22 @@ pub fn site_pin(db: &dyn Tx) -> Pin {
     }
 }
 
+/// The keyrings this process may use: none at all on a shared records server (the user could
+/// read a key cached in their own keyring with keyctl, so each process unwraps its user's
+/// slot from a typed passphrase and keeps the key in memory only); else `auto`, narrowed by
+/// `CHARTROOM_KEYRING`.
+pub fn process_pin() -> Pin {
+    if super::shared::active() {
+        Pin::Prompt
+    } else {
+        Pin::from_env()
+    }
+}
+
 /// Opens an encrypted store: the key cached in the OS keyring, else a passphrase (terminal
 /// or `--passphrase-fd`); then caches the key where the site allows.
 pub fn open_encrypted(path: &Path) -> Result<KeyedDb> {
-    open_encrypted_with(path, &Cache::open(Pin::from_env()), false)
+    open_encrypted_with(path, &Cache::open(process_pin()), false)
 }
 
 /// As [`open_encrypted`], over a given cache; `ask` skips the cache and asks for a passphrase.
@@ -124,7 +136,7 @@ fn open_inner(path: &Path, cache: &Cache, ask: bool, asker: Asker<'_>) -> Result
 /// After a successful open: apply the site's pin (purge the key from stores it does not
 /// allow) and cache a key that came from a passphrase.
 fn settle(db: SqliteDb, key: DataKey, source: KeySource, cache: &Cache, account: &str) -> KeyedDb {
-    let pin = Pin::from_env().narrow(site_pin(&db));
+    let pin = process_pin().narrow(site_pin(&db));
     cache.split(pin, false).forget(account);
     let allowed = cache.split(pin, true);
     let had = match source {
@@ -164,7 +176,7 @@ pub fn create_encrypted(
     cache: &Cache,
 ) -> Result<KeyedDb> {
     let kpath = key_file_path(path);
-    if path.exists() || kpath.exists() {
+    if (path.exists() && !store::is_empty_file(path)) || kpath.exists() {
         return Err(ServiceError::Usage(format!(
             "a store or key file already exists at {}; nothing was changed",
             path.display()
@@ -242,7 +254,7 @@ pub struct KeyedInfo {
 
 /// Removes the cached key of `path` from every keyring; how many held it.
 pub fn lock(path: &Path) -> usize {
-    Cache::open(Pin::Auto.narrow(Pin::from_env())).forget(&account_for(path))
+    Cache::open(Pin::Auto.narrow(process_pin())).forget(&account_for(path))
 }
 
 impl Service {

@@ -3,23 +3,33 @@
 //! entry point in `entry.rs`.
 
 pub mod audit;
+pub mod backup;
 pub mod clock;
 pub mod demo;
 mod entry;
 pub mod identity;
 pub mod keys;
 mod patients;
+pub mod recover;
 mod restricted;
 mod rights;
 mod server;
 mod server_backup;
 mod session;
 mod setup;
+pub mod shared;
 mod site;
 mod users;
 
 /// Where a store lives (a file or a server), for the shell and the screens.
 pub use crate::store::Location;
+/// Whether a path is an empty file (the one thing `init` may make a store of).
+pub use crate::store::is_empty_file;
+
+/// What is wrong with a store file that does not open, each with what to do (`check`).
+pub fn diagnose_store(path: &std::path::Path) -> Vec<String> {
+    crate::store::diagnose::diagnose(path, crate::secrets::is_encrypted(path))
+}
 pub use audit::AuditReport;
 pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
@@ -30,7 +40,9 @@ pub use server::{
 };
 pub use server_backup::restore_server;
 pub use session::LoginInfo;
-pub use setup::{Created, NewStoreKey, create_server_store, create_store, probe as setup_probe};
+pub use setup::{
+    Created, NewStoreKey, create_server_store, create_store, create_store_for, probe as setup_probe,
+};
 pub use site::SiteSetting;
 pub use users::NewUser;
 
@@ -85,6 +97,22 @@ pub enum ServiceError {
     AuditFailed(StoreError),
     #[error(transparent)]
     Key(#[from] crate::secrets::SecretError),
+    /// Standard output could not be written (a closed pipe, a full disk).
+    #[error("{}", output_message(.0))]
+    Output(std::io::Error),
+    /// The installation is not as it must be (the system config, a shared server's files).
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn output_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => {
+            "the output could not be written: the disk it goes to is full; what was printed is incomplete".into()
+        }
+        std::io::ErrorKind::BrokenPipe => "the output was closed before the end".into(),
+        _ => format!("the output could not be written ({e}); what was printed is incomplete"),
+    }
 }
 
 impl ServiceError {
@@ -99,7 +127,31 @@ impl ServiceError {
         ServiceError::Store(StoreError::Other(what.into()))
     }
 
-    /// 1 nothing found, 2 usage, 3 store, 4 not permitted or locked, 5 conflict.
+    /// The store file itself is damaged (truncated, corrupt, a broken version marker), as
+    /// opposed to missing, locked, someone else's or no store at all (a wrong `--db` is never
+    /// "repaired" by a restore): `check` explains, `restore` repairs.
+    pub fn is_damaged_store(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Store(
+                StoreError::Corrupt
+                    | StoreError::DamagedVersion { .. }
+                    | StoreError::TooNew { .. }
+                    | StoreError::Io(_)
+                    | StoreError::BadValue { .. }
+                    | StoreError::EmptyFile(_)
+                    | StoreError::Other(_)
+            )
+        )
+    }
+
+    /// A closed pipe: the reader has all it wanted, so the command ends quietly.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, ServiceError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// 1 nothing found, 2 usage, 3 store (or the output), 4 not permitted or locked,
+    /// 5 conflict. (7, "verified, but not anchored", is `audit verify`'s own.)
     pub fn exit_code(&self) -> i32 {
         match self {
             ServiceError::NotFound(_) | ServiceError::Store(StoreError::NotFound(_)) => 1,
@@ -119,6 +171,7 @@ impl ServiceError {
             ServiceError::Key(k) => k.exit_code(),
             ServiceError::Store(_) => 3,
             ServiceError::AuditFailed(_) => 3,
+            ServiceError::Output(_) | ServiceError::Setup(_) => 3,
             ServiceError::Denied { .. }
             | ServiceError::UnknownLogin(_)
             | ServiceError::Disabled(_)
@@ -161,7 +214,19 @@ pub struct Service {
 impl Service {
     /// Opens an existing store as the OS login running this process. An encrypted file
     /// opens with its cached key, else a passphrase (see `keys`).
+    ///
+    /// On a shared records server, once the store's group is dropped, this hands over one of
+    /// the services opened before (`shared::prepare`): the screens' store worker and job lane
+    /// both come here, so neither needs to know.
     pub fn open(loc: &Location, clock: Clock) -> Result<Self> {
+        if shared::dropped() {
+            return shared::take_service().ok_or_else(|| {
+                ServiceError::Setup(
+                    "this records server opened no further store connection for this command"
+                        .into(),
+                )
+            });
+        }
         let db: Box<dyn Store> = match loc {
             Location::File(path) if crate::secrets::is_encrypted(path) => {
                 Box::new(keys::open_encrypted(path)?.db)
@@ -238,6 +303,13 @@ impl Service {
             patient_id,
             ..AuditEvent::new(store::iso_utc(self.clock.now()), action, outcome)
         }
+    }
+
+    /// After the store's content was replaced (a restore): nothing read before may be used.
+    pub(crate) fn after_restore(&mut self) {
+        self.index = None;
+        self.glass.clear();
+        self.burst = None;
     }
 
     /// SQLite's integrity check plus chartroom's own invariants; empty when all is well.

@@ -23,6 +23,8 @@ pub struct Found {
 pub struct AddOutcome {
     pub mrn: String,
     pub likely_duplicates: Vec<PatientRow>,
+    /// What the clerk should know about what was stored (an SSN that meant "unknown").
+    pub notes: Vec<String>,
 }
 
 /// A typing burst of live searches in the screens: one audit row before the first results
@@ -214,7 +216,8 @@ impl Service {
             cx.note.object = Some(Object::Patient(mrn.clone()));
             cx.note.detail = Some(
                 serde_json::json!({"after": {"mrn": mrn.as_str(), "dob": p.dob.to_string(),
-                    "sex": p.sex.code(), "ssn": p.ssn.is_some(), "phone": p.phone.is_some()}})
+                    "sex": p.sex.code(), "ssn": p.ssn.is_some(), "ssn_unknown": p.ssn_note.is_some(),
+                    "phone": p.phone.is_some()}})
                 .to_string(),
             );
             Ok(mrn)
@@ -222,6 +225,7 @@ impl Service {
         Ok(AddOutcome {
             mrn: mrn.to_string(),
             likely_duplicates: likely,
+            notes: p.ssn_note.iter().cloned().collect(),
         })
     }
 }
@@ -270,6 +274,17 @@ pub(super) fn invariant_problems(db: &dyn Tx) -> Result<Vec<String>> {
         let n = db.count(sql, &[])?;
         if n > 0 {
             out.push(format!("{n} {what}"));
+        }
+    }
+    for g in store::audit::GUARDS {
+        let n = db.count(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+            crate::params![g],
+        )?;
+        if n == 0 {
+            out.push(format!(
+                "the audit trail's guard {g} was removed from the store behind chartroom's back; run `chartroom audit verify` and call your privacy officer"
+            ));
         }
     }
     Ok(out)

@@ -15,6 +15,7 @@ use crate::secrets::slots::{KdfParams, KeyFile, Slot, SlotKind};
 use crate::secrets::{DataKey, key_file_path};
 use crate::store::{self, Durability, Location, OpenMode, StoreError, transfer};
 
+use super::audit::AnchorLog;
 use super::{Clock, Result, Service, ServiceError, identity};
 
 fn io(path: &Path, e: std::io::Error) -> ServiceError {
@@ -103,55 +104,40 @@ impl Drop for Scratch {
     }
 }
 
-/// A private copy of the backup at `src` beside a fresh temporary folder, opened with the key
-/// that `pass` unseals, migrated there (the backup itself is never written).
-fn open_backup(src: &Path, pass: &str, dir: &Path) -> Result<store::SqliteDb> {
+/// The data key sealed in the backup's key slot, opened by `pass`.
+fn backup_key(src: &Path, pass: &str) -> Result<DataKey> {
     let kf = KeyFile::load(&key_file_path(src))?;
     let login = identity::os_login();
-    let key = kf
-        .open_all(login.as_deref(), pass.as_bytes())?
+    kf.open_all(login.as_deref(), pass.as_bytes())?
         .into_iter()
         .next()
-        .ok_or(crate::secrets::SecretError::WrongPassphrase)?;
-    let copy: PathBuf = dir.join("backup.db");
-    std::fs::copy(src, &copy).map_err(|e| io(src, e))?;
-    Ok(store::open_file(&copy, OpenMode::Existing, Some(&key))?)
-}
-
-/// Why a store failed its checks, or nothing.
-fn checks(svc: &mut Service, what: &str) -> Result<()> {
-    let problems = svc.check()?;
-    if !problems.is_empty() {
-        return Err(ServiceError::Usage(format!(
-            "{what} fails `check` ({} problem(s), first: {}); nothing was restored",
-            problems.len(),
-            problems[0]
-        )));
-    }
-    let v = svc.audit_verify(None)?;
-    if !v.ok() {
-        return Err(ServiceError::Usage(format!(
-            "{what} fails `audit verify` (first bad row: {}); nothing was restored",
-            v.chain.first_bad.as_ref().map_or(0, |b| b.id)
-        )));
-    }
-    Ok(())
+        .ok_or_else(|| crate::secrets::SecretError::WrongPassphrase.into())
 }
 
 /// Restores the backup `src` (opened by `pass`) into the empty server database at `url`, as
-/// the OS login running this process, who must be an administrator in the backup.
+/// the OS login running this process, who must be an administrator in the backup. The backup
+/// is checked first on a private copy (`check` and `audit verify`, against the anchors in
+/// `anchors` up to its own head), and the server after.
 pub fn restore_server(
     url: &str,
     src: &Path,
     pass: &str,
+    anchors: Option<&AnchorLog>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<transfer::Copied> {
+    if !src.is_file() {
+        return Err(StoreError::NoStore(src.to_path_buf()).into());
+    }
     let login = identity::os_login()
         .ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))?;
+    let key = backup_key(src, pass)?;
     let dir = Scratch::new()?;
-    let backup = open_backup(src, pass, &dir.0)?;
-    let mut svc = Service::with_db(Box::new(backup), Clock::System, &login)?;
-    checks(&mut svc, "the backup")?;
+    let lines = anchors.map(|a| a.lines()).unwrap_or_default();
+    let none = std::collections::HashMap::new();
+    let archives = anchors.map_or(&none, |a| a.archives());
+    let (copy, _, _) =
+        super::backup::checked_copy(src, Some(&key), &dir.0.join("backup.db"), &lines, archives)?;
+    let mut svc = Service::with_db(Box::new(copy), Clock::System, &login)?;
     let dest = Location::Server(url.to_string());
     let object = Some(Object::File(dest.to_string()));
     let done = svc.run_outside(
@@ -172,6 +158,18 @@ pub fn restore_server(
         },
     )?;
     let mut on_server = Service::open(&dest, Clock::System)?;
-    checks(&mut on_server, "the restored store on the server")?;
+    let problems = on_server.check()?;
+    let v = on_server.audit_verify(None)?;
+    if !problems.is_empty() || !v.ok() {
+        return Err(ServiceError::Usage(format!(
+            "the restored store on {url} does not pass its checks ({} problem(s){}); run `chartroom --db {url} check`",
+            problems.len(),
+            if v.ok() {
+                ""
+            } else {
+                ", and audit verify fails"
+            }
+        )));
+    }
     Ok(done)
 }

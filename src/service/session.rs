@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::domain::policy::{self, MAX_FAILED_UNLOCKS, SiteKey};
 use crate::domain::{Action, Object, Outcome};
-use crate::store::{self, Durability, Store, audit::AuditEvent, users::Change, users::User};
+use crate::store::{self, Durability, Store, audit::AuditEvent, users::User};
 
 use super::entry::{Kind, Need, Op};
 use super::{Clock, Result, Service, ServiceError, identity, users::verify_password};
@@ -49,7 +49,25 @@ pub(super) fn audit_refusal(
             Outcome::Denied,
         )
     };
-    let _ = store::write_tx(db, Durability::Full, |tx| store::audit::append(tx, &e));
+    let _ =
+        with_retries(|| store::write_tx(db, Durability::Full, |tx| store::audit::append(tx, &e)));
+}
+
+/// Runs a write that may meet a store busy with other writers again, a few times, before it
+/// says so.
+fn with_retries<T>(
+    mut f: impl FnMut() -> std::result::Result<T, store::StoreError>,
+) -> std::result::Result<T, store::StoreError> {
+    let mut tries = 0;
+    loop {
+        match f() {
+            Err(store::StoreError::Busy) if tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25 * tries));
+            }
+            other => return other,
+        }
+    }
 }
 
 impl Service {
@@ -119,11 +137,11 @@ impl Service {
         };
         if verify_password(&hash, password) {
             let e = self.event(Action::Unlock, None, Outcome::Ok);
-            store::write_tx(self.db(), Durability::Full, |tx| {
-                if user.failed_unlocks > 0 {
-                    store::users::update(tx, &user, Change::GoodUnlock)?;
-                }
-                store::audit::append(tx, &e)
+            with_retries(|| {
+                store::write_tx(self.db(), Durability::Full, |tx| {
+                    store::users::reset_failures(tx, id)?;
+                    store::audit::append(tx, &e)
+                })
             })
             .map_err(ServiceError::AuditFailed)?;
             self.session_locked = false;
@@ -135,29 +153,39 @@ impl Service {
     }
 
     /// Counts and audits a wrong password (at unlock, or as the current password when
-    /// changing your own); the fifth in a row locks the account. Returns the error to show.
+    /// changing your own); the fifth in a row locks the account. Counted in one write
+    /// transaction against the user as stored then, retried while others hold the store: a
+    /// wrong password is never "changed by someone else", and twenty at once count as five
+    /// (the account locks) plus fifteen refused as locked, every one audited.
     pub(crate) fn wrong_password(&self, user: &User) -> Result<ServiceError> {
-        let failed = user.failed_unlocks + 1;
-        let mut e = self.event(Action::FailedUnlock, None, Outcome::Denied);
-        e.object = Some(Object::User(user.username.raw().to_string()));
-        e.detail = Some(format!("failures={failed}"));
-        let mut locked = self.event(Action::AccountLocked, None, Outcome::Ok);
-        locked.object = e.object.clone();
-        locked.detail = Some(format!("after={MAX_FAILED_UNLOCKS} failed unlocks"));
-        store::write_tx(self.db(), Durability::Full, |tx| {
-            let lock_at = MAX_FAILED_UNLOCKS;
-            store::users::update(tx, user, Change::FailedUnlock { lock_at })?;
-            store::audit::append(tx, &e)?;
-            if failed >= MAX_FAILED_UNLOCKS {
-                store::audit::append(tx, &locked)?;
-            }
-            Ok(())
-        })?;
-        Ok(if failed >= MAX_FAILED_UNLOCKS {
+        let object = Some(Object::User(user.username.raw().to_string()));
+        let lock_at = MAX_FAILED_UNLOCKS;
+        let f = with_retries(|| {
+            store::write_tx(self.db(), Durability::Full, |tx| {
+                let f = store::users::count_failure(tx, user.id, lock_at)?;
+                let mut e = self.event(Action::FailedUnlock, None, Outcome::Denied);
+                e.object = object.clone();
+                e.detail = Some(if f.already_locked {
+                    "reason=account_locked".into()
+                } else {
+                    format!("failures={}", f.count)
+                });
+                store::audit::append(tx, &e)?;
+                if f.newly_locked {
+                    let mut locked = self.event(Action::AccountLocked, None, Outcome::Ok);
+                    locked.object = object.clone();
+                    locked.detail = Some(format!("after={lock_at} failed unlocks"));
+                    store::audit::append(tx, &locked)?;
+                }
+                Ok(f)
+            })
+        })
+        .map_err(ServiceError::AuditFailed)?;
+        Ok(if f.locked {
             ServiceError::Locked(user.username.clone())
         } else {
             ServiceError::WrongPassword {
-                left: MAX_FAILED_UNLOCKS - failed,
+                left: lock_at - f.count,
             }
         })
     }

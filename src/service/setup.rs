@@ -35,14 +35,27 @@ pub struct Created {
 /// Creates an empty store at `path`, which must not exist, with the OS login running this
 /// process as its first administrator; the `store_create` row is the trail's first.
 pub fn create_store(path: &Path, clock: Clock, key: NewStoreKey<'_>) -> Result<Created> {
-    if path.exists() {
+    let login = identity::os_login()
+        .ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))?;
+    create_store_for(path, clock, key, &login)
+}
+
+/// As [`create_store`], with the OS login `login` as the first administrator (`chartroom
+/// server install`, run by root for the site's administrator). An existing empty (0-byte)
+/// file at `path` is made into the store; anything else there is refused.
+pub fn create_store_for(
+    path: &Path,
+    clock: Clock,
+    key: NewStoreKey<'_>,
+    login: &str,
+) -> Result<Created> {
+    if path.exists() && !store::is_empty_file(path) {
         return Err(ServiceError::Usage(format!(
             "a store already exists at {}; nothing was changed",
             path.display()
         )));
     }
-    let login = identity::os_login()
-        .ok_or_else(|| ServiceError::UnknownLogin("(no name for this account)".into()))?;
+    let login = login.to_string();
     let (db, not_cached): (Box<dyn Store>, Option<String>) = match key {
         NewStoreKey::Plain => (
             Box::new(store::open_file(path, OpenMode::Create, None)?),

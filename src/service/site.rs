@@ -54,6 +54,9 @@ impl Service {
 
     /// Sets one key after checking its value; audited with before and after.
     pub fn site_set(&mut self, key: &str, value: &str) -> Result<SiteSetting> {
+        if let Some(why) = policy::retired_key(key) {
+            return Err(ServiceError::Usage(why.into()));
+        }
         let k = SiteKey::parse(key).ok_or_else(|| {
             let known: Vec<&str> = SiteKey::ALL.iter().map(|k| k.as_str()).collect();
             ServiceError::Usage(format!(

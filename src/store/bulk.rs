@@ -86,7 +86,7 @@ pub fn load(
     let mut pat = c.prepare(
         "INSERT INTO patients (id, mrn, family, given, middle, suffix, dob, sex, ssn, ssn_last4, \
          address, city, state, postal_code, phone, restricted, employee, part2, deceased, \
-         created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?20)",
+         created_at, updated_at, ssn_note) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?20,?21)",
     )?;
     let mut names =
         c.prepare("INSERT INTO patient_names (patient_id, kind, family, given) VALUES (?,?,?,?)")?;
@@ -120,7 +120,17 @@ pub fn load(
         for p in batch {
             s.patients += 1;
             let pid = s.patients as i64;
-            let ssn = p.ssn.as_deref();
+            // A placeholder SSN means "unknown": no SSN, and a note (as at entry).
+            let placeholder = p
+                .ssn
+                .as_deref()
+                .and_then(crate::domain::Ssn::from_stored)
+                .filter(|s| s.is_placeholder())
+                .map(|s| s.formatted());
+            let ssn = p.ssn.as_deref().filter(|_| placeholder.is_none());
+            let ssn_note = placeholder.map(|sent| {
+                format!("the SSN was given as {sent}, which means unknown; no SSN is on file")
+            });
             pat.execute(params![
                 pid,
                 p.mrn,
@@ -142,6 +152,7 @@ pub fn load(
                 p.flags.part2,
                 p.flags.deceased,
                 now,
+                ssn_note,
             ])?;
             for (kind, f, g) in &p.previous {
                 names.execute(params![pid, kind, f, g])?;

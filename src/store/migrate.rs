@@ -22,6 +22,7 @@ const STEPS: &[Step] = &[
         include_str!("schema/004_providers.sql"),
         Some(super::providers::from_free_text),
     ),
+    (include_str!("schema/005_hardening.sql"), None),
 ];
 
 /// Step 2: hash-chain the audit rows written before the chain existed, then restore the
@@ -46,6 +47,9 @@ pub fn run(db: &dyn Store) -> Result<(), StoreError> {
             known: SCHEMA_VERSION,
         });
     }
+    if current < 0 {
+        return Err(StoreError::DamagedVersion { marker: current });
+    }
     for (i, (step, then)) in STEPS.iter().enumerate().skip(current as usize) {
         let target = i as i64 + 1;
         write_tx(db, Durability::Full, |tx| {
@@ -53,7 +57,8 @@ pub fn run(db: &dyn Store) -> Result<(), StoreError> {
             if db.schema_version()? >= target {
                 return Ok(());
             }
-            tx.execute_batch(step)?;
+            tx.execute_batch(step)
+                .map_err(|e| damaged_marker(e, current))?;
             if let Some(then) = then {
                 then(tx)?;
             }
@@ -61,4 +66,20 @@ pub fn run(db: &dyn Store) -> Result<(), StoreError> {
         })?;
     }
     Ok(())
+}
+
+/// A step that finds what it makes already there: the version marker is wrong, not the step
+/// (the transaction rolls back, so nothing changes).
+fn damaged_marker(e: StoreError, marker: i64) -> StoreError {
+    match &e {
+        StoreError::Other(m)
+            if m.contains("duplicate column")
+                || m.contains("already exists")
+                || m.contains("no such trigger")
+                || m.contains("no such table") =>
+        {
+            StoreError::DamagedVersion { marker }
+        }
+        _ => e,
+    }
 }

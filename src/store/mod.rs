@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod bulk;
 pub mod chart;
+mod copy;
+pub mod diagnose;
 mod location;
 mod migrate;
 pub mod patients;
@@ -17,10 +19,13 @@ mod sqlite;
 pub mod transfer;
 pub mod users;
 
+pub use copy::{overwrite_damaged, remove_with_sidecars, salvage_audit};
 pub use location::Location;
 pub use migrate::SCHEMA_VERSION;
 pub use remote::{RemoteDb, account_url, check_url};
-pub use sql::{Backend, Durability, Exec, Row, Store, Tx, Value, read_tx, write_tx};
+pub use sql::{
+    Backend, CopyKey, Durability, Exec, Progress, Row, Store, Tx, Value, read_tx, write_tx,
+};
 pub use sqlite::{OpenMode, SqliteDb};
 
 use std::path::{Path, PathBuf};
@@ -77,7 +82,7 @@ pub enum StoreError {
     #[error("{0} is a database but not a chartroom store; check the --db path")]
     ForeignDatabase(PathBuf),
     #[error(
-        "{location} was written by a newer chartroom (store version {found}; this program knows up to {known}); install the newer chartroom"
+        "{location} was written by a newer chartroom (store version {found}; this program knows up to {known}); install the newer chartroom (if none was ever installed, the store's version marker is damaged: run `chartroom check`)"
     )]
     TooNew {
         location: String,
@@ -112,6 +117,18 @@ pub enum StoreError {
     DiskFull,
     #[error("the store file is damaged; run `chartroom check` and call your administrator")]
     Corrupt,
+    #[error(
+        "{0} is an empty file, not a chartroom store; make a store there with `chartroom init --db {0}`, or check the --db path"
+    )]
+    EmptyFile(PathBuf),
+    #[error(
+        "the store's version marker ({marker}) does not match its tables: it was changed or damaged, and nothing was changed; run `chartroom check` to see what to do"
+    )]
+    DamagedVersion { marker: i64 },
+    #[error(
+        "the store could not be read or written ({0}); run `chartroom check` and call your administrator"
+    )]
+    Io(String),
     #[error(
         "someone else changed this record after you opened it; reload it and make your change again"
     )]
@@ -171,6 +188,9 @@ impl From<rusqlite::Error> for StoreError {
             return match f.code {
                 C::DatabaseBusy | C::DatabaseLocked => StoreError::Busy,
                 C::DiskFull => StoreError::DiskFull,
+                C::SystemIoFailure => {
+                    StoreError::Io(msg.clone().unwrap_or_else(|| "disk I/O error".into()))
+                }
                 C::DatabaseCorrupt => StoreError::Corrupt,
                 C::ReadOnly | C::CannotOpen | C::PermissionDenied => {
                     StoreError::ReadOnly(PathBuf::from("the store"))
@@ -185,6 +205,32 @@ impl From<rusqlite::Error> for StoreError {
         }
         StoreError::Other(e.to_string())
     }
+}
+
+/// Whether `path` is an existing, empty (0-byte) regular file: not a store, but the one
+/// thing `chartroom init` may turn into one.
+pub fn is_empty_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0)
+}
+
+/// Whether the file system holding `path` is full (less than 64 KiB free): SQLite reports
+/// a write that found no room as a "disk I/O error" when not even a page was left.
+pub fn disk_full(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statvfs writes into the zeroed struct we own.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    let free = (st.f_bavail as u64).min(st.f_bfree as u64) * st.f_frsize as u64;
+    free < 64 * 1024
 }
 
 /// Timestamps are stored as UTC ISO-8601 text.

@@ -10,7 +10,8 @@ use crate::params;
 
 const PATIENT_COLS: &str = "p.id, p.mrn, p.family, p.given, p.middle, p.suffix, p.dob, p.sex, \
      p.ssn, p.address, p.city, p.state, p.postal_code, p.phone, p.restricted, p.employee, \
-     p.part2, p.deceased, (SELECT m.mrn FROM patients m WHERE m.id = p.merged_into), p.version";
+     p.part2, p.deceased, (SELECT m.mrn FROM patients m WHERE m.id = p.merged_into), p.version, \
+     p.ssn_note";
 
 fn patient_from_row(r: &Row) -> Result<Patient, StoreError> {
     let id = r.int(0)?;
@@ -25,12 +26,13 @@ fn patient_from_row(r: &Row) -> Result<Patient, StoreError> {
         dob: NaiveDate::parse_from_str(&r.text(6)?, "%Y-%m-%d")
             .map_err(|_| bad("date of birth"))?,
         sex: Sex::parse(&r.text(7)?).map_err(|_| bad("sex"))?,
-        ssn: r.opt_text(8)?.and_then(|s| Ssn::parse(&s).ok()),
+        ssn: r.opt_text(8)?.and_then(|s| Ssn::from_stored(&s)),
+        ssn_note: r.opt_data(20)?,
         address: r.opt_data(9)?,
         city: r.opt_data(10)?,
         state: r.opt_data(11)?,
         postal_code: r.opt_data(12)?,
-        phone: r.opt_text(13)?.and_then(|s| Phone::parse(&s).ok()),
+        phone: r.opt_text(13)?.and_then(|s| Phone::from_stored(&s)),
         flags: PatientFlags {
             restricted: r.flag(14)?,
             employee: r.flag(15)?,
@@ -84,7 +86,7 @@ pub fn insert(db: &dyn Tx, p: &NewPatient, mrn: &Mrn, now: &str) -> Result<i64, 
     let done = db.execute(
         "INSERT INTO patients (mrn, family, given, middle, suffix, dob, sex, ssn, ssn_last4, \
          address, city, state, postal_code, phone, restricted, employee, part2, deceased, \
-         created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
+         created_at, updated_at, ssn_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
          ON CONFLICT(mrn) DO NOTHING",
         params![
             mrn.as_str(),
@@ -107,6 +109,7 @@ pub fn insert(db: &dyn Tx, p: &NewPatient, mrn: &Mrn, now: &str) -> Result<i64, 
             p.flags.deceased,
             now,
             now,
+            p.ssn_note.clone(),
         ],
     )?;
     if done.rows == 0 {

@@ -210,6 +210,20 @@ pub trait Tx {
 /// failed run.
 pub type Work<'a> = &'a mut dyn FnMut(&dyn Tx) -> Result<(), StoreError>;
 
+/// What key a copy of a store is written under.
+#[derive(Clone, Copy)]
+pub enum CopyKey<'a> {
+    /// The store's own: its data key if it is encrypted, none if it is plain.
+    Own,
+    /// Plain (only to decrypt a copy on its way back into a plain store).
+    Plain,
+    /// Encrypted under this key.
+    Key(&'a crate::secrets::DataKey),
+}
+
+/// Told (pages left, pages in all) as a copy goes.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
 /// An open store: a connection to one backend.
 pub trait Store: Tx + Send {
     /// Runs `work` in a write transaction that takes the write lock at once, and commits with
@@ -227,6 +241,37 @@ pub trait Store: Tx + Send {
     fn schema_version(&self) -> Result<i64, StoreError>;
     /// Sets the schema version (and the chartroom mark), inside a migration's transaction.
     fn set_schema_version(&self, tx: &dyn Tx, version: i64) -> Result<(), StoreError>;
+    /// Whether the store is encrypted at rest.
+    fn encrypted(&self) -> bool {
+        false
+    }
+    /// The data key of an encrypted local file (to open a copy made under it).
+    fn data_key(&self) -> Option<crate::secrets::DataKey> {
+        None
+    }
+    /// Copies the store, consistently while others use it, into the new file `dest`.
+    fn backup_to(
+        &self,
+        _dest: &std::path::Path,
+        _key: CopyKey<'_>,
+        _progress: Progress<'_>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "this store cannot be backed up from here yet".into(),
+        ))
+    }
+    /// Replaces the store's content, in place and while it is open, with the store file
+    /// `src` (keyed with `key`, which must be as encrypted as this store is).
+    fn restore_from(
+        &self,
+        _src: &std::path::Path,
+        _key: Option<&crate::secrets::DataKey>,
+        _progress: Progress<'_>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "this store cannot be restored from here yet".into(),
+        ))
+    }
 }
 
 /// Runs `f` in a write transaction ([`Store::write`]) and returns what it returned.

@@ -25,6 +25,8 @@ pub struct SqliteDb {
     conn: Connection,
     path: PathBuf,
     location: Location,
+    /// The data key of an encrypted file (a backup or a restore opens a second connection).
+    key: std::cell::RefCell<Option<crate::secrets::DataKey>>,
 }
 
 impl SqliteDb {
@@ -56,7 +58,16 @@ impl SqliteDb {
         if !exists && mode == OpenMode::Existing {
             return Err(StoreError::NoStore(path.to_path_buf()));
         }
-        if exists && key.is_none() {
+        // An empty file is no store: only `chartroom init` (OpenMode::Create) may make one of it.
+        let empty = super::is_empty_file(path);
+        if empty && mode == OpenMode::Existing {
+            return Err(StoreError::EmptyFile(path.to_path_buf()));
+        }
+        if empty {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| io_err(path, e))?;
+        } else if exists && key.is_none() {
             check_header(path).map_err(|e| match e {
                 StoreError::NotAStore(_) if crate::secrets::is_encrypted(path) => {
                     StoreError::Encrypted(path.to_path_buf())
@@ -79,6 +90,7 @@ impl SqliteDb {
             conn,
             path: path.to_path_buf(),
             location: Location::File(path.to_path_buf()),
+            key: std::cell::RefCell::new(key.cloned()),
         };
         db.check_identity()?;
         db.conn
@@ -87,7 +99,8 @@ impl SqliteDb {
         db.conn
             .execute_batch(
                 "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
-                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
+                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824; \
+                 PRAGMA temp_store = MEMORY;",
             )
             .map_err(|e| map_open(e, path))?;
         Ok(db)
@@ -113,15 +126,20 @@ impl SqliteDb {
         &self.path
     }
 
-    /// The rusqlite connection, for the bulk loader only.
+    /// The rusqlite connection, for the bulk loader and the backup copy only.
     pub(crate) fn raw(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The data key, when the file is encrypted.
+    pub(crate) fn key(&self) -> Option<crate::secrets::DataKey> {
+        self.key.borrow().clone()
     }
 }
 
 /// Gives SQLCipher the raw key (`x'…'`, no PBKDF2) and checks it with a read. The SQL text
 /// holding the key lives in a buffer zeroed on drop and never reaches an error message.
-fn apply_key(
+pub(crate) fn apply_key(
     conn: &Connection,
     path: &Path,
     key: &crate::secrets::DataKey,
@@ -209,7 +227,7 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn create_private_file(path: &Path) -> Result<(), StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_err(path, e))?;
     }
@@ -222,7 +240,7 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn io_err(path: &Path, e: std::io::Error) -> StoreError {
+pub(crate) fn io_err(path: &Path, e: std::io::Error) -> StoreError {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
             StoreError::ReadOnly(path.to_path_buf())
@@ -235,10 +253,22 @@ fn io_err(path: &Path, e: std::io::Error) -> StoreError {
     }
 }
 
-fn map_open(e: rusqlite::Error, path: &Path) -> StoreError {
+pub(crate) fn map_open(e: rusqlite::Error, path: &Path) -> StoreError {
     match StoreError::from(e) {
         StoreError::NotAStore(_) => StoreError::NotAStore(path.to_path_buf()),
+        StoreError::ReadOnly(_) if super::disk_full(path) => StoreError::DiskFull,
         StoreError::ReadOnly(_) => StoreError::ReadOnly(path.to_path_buf()),
+        other => full(other, path),
+    }
+}
+
+/// A write that failed for want of room says so, whatever SQLite called it ("disk I/O
+/// error" when not even one page was left).
+fn full(e: StoreError, path: &Path) -> StoreError {
+    match e {
+        StoreError::Io(_) | StoreError::CannotCreate { .. } if super::disk_full(path) => {
+            StoreError::DiskFull
+        }
         other => other,
     }
 }
@@ -254,7 +284,7 @@ fn to_sql(v: &Value) -> rusqlite::types::ToSqlOutput<'_> {
     })
 }
 
-fn from_sql(v: ValueRef<'_>) -> Value {
+pub(crate) fn from_sql(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),
@@ -285,16 +315,32 @@ impl SqliteDb {
 
 impl Tx for SqliteDb {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Exec, StoreError> {
-        let mut st = self.conn.prepare_cached(sql)?;
-        let p: Vec<_> = params.iter().map(to_sql).collect();
-        let rows = st.execute(rusqlite::params_from_iter(p))? as u64;
-        Ok(Exec {
-            rows,
-            id: self.conn.last_insert_rowid(),
-        })
+        let run = || -> Result<Exec, StoreError> {
+            let mut st = self.conn.prepare_cached(sql)?;
+            let p: Vec<_> = params.iter().map(to_sql).collect();
+            let rows = st.execute(rusqlite::params_from_iter(p))? as u64;
+            Ok(Exec {
+                rows,
+                id: self.conn.last_insert_rowid(),
+            })
+        };
+        run().map_err(|e| full(e, &self.path))
     }
 
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.query_inner(sql, params)
+            .map_err(|e| full(e, &self.path))
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(sql)
+            .map_err(|e| map_open(e, &self.path))
+    }
+}
+
+impl SqliteDb {
+    fn query_inner(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let mut st = self.conn.prepare_cached(sql)?;
         let n = st.column_count();
         let p: Vec<_> = params.iter().map(to_sql).collect();
@@ -309,19 +355,15 @@ impl Tx for SqliteDb {
         }
         Ok(out)
     }
-
-    fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch(sql)
-            .map_err(|e| map_open(e, &self.path))
-    }
 }
 
 impl Store for SqliteDb {
     fn write(&self, durability: Durability, work: Work<'_>) -> Result<(), StoreError> {
         let relaxed = durability == Durability::Relaxed;
         if relaxed {
-            self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+            self.conn
+                .execute_batch("PRAGMA synchronous = NORMAL")
+                .map_err(|e| map_open(e, &self.path))?;
         }
         let r = match self.conn.execute_batch("BEGIN IMMEDIATE") {
             Ok(()) => {
@@ -332,9 +374,11 @@ impl Store for SqliteDb {
         };
         if relaxed {
             // Back to FULL for everything else; if even that fails, say so rather than go on.
-            self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+            self.conn
+                .execute_batch("PRAGMA synchronous = FULL")
+                .map_err(|e| map_open(e, &self.path))?;
         }
-        r
+        r.map_err(|e| full(e, &self.path))
     }
 
     fn read(&self, work: Work<'_>) -> Result<(), StoreError> {
@@ -372,7 +416,35 @@ impl Store for SqliteDb {
     }
 
     fn rekey(&self, key: &crate::secrets::DataKey) -> Result<(), StoreError> {
-        rekey(self, key)
+        rekey(self, key)?;
+        *self.key.borrow_mut() = Some(key.clone());
+        Ok(())
+    }
+
+    fn encrypted(&self) -> bool {
+        self.key.borrow().is_some()
+    }
+
+    fn data_key(&self) -> Option<crate::secrets::DataKey> {
+        self.key()
+    }
+
+    fn backup_to(
+        &self,
+        dest: &Path,
+        key: super::sql::CopyKey<'_>,
+        progress: super::sql::Progress<'_>,
+    ) -> Result<(), StoreError> {
+        super::copy::backup_to(self, dest, key, progress)
+    }
+
+    fn restore_from(
+        &self,
+        src: &Path,
+        key: Option<&crate::secrets::DataKey>,
+        progress: super::sql::Progress<'_>,
+    ) -> Result<(), StoreError> {
+        super::copy::restore_from(self, src, key, progress)
     }
 
     fn schema_version(&self) -> Result<i64, StoreError> {

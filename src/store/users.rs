@@ -111,6 +111,63 @@ pub fn password_hash(db: &dyn Tx, id: i64) -> Result<Option<String>, StoreError>
         .flatten())
 }
 
+/// One wrong password, counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    /// Wrong passwords in a row now.
+    pub count: i64,
+    /// The account is locked now.
+    pub locked: bool,
+    /// This failure locked it.
+    pub newly_locked: bool,
+    /// It was locked already, so this failure was not counted.
+    pub already_locked: bool,
+}
+
+/// Counts a wrong password for user `id` inside the caller's write transaction, against the
+/// user as stored now (not as read earlier: parallel tries must each count, never conflict),
+/// and locks the account when the count reaches `lock_at`. A locked account counts no more.
+pub fn count_failure(db: &dyn Tx, id: i64, lock_at: i64) -> Result<Failure, StoreError> {
+    let r = db
+        .query_row(
+            "SELECT failed_unlocks, locked FROM users WHERE id = ?",
+            params![id],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+    let (n, locked) = (r.int(0)?, r.flag(1)?);
+    if locked {
+        return Ok(Failure {
+            count: n,
+            locked: true,
+            newly_locked: false,
+            already_locked: true,
+        });
+    }
+    db.execute(
+        "UPDATE users SET failed_unlocks = failed_unlocks + 1, \
+         locked = (failed_unlocks + 1 >= ?), version = version + 1 WHERE id = ?",
+        params![lock_at, id],
+    )?;
+    let now_locked = n + 1 >= lock_at;
+    Ok(Failure {
+        count: n + 1,
+        locked: now_locked,
+        newly_locked: now_locked,
+        already_locked: false,
+    })
+}
+
+/// A right password: the count goes back to 0 (in the caller's write transaction, against
+/// the user as stored now).
+pub fn reset_failures(db: &dyn Tx, id: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE users SET failed_unlocks = 0, version = version + 1 \
+         WHERE id = ? AND failed_unlocks <> 0",
+        params![id],
+    )?;
+    Ok(())
+}
+
 /// One column change on a user, guarded by the version read (optimistic concurrency).
 pub enum Change<'a> {
     Role(crate::domain::Role),
@@ -120,12 +177,6 @@ pub enum Change<'a> {
     PasswordHash(&'a str),
     IdleTimeout(Option<i64>),
     PatientLink(Option<i64>),
-    /// A wrong password: the count goes up, and the account locks when it reaches `lock_at`.
-    FailedUnlock {
-        lock_at: i64,
-    },
-    /// A right password: the count goes back to 0.
-    GoodUnlock,
 }
 
 pub fn update(db: &dyn Tx, u: &User, c: Change<'_>) -> Result<(), StoreError> {
@@ -136,11 +187,6 @@ pub fn update(db: &dyn Tx, u: &User, c: Change<'_>) -> Result<(), StoreError> {
         Change::PasswordHash(h) => ("password_hash = ?, failed_unlocks = 0", h.into()),
         Change::IdleTimeout(t) => ("idle_timeout_s = ?", t.into()),
         Change::PatientLink(p) => ("patient_id = ?", p.into()),
-        Change::FailedUnlock { lock_at } => (
-            "failed_unlocks = failed_unlocks + 1, locked = (failed_unlocks + 1 >= ?)",
-            lock_at.into(),
-        ),
-        Change::GoodUnlock => ("failed_unlocks = ?", 0i64.into()),
     };
     let sql = format!("UPDATE users SET {set}, version = version + 1 WHERE id = ? AND version = ?");
     let n = db.execute(&sql, &[v, u.id.into(), u.version.into()])?.rows;

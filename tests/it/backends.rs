@@ -132,7 +132,7 @@ macro_rules! on_both {
                 }
                 #[test]
                 #[ignore = "needs sqld: run through .ci/run"]
-                fn server() {
+                fn sqld() {
                     super::$test(crate::backends::Backend::Server)
                 }
             }

@@ -50,6 +50,10 @@ pub fn run(db: &Path, args: &[&str]) -> Output {
         .arg(db)
         .args(args)
         .env_remove("CHARTROOM_DB")
+        .env(
+            "CHARTROOM_SYSTEM_CONFIG",
+            "/nonexistent/chartroom-tests.toml",
+        )
         .output()
         .expect("run chartroom")
 }

@@ -25,7 +25,7 @@ const SSN: &str = "457558912";
 
 /// Runs the binary with `stdin` as the passphrase source (`--passphrase-fd 0`), no
 /// controlling terminal, and keyring use narrowed to `keyring` (`prompt`: none).
-fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Output {
+pub fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_chartroom"));
     c.arg("--db").arg(db);
     if stdin.is_some() {
@@ -33,6 +33,10 @@ fn run_with(db: &Path, keyring: &str, stdin: Option<&str>, args: &[&str]) -> Out
     }
     c.args(args)
         .env_remove("CHARTROOM_DB")
+        .env(
+            "CHARTROOM_SYSTEM_CONFIG",
+            "/nonexistent/chartroom-tests.toml",
+        )
         .env("CHARTROOM_KEYRING", keyring)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -207,6 +207,10 @@ fn a_store_whose_key_is_not_cached_prompts_on_the_terminal() {
         .args(["-qec", &cmd, "/dev/null"])
         .env("CHARTROOM_KEYRING", "prompt")
         .env_remove("CHARTROOM_DB")
+        .env(
+            "CHARTROOM_SYSTEM_CONFIG",
+            "/nonexistent/chartroom-tests.toml",
+        )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

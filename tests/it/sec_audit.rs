@@ -5,6 +5,7 @@ use std::path::Path;
 
 use chartroom::domain::Action;
 use chartroom::domain::PatientInput;
+use chartroom::service::audit::AnchorLog;
 use chartroom::service::{Access, ServiceError};
 use chartroom::store::{self, OpenMode, SCHEMA_VERSION};
 
@@ -25,6 +26,12 @@ fn activity(db: &Path) {
 fn verify(db: &Path) -> chartroom::service::audit::VerifyReport {
     as_user(db, &admin())
         .audit_verify(None)
+        .expect("verify runs")
+}
+
+fn verify_with(db: &Path, anchors: &Path) -> chartroom::service::audit::VerifyReport {
+    as_user(db, &admin())
+        .audit_verify(Some(&AnchorLog::read(anchors)))
         .expect("verify runs")
 }
 
@@ -78,7 +85,7 @@ fn every_event_type_leaves_a_row_with_who_where_and_what() {
     assert!(try_as_user(&db, "nobody").is_err());
     a.set_user_disabled("newbie", true).expect("disable");
     a.unlock_user("tech").expect("unlock user");
-    a.audit_anchor(false).expect("anchor");
+    a.audit_anchor(None).expect("anchor");
     a.audit_verify(None).expect("verify");
 
     let c = raw(&db);
@@ -257,14 +264,16 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
     let db = store(dir.path());
     let anchors = dir.path().join("anchors.log");
     let mut a = as_user(&db, &admin());
-    a.site_set("audit_anchor_path", anchors.to_str().expect("utf8"))
-        .expect("site");
-    let first = a.audit_anchor(true).expect("anchor 1");
+    let first = a
+        .audit_anchor(Some(&mut AnchorLog::open(&anchors)))
+        .expect("anchor 1");
     drop(a);
     activity(&db);
-    let second = as_user(&db, &admin()).audit_anchor(true).expect("anchor 2");
+    let second = as_user(&db, &admin())
+        .audit_anchor(Some(&mut AnchorLog::open(&anchors)))
+        .expect("anchor 2");
     activity(&db);
-    assert!(verify(&db).ok());
+    assert!(verify_with(&db, &anchors).ok());
     let text = std::fs::read_to_string(&anchors).expect("anchor file");
     assert_eq!(text.lines().count(), 2);
     assert!(text.contains(&format!(
@@ -272,7 +281,8 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
         second.head_id, second.rows, second.hash
     )));
 
-    // The attacker edits a row after the first anchor and recomputes every hash from there.
+    // The attacker edits a row after the first anchor, recomputes every hash from there and
+    // puts the triggers back.
     let target = first.head_id + 3;
     assert!(target < second.head_id);
     drop_triggers(&db);
@@ -285,15 +295,17 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
     let sql = store::open_file(&db, OpenMode::Existing, None).expect("open");
     chartroom::store::audit::backfill_chain(&sql).expect("recompute");
     drop(sql);
+    restore_triggers(&db);
 
     let mut without = as_user(&db, &admin());
     let empty = dir.path().join("no-anchors.log");
     std::fs::write(&empty, "").expect("empty");
-    assert!(
-        without.audit_verify(Some(&empty)).expect("verify").ok(),
-        "a plain chain cannot tell"
-    );
-    let r = verify(&db);
+    let alone = without
+        .audit_verify(Some(&AnchorLog::read(&empty)))
+        .expect("verify");
+    assert!(alone.ok(), "a plain chain cannot tell");
+    assert_eq!(alone.exit_code(), 7, "and verify says it checked no anchor");
+    let r = verify_with(&db, &anchors);
     let bad = r.chain.first_bad.expect("the anchors catch it");
     assert_eq!(
         bad.id,
@@ -307,7 +319,15 @@ fn a_recomputed_chain_passes_alone_but_not_against_the_anchors() {
         "{}",
         bad.reason
     );
-    let o = run(&db, &["audit", "verify"]);
+    let o = run(
+        &db,
+        &[
+            "audit",
+            "verify",
+            "--anchors",
+            anchors.to_str().expect("utf8"),
+        ],
+    );
     assert_eq!(o.status.code(), Some(3));
 }
 
@@ -318,15 +338,15 @@ fn rows_deleted_from_the_end_after_an_anchor_are_caught() {
     activity(&db);
     let anchors = dir.path().join("anchors.log");
     let mut a = as_user(&db, &admin());
-    a.site_set("audit_anchor_path", anchors.to_str().expect("utf8"))
-        .expect("site");
-    let anchor = a.audit_anchor(true).expect("anchor");
+    let anchor = a
+        .audit_anchor(Some(&mut AnchorLog::open(&anchors)))
+        .expect("anchor");
     drop(a);
     drop_triggers(&db);
     raw(&db)
         .execute("DELETE FROM audit WHERE id >= ?", [anchor.head_id - 2])
         .expect("truncate");
-    let bad = verify(&db).chain.first_bad.expect("caught");
+    let bad = verify_with(&db, &anchors).chain.first_bad.expect("caught");
     assert_eq!(bad.id, anchor.head_id - 2);
 }
 

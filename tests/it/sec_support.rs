@@ -141,6 +141,10 @@ pub fn run_with_stdin(db: &Path, args: &[&str], input: &str) -> Output {
         .arg(db)
         .args(args)
         .env_remove("CHARTROOM_DB")
+        .env(
+            "CHARTROOM_SYSTEM_CONFIG",
+            "/nonexistent/chartroom-tests.toml",
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -155,9 +159,30 @@ pub fn run_with_stdin(db: &Path, args: &[&str], input: &str) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-/// Drops the append-only triggers, as someone with write access to the file could.
+/// Drops the triggers that guard the trail, as someone with write access to the file could.
 pub fn drop_triggers(db: &Path) {
     raw(db)
-        .execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
+        .execute_batch(
+            "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; \
+             DROP TRIGGER audit_append_only;",
+        )
         .expect("drop triggers");
+}
+
+/// Puts the triggers back, as a careful attacker would after rewriting the trail.
+pub fn restore_triggers(db: &Path) {
+    let append_only = include_str!("../../src/store/schema/005_hardening.sql");
+    let start = append_only
+        .find("CREATE TRIGGER audit_append_only")
+        .expect("the trigger");
+    let end = append_only[start..].find("END;").expect("its end") + start + 4;
+    raw(db)
+        .execute_batch(&format!(
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit \
+             BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END; \
+             CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit \
+             BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END; {}",
+            &append_only[start..end]
+        ))
+        .expect("restore triggers");
 }

@@ -265,7 +265,7 @@ macro_rules! contract {
 
 contract!(file, super::file_backend);
 contract!(
-    server,
+    sqld,
     super::server_backend,
     #[ignore = "needs sqld: run through .ci/run"]
 );

@@ -91,6 +91,7 @@ pub fn chart() -> Chart {
         dob: NaiveDate::from_ymd_opt(1992, 8, 31).unwrap(),
         sex: Sex::parse("F").unwrap(),
         ssn: Some(Ssn::parse("900-12-3456").unwrap()),
+        ssn_note: None,
         address: Some("8009 Main Ln".into()),
         city: Some("Oak Hollow".into()),
         state: Some("TX".into()),

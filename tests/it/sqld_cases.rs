@@ -265,7 +265,7 @@ fn kill_9_mid_write_leaves_the_store_consistent() {
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
-            "server::kill_9_child",
+            "sqld_cases::kill_9_child",
             "--include-ignored",
             "--nocapture",
         ])
@@ -331,11 +331,15 @@ fn a_server_backup_restores_to_a_store_that_passes_check_and_verify() {
     };
     // Back up through the shell (credential from the keyring, passphrase from the fd).
     assert_eq!(set_token(&a.url, &a.rw()).status.code(), Some(0));
+    let anchors = dir.path().join("anchors");
+    let an = anchors.to_str().expect("path");
+    let o = cli(&a.url, &["audit", "anchor", "--anchors", an], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let backup = dir.path().join("server-backup.db");
     let b = backup.to_str().expect("path");
     let o = cli(
         &a.url,
-        &["server", "backup", b, "--passphrase-fd", "0"],
+        &["backup", b, "--passphrase-fd", "0"],
         Some("backup passphrase 1\n"),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -353,17 +357,17 @@ fn a_server_backup_restores_to_a_store_that_passes_check_and_verify() {
     assert_eq!(set_token(&target.url, &target.rw()).status.code(), Some(0));
     let o = cli(
         &target.url,
-        &["server", "restore", b, "--passphrase-fd", "0"],
+        &["restore", b, "--passphrase-fd", "0"],
         Some("not the passphrase\n"),
     );
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     let o = cli(
         &target.url,
-        &["server", "restore", b, "--passphrase-fd", "0"],
+        &["restore", b, "--anchors", an, "--passphrase-fd", "0"],
         Some("backup passphrase 1\n"),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    for args in [&["check"][..], &["audit", "verify"][..]] {
+    for args in [&["check"][..], &["audit", "verify", "--anchors", an][..]] {
         let o = cli(&target.url, args, None);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
     }
@@ -377,7 +381,7 @@ fn a_server_backup_restores_to_a_store_that_passes_check_and_verify() {
     // A second restore onto a store that has records is refused, and changes nothing.
     let o = cli(
         &target.url,
-        &["server", "restore", b, "--passphrase-fd", "0"],
+        &["restore", b, "--passphrase-fd", "0"],
         Some("backup passphrase 1\n"),
     );
     assert_ne!(o.status.code(), Some(0));
@@ -411,7 +415,13 @@ fn a_copy_goes_only_into_an_empty_store_and_keeps_the_trail_whole() {
     let o = cli(&s.url, &["store", "copy", from, &s.url], None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("Copied"), "{}", stdout(&o));
-    for args in [&["check"][..], &["audit", "verify"][..]] {
+    let anchors = dir.path().join("anchors");
+    let a = anchors.to_str().expect("path");
+    for args in [
+        &["check"][..],
+        &["audit", "anchor", "--anchors", a][..],
+        &["audit", "verify", "--anchors", a][..],
+    ] {
         let o = cli(&s.url, args, None);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
     }
