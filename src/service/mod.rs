@@ -20,7 +20,7 @@ mod site;
 mod users;
 
 /// Where a store lives (a file or a server), for the shell and the screens.
-pub use crate::store::Location;
+pub use crate::store::{DEFAULT_PORT, Location, ServiceAddr};
 /// Whether a path is an empty file (the one thing `init` may make a store of).
 pub use crate::store::is_empty_file;
 

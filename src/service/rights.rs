@@ -2,7 +2,7 @@
 //! changes it, one grant at a time, audited. Every access reads it (see `entry.rs`), so a
 //! change applies to sessions already open at their next action.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Action, Object, Permission, Role};
 use crate::store;
@@ -11,11 +11,14 @@ use super::entry::Op;
 use super::{Result, Service, ServiceError};
 
 /// One role's grant of one permission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
+    #[serde(deserialize_with = "crate::domain::wire::name")]
     pub role: &'static str,
+    #[serde(deserialize_with = "crate::domain::wire::name")]
     pub permission: &'static str,
     pub granted: bool,
+    #[serde(deserialize_with = "crate::domain::wire::name")]
     pub description: &'static str,
 }
 

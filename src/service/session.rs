@@ -5,7 +5,7 @@
 //! every patient field from its state and shows the lock screen; the password goes to
 //! [`Service::unlock`]. While locked, every permission check fails with `SessionLocked`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::policy::{self, MAX_FAILED_UNLOCKS, SiteKey};
 use crate::domain::{Action, Object, Outcome};
@@ -15,7 +15,7 @@ use super::entry::{Kind, Need, Op};
 use super::{Clock, Result, Service, ServiceError, identity, users::verify_password};
 
 /// What the screens need to know when a session starts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginInfo {
     /// The site asks for the password at start: show the lock screen first.
     pub must_unlock: bool,

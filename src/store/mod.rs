@@ -18,7 +18,7 @@ mod sqlite;
 pub mod users;
 
 pub use copy::{overwrite_damaged, remove_with_sidecars, salvage_audit};
-pub use location::Location;
+pub use location::{DEFAULT_PORT, Location, ServiceAddr};
 pub use migrate::SCHEMA_VERSION;
 pub use sql::{
     Backend, CopyKey, Durability, Exec, Progress, Row, Store, Tx, Value, read_tx, write_tx,
@@ -47,11 +47,14 @@ pub fn open(loc: &Location, mode: OpenMode) -> Result<Box<dyn Store>, StoreError
         Location::Server(u) => Err(StoreError::Unsupported(format!(
             "this chartroom cannot reach a store server yet ({u}); use a store file"
         ))),
+        Location::Service(a) => Err(StoreError::Unsupported(format!(
+            "{a} is a records server, not a store: it is reached through the service, never opened as a store"
+        ))),
     }
 }
 
 /// Everything that can go wrong in the store, each said so a records clerk knows what to do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum StoreError {
     #[error("there is no store at {0}; create one with `chartroom init` or `chartroom demo`")]
     NoStore(PathBuf),
@@ -74,7 +77,9 @@ pub enum StoreError {
     )]
     BadValue {
         column: usize,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
         expected: &'static str,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
         found: &'static str,
     },
     #[error("{0}")]
