@@ -36,7 +36,7 @@ pub enum DomainError {
     #[error("the SSN is not valid: use 9 digits, as 123-45-6789 or 123456789")]
     BadSsn,
     #[error("the SSN cannot be right: {0}; check it with the patient, or leave it out")]
-    NeverIssuedSsn(#[serde(deserialize_with = "wire::name")] &'static str),
+    NeverIssuedSsn(#[serde(deserialize_with = "wire::name")] wire::Name),
     #[error(
         "the phone number \"{0}\" is not valid: use 10 digits whose area code and exchange start with 2 to 9 (for example 555-201-3344), or + and the country code for a number outside North America (+44 20 7946 0958)"
     )]
@@ -44,24 +44,24 @@ pub enum DomainError {
     #[error("the NPI \"{0}\" is not valid: an NPI has 10 digits, the last a check digit")]
     BadNpi(String),
     #[error("the {0} is missing")]
-    Missing(#[serde(deserialize_with = "wire::name")] &'static str),
+    Missing(#[serde(deserialize_with = "wire::name")] wire::Name),
     #[error("the {field} is too long (at most {max} characters)")]
     TooLong {
         #[serde(deserialize_with = "wire::name")]
-        field: &'static str,
+        field: wire::Name,
         max: usize,
     },
     #[error("the {0} contains control characters; type it again without them")]
-    ControlChars(#[serde(deserialize_with = "wire::name")] &'static str),
+    ControlChars(#[serde(deserialize_with = "wire::name")] wire::Name),
     #[error(
         "the {field} contains {code} ({name}), an invisible character that changes how it reads; type it again without it"
     )]
     HiddenChar {
         #[serde(deserialize_with = "wire::name")]
-        field: &'static str,
+        field: wire::Name,
         code: String,
         #[serde(deserialize_with = "wire::name")]
-        name: &'static str,
+        name: wire::Name,
     },
 }
 

@@ -8,6 +8,10 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Deserializer};
 
+/// A name held as `&'static str`, read back through [`name`]. (Written as this alias so that
+/// serde does not take the field for one borrowed from the input.)
+pub type Name = &'static str;
+
 /// The one `'static` copy of `s`.
 pub fn interned(s: &str) -> &'static str {
     static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();

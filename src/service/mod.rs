@@ -2,6 +2,7 @@
 //! with its permission check and its audit row: every use case goes through the one audited
 //! entry point in `entry.rs`.
 
+pub mod api;
 pub mod audit;
 pub mod backup;
 pub mod clock;
@@ -18,6 +19,7 @@ mod setup;
 pub mod shared;
 mod site;
 mod users;
+pub mod wire;
 
 /// Where a store lives (a file or a server), for the shell and the screens.
 pub use crate::store::{DEFAULT_PORT, Location, ServiceAddr};
@@ -28,6 +30,7 @@ pub use crate::store::is_empty_file;
 pub fn diagnose_store(path: &std::path::Path) -> Vec<String> {
     crate::store::diagnose::diagnose(path, crate::secrets::is_encrypted(path))
 }
+pub use api::Conn;
 pub use audit::AuditReport;
 pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
@@ -37,13 +40,15 @@ pub use session::LoginInfo;
 pub use setup::{Created, NewStoreKey, create_store, create_store_for, probe as setup_probe};
 pub use site::SiteSetting;
 pub use users::NewUser;
+pub use wire::RemoteError;
 
 use crate::domain::{Action, DomainError, Outcome, Permission, Text};
 use crate::search::SearchIndex;
 use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
-/// What went wrong, said for a records clerk; each maps to one exit code.
-#[derive(Debug, thiserror::Error)]
+/// What went wrong, said for a records clerk; each maps to one exit code. It travels from a
+/// records server to its clients as it is (serde), so both say the same.
+#[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ServiceError {
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -51,8 +56,10 @@ pub enum ServiceError {
     Invalid(#[from] DomainError),
     #[error("your role ({role}) may not {what}; ask your supervisor if you need to")]
     Denied {
-        role: &'static str,
-        what: &'static str,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
+        role: crate::domain::wire::Name,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
+        what: crate::domain::wire::Name,
     },
     #[error(
         "the login \"{0}\" is not a chartroom user; ask your administrator to add you (`chartroom user add`)"
@@ -90,10 +97,13 @@ pub enum ServiceError {
     Key(#[from] crate::secrets::SecretError),
     /// Standard output could not be written (a closed pipe, a full disk).
     #[error("{}", output_message(.0))]
-    Output(std::io::Error),
+    Output(#[serde(with = "wire::io_error")] std::io::Error),
     /// The installation is not as it must be (the system config, a shared server's files).
     #[error("{0}")]
     Setup(String),
+    /// A records server (`chartroom serve`) could not be used.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
 }
 
 fn output_message(e: &std::io::Error) -> String {
@@ -157,6 +167,7 @@ impl ServiceError {
             ServiceError::Store(_) => 3,
             ServiceError::AuditFailed(_) => 3,
             ServiceError::Output(_) | ServiceError::Setup(_) => 3,
+            ServiceError::Remote(r) => r.exit_code(),
             ServiceError::Denied { .. }
             | ServiceError::UnknownLogin(_)
             | ServiceError::Disabled(_)
@@ -174,7 +185,7 @@ pub type Result<T> = std::result::Result<T, ServiceError>;
 
 /// The person acting: their chartroom user (as of the last access; rights are read again at
 /// every access), OS login and origin.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Actor {
     pub user: User,
     pub os_login: String,

@@ -14,12 +14,12 @@ use super::{Result, Service, ServiceError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     #[serde(deserialize_with = "crate::domain::wire::name")]
-    pub role: &'static str,
+    pub role: crate::domain::wire::Name,
     #[serde(deserialize_with = "crate::domain::wire::name")]
-    pub permission: &'static str,
+    pub permission: crate::domain::wire::Name,
     pub granted: bool,
     #[serde(deserialize_with = "crate::domain::wire::name")]
-    pub description: &'static str,
+    pub description: crate::domain::wire::Name,
 }
 
 impl Service {

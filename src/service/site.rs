@@ -14,12 +14,12 @@ use super::{Result, Service, ServiceError};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SiteSetting {
     #[serde(deserialize_with = "crate::domain::wire::name")]
-    pub key: &'static str,
+    pub key: crate::domain::wire::Name,
     /// The value in force (the default when never set).
     pub value: Option<Text>,
     pub is_default: bool,
     #[serde(deserialize_with = "crate::domain::wire::name")]
-    pub description: &'static str,
+    pub description: crate::domain::wire::Name,
 }
 
 /// The stored value, or the default; no permission needed (policy is not PHI).

@@ -78,9 +78,9 @@ pub enum StoreError {
     BadValue {
         column: usize,
         #[serde(deserialize_with = "crate::domain::wire::name")]
-        expected: &'static str,
+        expected: crate::domain::wire::Name,
         #[serde(deserialize_with = "crate::domain::wire::name")]
-        found: &'static str,
+        found: crate::domain::wire::Name,
     },
     #[error("{0}")]
     BadLocation(String),
