@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod search;
+pub mod serve;
 pub mod secrets;
 pub mod service;
 pub mod store;

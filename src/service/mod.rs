@@ -18,6 +18,7 @@ mod session;
 mod setup;
 pub mod shared;
 mod site;
+pub mod network;
 mod users;
 pub mod wire;
 
@@ -235,31 +236,56 @@ impl Service {
 
     /// A service over any backend, acting as `os_login`.
     pub fn with_db(db: Box<dyn Store>, clock: Clock, os_login: &str) -> Result<Self> {
+        Self::with_origin(db, clock, os_login, identity::origin())
+    }
+
+    /// As [`Service::with_db`], for a session that comes from `origin` (a records server's
+    /// client: the address the server saw).
+    pub(crate) fn with_origin(
+        db: Box<dyn Store>,
+        clock: Clock,
+        os_login: &str,
+        origin: String,
+    ) -> Result<Self> {
+        let refuse = |user: Option<&User>, why| {
+            session::audit_refusal(db.as_ref(), &clock, os_login, user, why, &origin)
+        };
         let Some(user) = store::users::by_os_login(db.as_ref(), os_login)? else {
-            session::audit_refusal(db.as_ref(), &clock, os_login, None, "unknown_login");
+            refuse(None, "unknown_login");
             return Err(ServiceError::UnknownLogin(os_login.to_string()));
         };
         if user.disabled {
-            session::audit_refusal(db.as_ref(), &clock, os_login, Some(&user), "disabled");
+            refuse(Some(&user), "disabled");
             return Err(ServiceError::Disabled(user.username));
         }
         if user.locked {
-            session::audit_refusal(db.as_ref(), &clock, os_login, Some(&user), "locked");
+            refuse(Some(&user), "locked");
             return Err(ServiceError::Locked(user.username));
         }
-        Ok(Service {
+        Ok(Self::acting(db, clock, user, os_login, origin))
+    }
+
+    /// A service acting as `user`, checked already.
+    pub(crate) fn acting(
+        db: Box<dyn Store>,
+        clock: Clock,
+        user: User,
+        os_login: &str,
+        origin: String,
+    ) -> Self {
+        Service {
             db,
             actor: Actor {
                 user,
                 os_login: os_login.to_string(),
-                origin: identity::origin(),
+                origin,
             },
             clock,
             index: None,
             session_locked: false,
             glass: Default::default(),
             burst: None,
-        })
+        }
     }
 
     pub fn actor(&self) -> &Actor {
