@@ -10,6 +10,7 @@ mod find;
 pub mod json;
 mod key;
 mod patient;
+mod remote;
 pub mod server;
 mod show;
 mod site;
@@ -22,7 +23,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::SystemConfig;
 use crate::domain::Text;
-use crate::service::{Clock, Location, Service, ServiceError, shared};
+use crate::service::{Clock, Conn, Location, Service, ServiceError, shared};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,8 +38,9 @@ use crate::service::{Clock, Location, Service, ServiceError, shared};
                   checked no anchor."
 )]
 pub struct Cli {
-    /// The store to use: a file path (default: CHARTROOM_DB, else chartroom.db in your data
-    /// folder).
+    /// The store to use: a file path, or a records server (chartroom://HOST[:PORT], or
+    /// chartroom+unix:///PATH on its own machine) (default: CHARTROOM_DB, else chartroom.db in
+    /// your data folder).
     #[arg(long, global = true, env = "CHARTROOM_DB", value_name = "PATH")]
     pub db: Option<String>,
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
@@ -93,6 +95,14 @@ pub enum Command {
     /// The key of an encrypted store: unlock, lock, add-slot, remove-slot, rotate, slots.
     #[command(subcommand)]
     Key(key::KeyCmd),
+    /// Run the service for terminals elsewhere (and this machine's users), owning the store:
+    /// they hold a session token, never a credential that opens the store.
+    Serve(remote::ServeArgs),
+    /// Log in to a records server (chartroom://HOST[:PORT]) with your chartroom password; the
+    /// session token goes in the OS keyring.
+    Login(remote::LoginArgs),
+    /// End your session on a records server and forget its token.
+    Logout(remote::LogoutArgs),
 }
 
 impl Cli {
@@ -153,6 +163,9 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Restore(a) => backup::restore(file(&path)?, a),
         Command::Server(c) => server::run(cli, c),
         Command::Check => check(&path),
+        Command::Serve(a) => remote::serve(&path, a),
+        Command::Login(a) => remote::login(a),
+        Command::Logout(a) => remote::logout(&path, a),
     }
 }
 
@@ -201,7 +214,26 @@ fn check(path: &Location) -> Outcome {
     out::keep_code(code, shown)
 }
 
-pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
+/// The service for a command: the store on this machine, or a records server (`--db
+/// chartroom://…`), whose requests go over the connection.
+pub(crate) fn open(loc: &Location) -> Result<Conn, ServiceError> {
+    if shared::dropped() {
+        return Service::open(loc, Clock::System).map(Conn::from);
+    }
+    if !loc.exists() {
+        return Err(ServiceError::no_store(loc));
+    }
+    crate::serve::open(loc, Clock::System)
+}
+
+/// The service on this machine, for the commands that work on the store's files (backup,
+/// restore, key changes): on a records server's clients they are refused with a reason.
+pub(crate) fn open_local(loc: &Location) -> Result<Service, ServiceError> {
+    if let Location::Service(a) = loc {
+        return Err(ServiceError::Usage(format!(
+            "this command works on the store's files, on the machine that holds them; run it on the records server itself (as its administrator), not through {a}"
+        )));
+    }
     if shared::dropped() {
         return Service::open(loc, Clock::System);
     }

@@ -87,7 +87,10 @@ fn dial(addr: &ServiceAddr, trust: &Trust) -> Result<Box<dyn Stream>, ServiceErr
                 }
             }
             let mut tcp = tcp.ok_or_else(|| {
-                unreachable(addr, last.map(|e| e.to_string()).unwrap_or("no address".into()))
+                unreachable(
+                    addr,
+                    last.map(|e| e.to_string()).unwrap_or("no address".into()),
+                )
             })?;
             let _ = tcp.set_nodelay(true);
             let _ = tcp.set_read_timeout(Some(CONNECT));
@@ -337,11 +340,16 @@ impl Transport for Link {
         let r = frame::read::<Response>(s, MAX_ANSWER);
         self.last = Instant::now();
         match r {
-            Ok(Response::Reply(mut reply)) => {
+            Ok(Response::Reply(reply)) => {
+                let mut reply = *reply;
                 if let Err(e) = reply.answer {
                     let e = addressed(e, &addr);
                     if matches!(&e, ServiceError::Remote(RemoteError::Expired { .. })) {
                         self.expired = true;
+                    }
+                    // The server closes a session it ended (the user disabled or locked, the
+                    // token expired): the next request starts again, and hears why.
+                    if self.expired || crate::service::Service::ends_sessions(&e) {
                         self.stream = None;
                     }
                     reply.answer = Err(e);
@@ -356,7 +364,10 @@ impl Transport for Link {
             }
             Err(e) => {
                 self.stream = None;
-                let timed_out = matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut);
+                let timed_out = matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                );
                 Err(ServiceError::Remote(if timed_out {
                     RemoteError::Timeout {
                         addr: addr.to_string(),
@@ -375,14 +386,14 @@ impl Transport for Link {
     }
 }
 
-/// A service on a records server, its session opened (`auth`) and checked (`trust`).
-pub fn connect(
+/// A connection to a records server with its session started (`auth`), the server checked
+/// (`trust`).
+pub fn open_link(
     addr: &ServiceAddr,
     trust: Trust,
     auth: Auth,
-    clock: Clock,
     on_token: Option<OnToken>,
-) -> Result<Conn, ServiceError> {
+) -> Result<(Link, Started), ServiceError> {
     let mut link = Link {
         addr: addr.clone(),
         trust,
@@ -397,6 +408,18 @@ pub fn connect(
     let st = started(talk(&mut s, addr, &link.hello())?, addr)?;
     link.stream = Some(s);
     link.username = st.actor.user.username.raw().to_string();
+    Ok((link, st))
+}
+
+/// A service on a records server, its session opened (`auth`) and checked (`trust`).
+pub fn connect(
+    addr: &ServiceAddr,
+    trust: Trust,
+    auth: Auth,
+    clock: Clock,
+    on_token: Option<OnToken>,
+) -> Result<Conn, ServiceError> {
+    let (link, st) = open_link(addr, trust, auth, on_token)?;
     Ok(Conn::Remote(Box::new(Remote::new(
         Box::new(link),
         st.actor,

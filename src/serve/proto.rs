@@ -77,6 +77,6 @@ pub enum Request {
 /// The server's frame for each [`Request`].
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Response {
-    Reply(Reply),
+    Reply(Box<Reply>),
     Pong,
 }

@@ -181,19 +181,24 @@ pub fn start(opts: Options) -> Result<Running, ServiceError> {
     for l in &opts.listen {
         match l {
             Listen::Tcp(addr) => {
-                let ln = TcpListener::bind(addr.as_str()).map_err(|e| {
-                    ServiceError::Setup(format!("cannot listen on {addr}: {e}"))
-                })?;
-                let local = ln.local_addr().map_err(|e| ServiceError::Setup(e.to_string()))?;
+                let ln = TcpListener::bind(addr.as_str())
+                    .map_err(|e| ServiceError::Setup(format!("cannot listen on {addr}: {e}")))?;
+                let local = ln
+                    .local_addr()
+                    .map_err(|e| ServiceError::Setup(e.to_string()))?;
                 running.tcp.push(local);
                 let sh = shared.clone();
-                running.threads.push(spawn("serve-tcp", move || accept_tcp(sh, ln)));
+                running
+                    .threads
+                    .push(spawn("serve-tcp", move || accept_tcp(sh, ln)));
             }
             Listen::Unix(path) => {
                 let ln = bind_unix(path)?;
                 running.unix.push(path.clone());
                 let sh = shared.clone();
-                running.threads.push(spawn("serve-unix", move || accept_unix(sh, ln)));
+                running
+                    .threads
+                    .push(spawn("serve-unix", move || accept_unix(sh, ln)));
             }
         }
     }
@@ -376,8 +381,9 @@ fn conversation<S: Read + Write>(
     let opened = match welcome(sh, hello, &origin, peer) {
         Ok(Some(o)) => o,
         Ok(None) => return,
-        Err((w, e)) => {
-            tracing::info!(conn, hello = %kind, exit = e, "a session was refused");
+        Err(r) => {
+            let (w, e) = *r;
+            tracing::info!(conn, hello = %kind, exit = e, "hello answered without a session");
             let _ = frame::write(s, &w);
             return;
         }
@@ -398,11 +404,7 @@ fn conversation<S: Read + Write>(
     }
     tracing::info!(conn, user, hello = %kind, "session started");
     set_timeout(s, Some(sh.idle));
-    loop {
-        let req: Request = match frame::read(s, MAX_REQUEST) {
-            Ok(r) => r,
-            Err(_) => break,
-        };
+    while let Ok(req) = frame::read::<Request>(s, MAX_REQUEST) {
         let call = match req {
             Request::Ping => {
                 if frame::write(s, &Response::Pong).is_err() {
@@ -414,7 +416,11 @@ fn conversation<S: Read + Write>(
         };
         let started = Instant::now();
         let name = call.name();
-        let expired = token.as_deref().map(|t| sh.sessions.check(t)).transpose().err();
+        let expired = token
+            .as_deref()
+            .map(|t| sh.sessions.check(t))
+            .transpose()
+            .err();
         let answer = match expired {
             Some(g) => Err(gone(g)),
             None => run(sh, &mut svc, call),
@@ -422,7 +428,12 @@ fn conversation<S: Read + Write>(
         let ends = match &answer {
             Err(e) if Service::ends_sessions(e) => {
                 let n = sh.sessions.revoke_user(user);
-                tracing::info!(conn, user, ended = n, "the user may no longer work: their sessions end");
+                tracing::info!(
+                    conn,
+                    user,
+                    ended = n,
+                    "the user may no longer work: their sessions end"
+                );
                 true
             }
             Err(ServiceError::Remote(RemoteError::Expired { .. })) => true,
@@ -432,11 +443,11 @@ fn conversation<S: Read + Write>(
             sh.sessions.set_locked(t, svc.is_locked());
         }
         let exit = answer.as_ref().err().map(|e| e.exit_code()).unwrap_or(0);
-        let reply = Response::Reply(Reply {
+        let reply = Response::Reply(Box::new(Reply {
             answer,
             user: Some(svc.actor().user.clone()),
             locked: svc.is_locked(),
-        });
+        }));
         let sent = frame::write(s, &reply);
         tracing::info!(
             conn,
@@ -469,21 +480,23 @@ fn run(sh: &Shared, svc: &mut Service, call: Call) -> Result<api::Answer, Servic
     match call {
         Call::audit_verify { .. } => {
             let log = sh.anchors.as_deref().map(AnchorLog::read);
-            svc.audit_verify(log.as_ref()).map(api::Answer::audit_verify)
+            svc.audit_verify(log.as_ref())
+                .map(api::Answer::audit_verify)
         }
         Call::audit_anchor { .. } => {
             let mut log = sh.anchors.as_deref().map(AnchorLog::open);
-            svc.audit_anchor(log.as_mut()).map(api::Answer::audit_anchor)
+            svc.audit_anchor(log.as_mut())
+                .map(api::Answer::audit_anchor)
         }
         other => api::dispatch(svc, other),
     }
 }
 
-type Refusal = (Welcome, i32);
+type Refusal = Box<(Welcome, i32)>;
 
 fn refuse(e: ServiceError) -> Refusal {
     let code = e.exit_code();
-    (Welcome::Refused(e), code)
+    Box::new((Welcome::Refused(e), code))
 }
 
 /// Answers a hello: a session (and how it was opened), or a refusal to send.
@@ -506,19 +519,26 @@ fn welcome(
                 }),
                 Err(e) => Welcome::Refused(e),
             };
-            Err((w, 0))
+            Err(Box::new((w, 0)))
         }
         Hello::Revoke { token } => {
             sh.sessions.revoke(&token);
-            Err((Welcome::Revoked, 0))
+            Err(Box::new((Welcome::Revoked, 0)))
         }
         Hello::Password {
             username,
             password,
             os_login,
         } => {
-            let svc = Service::sign_in(db()?, sh.clock, &username, &password, &os_login, origin.into())
-                .map_err(refuse)?;
+            let svc = Service::sign_in(
+                db()?,
+                sh.clock,
+                &username,
+                &password,
+                &os_login,
+                origin.into(),
+            )
+            .map_err(refuse)?;
             let (token, _) = sh.sessions.issue(svc.actor().user.id, &os_login);
             Ok(Some(Opened {
                 svc,
@@ -527,7 +547,11 @@ fn welcome(
         }
         Hello::Token { token, os_login } => {
             let s = sh.sessions.find(&token).map_err(|g| refuse(gone(g)))?;
-            let login = if os_login.is_empty() { s.os_login.clone() } else { os_login };
+            let login = if os_login.is_empty() {
+                s.os_login.clone()
+            } else {
+                os_login
+            };
             match Service::resume(db()?, sh.clock, s.user_id, &login, origin.into(), s.locked) {
                 Ok(svc) => Ok(Some(Opened {
                     svc,

@@ -41,7 +41,10 @@ pub fn parse_fingerprint(s: &str) -> Option<[u8; 32]> {
         .or_else(|| t.strip_prefix("sha256:"))
         .unwrap_or(t);
     let hexed: String = t.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    if hexed.len() != 64 || t.chars().any(|c| !c.is_ascii_hexdigit() && !": ".contains(c)) {
+    if hexed.len() != 64
+        || t.chars()
+            .any(|c| !c.is_ascii_hexdigit() && !": ".contains(c))
+    {
         return None;
     }
     hex::decode(hexed).ok()?.try_into().ok()

@@ -10,6 +10,7 @@ pub mod demo;
 mod entry;
 pub mod identity;
 pub mod keys;
+pub mod network;
 mod patients;
 pub mod recover;
 mod restricted;
@@ -18,14 +19,13 @@ mod session;
 mod setup;
 pub mod shared;
 mod site;
-pub mod network;
 mod users;
 pub mod wire;
 
-/// Where a store lives (a file or a server), for the shell and the screens.
-pub use crate::store::{DEFAULT_PORT, Location, ServiceAddr};
 /// Whether a path is an empty file (the one thing `init` may make a store of).
 pub use crate::store::is_empty_file;
+/// Where a store lives (a file or a server), for the shell and the screens.
+pub use crate::store::{DEFAULT_PORT, Location, ServiceAddr};
 
 /// What is wrong with a store file that does not open, each with what to do (`check`).
 pub fn diagnose_store(path: &std::path::Path) -> Vec<String> {

@@ -19,7 +19,11 @@ pub enum RemoteError {
         wrote: bool,
     },
     #[error("{}", timeout(.addr, *.secs, *.wrote))]
-    Timeout { addr: String, secs: u64, wrote: bool },
+    Timeout {
+        addr: String,
+        secs: u64,
+        wrote: bool,
+    },
     #[error(
         "your session on the records server {addr} has expired; log in again (`chartroom login {addr}`)"
     )]
@@ -97,7 +101,9 @@ impl RemoteError {
     pub fn is_link_down(&self) -> bool {
         matches!(
             self,
-            RemoteError::Unreachable { .. } | RemoteError::Lost { .. } | RemoteError::Timeout { .. }
+            RemoteError::Unreachable { .. }
+                | RemoteError::Lost { .. }
+                | RemoteError::Timeout { .. }
         )
     }
 }
@@ -156,10 +162,7 @@ mod tests {
             ServiceError::WrongPassword { left: 3 },
             ServiceError::Store(crate::store::StoreError::Conflict),
             ServiceError::Invalid(crate::domain::DomainError::Missing("family name")),
-            ServiceError::Output(std::io::Error::new(
-                std::io::ErrorKind::StorageFull,
-                "full",
-            )),
+            ServiceError::Output(std::io::Error::new(std::io::ErrorKind::StorageFull, "full")),
             ServiceError::Remote(RemoteError::Expired {
                 addr: "chartroom://h:1".into(),
             }),

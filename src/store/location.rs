@@ -58,7 +58,9 @@ impl ServiceAddr {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c))
         {
-            return Err(bad("the host name is empty or has characters a host name cannot have"));
+            return Err(bad(
+                "the host name is empty or has characters a host name cannot have",
+            ));
         }
         let port = match port {
             None => DEFAULT_PORT,
@@ -183,7 +185,9 @@ mod tests {
             })
         );
         assert_eq!(
-            Location::parse("chartroom://[::1]:9000").unwrap().to_string(),
+            Location::parse("chartroom://[::1]:9000")
+                .unwrap()
+                .to_string(),
             "chartroom://[::1]:9000"
         );
         assert_eq!(
