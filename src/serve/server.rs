@@ -92,6 +92,32 @@ struct Shared {
     peer_login: Option<PeerLogin>,
     next_id: AtomicU64,
     stop: AtomicBool,
+    /// Each open connection's socket, to close them all when the server stops.
+    open: std::sync::Mutex<Vec<(u64, Sock)>>,
+}
+
+/// A connection's socket, as the server closes it when it stops.
+enum Sock {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Shared {
+    fn opened(&self, id: u64, s: Option<Sock>) {
+        if let Some(s) = s {
+            self.open
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((id, s));
+        }
+    }
+
+    fn closed(&self, id: u64) {
+        self.open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(i, _)| *i != id);
+    }
 }
 
 /// A server that is running; dropping it stops it (connections open finish their request).
@@ -121,6 +147,18 @@ impl Running {
 
     pub fn stop(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        for (_, s) in self
+            .shared
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            let _ = match s {
+                Sock::Tcp(t) => t.shutdown(std::net::Shutdown::Both),
+                Sock::Unix(u) => u.shutdown(std::net::Shutdown::Both),
+            };
+        }
         // Wake the accept loops.
         for a in &self.tcp {
             let _ = TcpStream::connect_timeout(a, Duration::from_millis(200));
@@ -169,6 +207,7 @@ pub fn start(opts: Options) -> Result<Running, ServiceError> {
         peer_login: opts.peer_login.clone(),
         next_id: AtomicU64::new(1),
         stop: AtomicBool::new(false),
+        open: Default::default(),
     });
     let mut running = Running {
         tcp: Vec::new(),
@@ -264,16 +303,19 @@ fn accept_tcp(sh: Arc<Shared>, ln: TcpListener) {
             let _ = s.set_nodelay(true);
             let _ = s.set_read_timeout(Some(HANDSHAKE));
             let _ = s.set_write_timeout(Some(WRITE));
+            let id = sh.next_id.fetch_add(1, Ordering::SeqCst);
+            sh.opened(id, s.try_clone().ok().map(Sock::Tcp));
             match rustls::ServerConnection::new(sh.tls.clone().expect("TLS for TCP")) {
                 Ok(c) => {
                     let mut stream = rustls::StreamOwned::new(c, s);
                     let set = |st: &mut Tls, d| {
                         let _ = st.sock.set_read_timeout(d);
                     };
-                    conversation(&sh, &mut stream, format!("tcp {peer}"), None, set);
+                    conversation(&sh, id, &mut stream, format!("tcp {peer}"), None, set);
                 }
                 Err(e) => tracing::warn!(error = %e, "a TLS connection could not start"),
             }
+            sh.closed(id);
             sh.active.fetch_sub(1, Ordering::SeqCst);
         });
     }
@@ -295,6 +337,8 @@ fn accept_unix(sh: Arc<Shared>, ln: UnixListener) {
             let _ = s.set_read_timeout(Some(HANDSHAKE));
             let _ = s.set_write_timeout(Some(WRITE));
             let peer = peer_of(&s);
+            let id = sh.next_id.fetch_add(1, Ordering::SeqCst);
+            sh.opened(id, s.try_clone().ok().map(Sock::Unix));
             let origin = match peer {
                 Some(p) => format!("local socket uid {} pid {}", p.uid, p.pid),
                 None => "local socket".into(),
@@ -302,7 +346,8 @@ fn accept_unix(sh: Arc<Shared>, ln: UnixListener) {
             let set = |st: &mut UnixStream, d| {
                 let _ = st.set_read_timeout(d);
             };
-            conversation(&sh, &mut s, origin, peer, set);
+            conversation(&sh, id, &mut s, origin, peer, set);
+            sh.closed(id);
             sh.active.fetch_sub(1, Ordering::SeqCst);
         });
     }
@@ -345,12 +390,12 @@ struct Opened {
 /// One connection from the prelude to the end.
 fn conversation<S: Read + Write>(
     sh: &Shared,
+    conn: u64,
     s: &mut S,
     origin: String,
     peer: Option<Peer>,
     set_timeout: impl Fn(&mut S, Option<Duration>),
 ) {
-    let conn = sh.next_id.fetch_add(1, Ordering::SeqCst);
     let (theirs, client_version) = match frame::read_prelude(s) {
         Ok(v) => v,
         Err(e) => {

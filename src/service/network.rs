@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::domain::{Action, Object, Outcome};
 use crate::secrets::DataKey;
-use crate::store::{self, Durability, OpenMode, Store, audit::AuditEvent};
+use crate::store::{self, Durability, OpenMode, Store};
 
 use super::users::verify_password;
 use super::{Clock, Location, Result, Service, ServiceError};
@@ -195,13 +195,6 @@ impl Service {
             e,
             ServiceError::Disabled(_) | ServiceError::Locked(_) | ServiceError::UnknownLogin(_)
         )
-    }
-
-    /// An audit row of the server's own about this session (a session ended by the server).
-    pub fn audit_session(&self, action: Action, outcome: Outcome, detail: &str) {
-        let mut e: AuditEvent = self.event(action, None, outcome);
-        e.detail = Some(detail.to_string());
-        let _ = self.append(Durability::Full, &e);
     }
 }
 

@@ -43,7 +43,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Link(Link::Down(why)) => {
             state.say(
                 Level::Error,
-                format!("{why} (chartroom keeps trying; what you typed stays here)"),
+                format!(
+                    "no answer from the records server; chartroom keeps trying, and what you typed stays here: {why}"
+                ),
             );
         }
         Msg::Link(Link::Back) => state.say(Level::Info, "connected to the records server again"),

@@ -39,9 +39,12 @@ fn serve_typed(svc: &mut Conn, req: &Req) -> Result<Reply, ServiceError> {
 fn link_news(e: &ServiceError) -> Option<Link> {
     match e {
         ServiceError::Remote(r) if r.is_link_down() => Some(Link::Down(e.to_string().into())),
-        ServiceError::Remote(RemoteError::Expired { .. }) => {
-            Some(Link::Expired(e.to_string().into()))
-        }
+        ServiceError::Remote(RemoteError::Expired { addr }) => Some(Link::Expired(
+            format!(
+                "your session on the records server {addr} has expired: type your password to sign in again"
+            )
+            .into(),
+        )),
         _ => None,
     }
 }

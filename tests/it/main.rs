@@ -19,6 +19,8 @@ mod sec_escapes;
 mod sec_matrix;
 mod sec_rights;
 mod sec_support;
+mod serve_protocol;
+mod serve_remote;
 mod shared_server;
 mod store_contract;
 mod tui;

@@ -7,6 +7,7 @@ mod fixtures;
 mod forms;
 mod jobs;
 mod keys;
+mod link;
 mod lock;
 mod panes;
 mod snapshots;
