@@ -19,6 +19,7 @@ mod sec_escapes;
 mod sec_matrix;
 mod sec_rights;
 mod sec_support;
+mod serve_process;
 mod serve_protocol;
 mod serve_remote;
 mod shared_server;
