@@ -13,3 +13,4 @@ mod panes;
 mod snapshots;
 pub mod support;
 mod tmux;
+mod tmux_serve;
