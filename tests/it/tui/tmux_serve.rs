@@ -114,6 +114,21 @@ fn log_in_to_serve_search_open_a_chart_review_an_alert_and_the_trail_names_the_c
     t.wait_for("No open privacy alerts");
     t.keys(&["C-c"]);
     t.wait_for("app-exited-0");
+    // Logging out ends the session on the server and leaves no token here.
+    let config = t.db.parent().unwrap().join("config");
+    let bin = |args: &[&str]| {
+        Command::new(binary())
+            .args(args)
+            .env("CHARTROOM_CONFIG", &config)
+            .env("CHARTROOM_SYSTEM_CONFIG", "/nonexistent/chartroom-tests.toml")
+            .output()
+            .expect("run chartroom")
+    };
+    let o = bin(&["logout", &url]);
+    assert!(stdout(&o).contains("Logged out"), "{}{}", stdout(&o), stderr(&o));
+    let o = bin(&["--db", &url, "find", "smith"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not logged in"), "{}", stderr(&o));
     drop(server);
     // On the server's store: every row of the session with the client's address.
     let tcp = "origin LIKE 'tcp 127.0.0.1:%'";
