@@ -41,7 +41,10 @@ fn serve(db: &Path, sock: &Path) -> Server {
         .expect("start chartroom serve");
     let start = Instant::now();
     while !sock.exists() {
-        assert!(start.elapsed() < Duration::from_secs(20), "serve did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "serve did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     Server(child)
@@ -123,7 +126,10 @@ fn kill_9_of_the_server_mid_write_leaves_the_store_consistent_and_the_client_say
         assert!(out.contains("sound"), "{out}");
         let (code, out) = check_exit(&db, &["audit", "verify"]);
         assert_eq!(code, 7, "intact (not anchored in this test): {out}");
-        let n = count(&db, "SELECT count(*) FROM patients WHERE family = 'Killtest'") as usize;
+        let n = count(
+            &db,
+            "SELECT count(*) FROM patients WHERE family = 'Killtest'",
+        ) as usize;
         assert!(n == saved || n == saved + 1, "{n} stored, {saved} answered");
         let rows = count(
             &db,
@@ -149,9 +155,15 @@ fn serve_check_says_up_or_down_with_its_exit_code() {
     let s = sock.to_str().unwrap();
     let (code, out) = check_exit(&db, &["serve", "--check", "--listen", s]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.starts_with("ok: ") && out.contains("store schema"), "{out}");
+    assert!(
+        out.starts_with("ok: ") && out.contains("store schema"),
+        "{out}"
+    );
     drop(server);
     let (code, out) = check_exit(&db, &["serve", "--check", "--listen", s]);
     assert_eq!(code, 3, "{out}");
-    assert!(out.starts_with("down: ") && out.contains("cannot reach"), "{out}");
+    assert!(
+        out.starts_with("down: ") && out.contains("cannot reach"),
+        "{out}"
+    );
 }

@@ -161,7 +161,12 @@ impl Tmux {
     }
 
     /// `wait_until` with its own bound.
-    pub(super) fn wait_within(&self, bound: Duration, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(super) fn wait_within(
+        &self,
+        bound: Duration,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         let mut delay = Duration::from_millis(20);
         loop {

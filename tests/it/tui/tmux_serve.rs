@@ -44,7 +44,10 @@ fn log_in_to_serve_search_open_a_chart_review_an_alert_and_the_trail_names_the_c
             .arg(db)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--state"])
             .arg(db.parent().unwrap().join("state"))
-            .env("CHARTROOM_SYSTEM_CONFIG", "/nonexistent/chartroom-tests.toml")
+            .env(
+                "CHARTROOM_SYSTEM_CONFIG",
+                "/nonexistent/chartroom-tests.toml",
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -65,7 +68,16 @@ fn log_in_to_serve_search_open_a_chart_review_an_alert_and_the_trail_names_the_c
         *server.borrow_mut() = Some(Server(child));
         let u = format!("chartroom://127.0.0.1:{port}");
         let mut login = Command::new(binary())
-            .args(["login", &u, "--user", &me(), "--fingerprint", &fp, "--passphrase-fd", "0"])
+            .args([
+                "login",
+                &u,
+                "--user",
+                &me(),
+                "--fingerprint",
+                &fp,
+                "--passphrase-fd",
+                "0",
+            ])
             .env("CHARTROOM_CONFIG", config)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -94,7 +106,10 @@ fn log_in_to_serve_search_open_a_chart_review_an_alert_and_the_trail_names_the_c
     });
     let (mrn, url) = (mrn.into_inner(), url.into_inner());
     let s = t.wait_for("SEARCH");
-    assert!(s.contains(&url[..20]), "the status bar names the server:\n{s}");
+    assert!(
+        s.contains(&url[..20]),
+        "the status bar names the server:\n{s}"
+    );
     t.type_text(&mrn);
     t.wait_until("the row", |s| {
         s.lines().any(|l| l.contains('▶') && l.contains(&mrn))
@@ -120,19 +135,34 @@ fn log_in_to_serve_search_open_a_chart_review_an_alert_and_the_trail_names_the_c
         Command::new(binary())
             .args(args)
             .env("CHARTROOM_CONFIG", &config)
-            .env("CHARTROOM_SYSTEM_CONFIG", "/nonexistent/chartroom-tests.toml")
+            .env(
+                "CHARTROOM_SYSTEM_CONFIG",
+                "/nonexistent/chartroom-tests.toml",
+            )
             .output()
             .expect("run chartroom")
     };
     let o = bin(&["logout", &url]);
-    assert!(stdout(&o).contains("Logged out"), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("Logged out"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
     let o = bin(&["--db", &url, "find", "smith"]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(stderr(&o).contains("not logged in"), "{}", stderr(&o));
     drop(server);
     // On the server's store: every row of the session with the client's address.
     let tcp = "origin LIKE 'tcp 127.0.0.1:%'";
-    for action in ["login", "search", "break_glass", "chart_open", "alert_review", "logout"] {
+    for action in [
+        "login",
+        "search",
+        "break_glass",
+        "chart_open",
+        "alert_review",
+        "logout",
+    ] {
         assert!(
             count(
                 &t.db,
