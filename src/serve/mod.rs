@@ -5,7 +5,7 @@
 //! OS keyring) and nothing else.
 //!
 //! - `frame.rs`: the prelude (protocol and chartroom versions) and length-prefixed JSON.
-//! - `proto.rs`: hello and welcome, requests and replies.
+//! - `proto.rs`: hello and welcome, requests and replies; `hello.rs` answers a hello.
 //! - `tls.rs`: rustls, the self-signed certificate, fingerprints, the site CA.
 //! - `sessions.rs`: tokens (the server keeps their hashes), expiry, revocation.
 //! - `server.rs`: listeners (TCP with TLS, a Unix socket with peer authentication), one
@@ -15,6 +15,7 @@
 
 pub mod client;
 pub mod frame;
+mod hello;
 pub mod login;
 pub mod proto;
 pub mod server;

@@ -15,11 +15,12 @@ use std::time::{Duration, Instant};
 use crate::service::api::{self, Call, Reply};
 use crate::service::audit::AnchorLog;
 use crate::service::network::StoreOpener;
-use crate::service::{Clock, Location, RemoteError, Service, ServiceError, identity};
+use crate::service::{Clock, Location, RemoteError, Service, ServiceError};
 
 use super::frame::{self, MAX_REQUEST, PROTOCOL};
-use super::proto::{Health, Hello, Request, Response, Welcome};
-use super::sessions::{Gone, Sessions};
+use super::hello::{Opened, gone, welcome};
+use super::proto::{Hello, Request, Response, Welcome};
+use super::sessions::Sessions;
 
 /// Where to listen.
 #[derive(Debug, Clone)]
@@ -80,16 +81,16 @@ impl Options {
     }
 }
 
-struct Shared {
-    opener: StoreOpener,
-    sessions: Sessions,
-    clock: Clock,
+pub(super) struct Shared {
+    pub(super) opener: StoreOpener,
+    pub(super) sessions: Sessions,
+    pub(super) clock: Clock,
     tls: Option<Arc<rustls::ServerConfig>>,
     anchors: Option<PathBuf>,
-    active: AtomicUsize,
+    pub(super) active: AtomicUsize,
     max: usize,
     idle: Duration,
-    peer_login: Option<PeerLogin>,
+    pub(super) peer_login: Option<PeerLogin>,
     next_id: AtomicU64,
     stop: AtomicBool,
     /// Each open connection's socket, to close them all when the server stops.
@@ -381,12 +382,6 @@ fn peer_of(s: &UnixStream) -> Option<Peer> {
 const HANDSHAKE: Duration = Duration::from_secs(15);
 const WRITE: Duration = Duration::from_secs(60);
 
-/// What a session was opened with: the token to check before each request, if any.
-struct Opened {
-    svc: Service,
-    token: Option<String>,
-}
-
 /// One connection from the prelude to the end.
 fn conversation<S: Read + Write>(
     sh: &Shared,
@@ -509,17 +504,6 @@ fn conversation<S: Read + Write>(
     tracing::info!(conn, user, "connection closed");
 }
 
-fn gone(g: Gone) -> ServiceError {
-    ServiceError::Remote(match g {
-        Gone::Expired => RemoteError::Expired {
-            addr: String::new(),
-        },
-        Gone::Unknown => RemoteError::NotLoggedIn {
-            addr: String::new(),
-        },
-    })
-}
-
 /// Runs one request; the audit anchors are always the server's own.
 fn run(sh: &Shared, svc: &mut Service, call: Call) -> Result<api::Answer, ServiceError> {
     match call {
@@ -534,97 +518,5 @@ fn run(sh: &Shared, svc: &mut Service, call: Call) -> Result<api::Answer, Servic
                 .map(api::Answer::audit_anchor)
         }
         other => api::dispatch(svc, other),
-    }
-}
-
-type Refusal = Box<(Welcome, i32)>;
-
-fn refuse(e: ServiceError) -> Refusal {
-    let code = e.exit_code();
-    Box::new((Welcome::Refused(e), code))
-}
-
-/// Answers a hello: a session (and how it was opened), or a refusal to send.
-fn welcome(
-    sh: &Shared,
-    hello: Hello,
-    origin: &str,
-    peer: Option<Peer>,
-) -> Result<Option<Opened>, Refusal> {
-    let db = || sh.opener.connect().map_err(refuse);
-    match hello {
-        Hello::Check => {
-            let w = match sh.opener.healthy() {
-                Ok(schema) => Welcome::Healthy(Health {
-                    version: env!("CARGO_PKG_VERSION").into(),
-                    protocol: PROTOCOL,
-                    store_schema: schema,
-                    sessions: sh.sessions.live(),
-                    connections: sh.active.load(Ordering::SeqCst),
-                }),
-                Err(e) => Welcome::Refused(e),
-            };
-            Err(Box::new((w, 0)))
-        }
-        Hello::Revoke { token } => {
-            sh.sessions.revoke(&token);
-            Err(Box::new((Welcome::Revoked, 0)))
-        }
-        Hello::Password {
-            username,
-            password,
-            os_login,
-        } => {
-            let svc = Service::sign_in(
-                db()?,
-                sh.clock,
-                &username,
-                &password,
-                &os_login,
-                origin.into(),
-            )
-            .map_err(refuse)?;
-            let (token, _) = sh.sessions.issue(svc.actor().user.id, &os_login);
-            Ok(Some(Opened {
-                svc,
-                token: Some(token.to_string()),
-            }))
-        }
-        Hello::Token { token, os_login } => {
-            let s = sh.sessions.find(&token).map_err(|g| refuse(gone(g)))?;
-            let login = if os_login.is_empty() {
-                s.os_login.clone()
-            } else {
-                os_login
-            };
-            match Service::resume(db()?, sh.clock, s.user_id, &login, origin.into(), s.locked) {
-                Ok(svc) => Ok(Some(Opened {
-                    svc,
-                    token: Some(token),
-                })),
-                Err(e) => {
-                    if Service::ends_sessions(&e) {
-                        sh.sessions.revoke_user(s.user_id);
-                    }
-                    Err(refuse(e))
-                }
-            }
-        }
-        Hello::Peer => {
-            let Some(p) = peer else {
-                return Err(refuse(ServiceError::Remote(RemoteError::Refused(
-                    "signing in as your OS user works only on the records server's own Unix socket; log in with your password".into(),
-                ))));
-            };
-            let login = match &sh.peer_login {
-                Some(f) => f(&p),
-                None => identity::login_of(p.uid),
-            };
-            let Some(login) = login else {
-                return Err(refuse(ServiceError::UnknownLogin(format!("uid {}", p.uid))));
-            };
-            let svc = Service::for_peer(db()?, sh.clock, &login, origin.into()).map_err(refuse)?;
-            Ok(Some(Opened { svc, token: None }))
-        }
     }
 }

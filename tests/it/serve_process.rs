@@ -2,7 +2,7 @@
 //! store stays consistent and the client says plainly that the change may or may not have
 //! been saved; `serve --check` says up or down with its exit code.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -71,7 +71,7 @@ fn input(n: usize) -> PatientInput {
     }
 }
 
-fn check_exit(db: &PathBuf, args: &[&str]) -> (i32, String) {
+fn check_exit(db: &Path, args: &[&str]) -> (i32, String) {
     let o = run(db, args);
     (o.status.code().unwrap_or(-1), stdout(&o))
 }
