@@ -10,7 +10,7 @@ mod find;
 pub mod json;
 mod key;
 mod patient;
-mod remote;
+mod records;
 pub mod server;
 mod show;
 mod site;
@@ -97,12 +97,12 @@ pub enum Command {
     Key(key::KeyCmd),
     /// Run the service for terminals elsewhere (and this machine's users), owning the store:
     /// they hold a session token, never a credential that opens the store.
-    Serve(remote::ServeArgs),
+    Serve(records::ServeArgs),
     /// Log in to a records server (chartroom://HOST[:PORT]) with your chartroom password; the
     /// session token goes in the OS keyring.
-    Login(remote::LoginArgs),
+    Login(records::LoginArgs),
     /// End your session on a records server and forget its token.
-    Logout(remote::LogoutArgs),
+    Logout(records::LogoutArgs),
 }
 
 impl Cli {
@@ -163,9 +163,9 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Restore(a) => backup::restore(file(&path)?, a),
         Command::Server(c) => server::run(cli, c),
         Command::Check => check(&path),
-        Command::Serve(a) => remote::serve(&path, a),
-        Command::Login(a) => remote::login(a),
-        Command::Logout(a) => remote::logout(&path, a),
+        Command::Serve(a) => records::serve(&path, a),
+        Command::Login(a) => records::login(a),
+        Command::Logout(a) => records::logout(&path, a),
     }
 }
 
