@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod search;
 pub mod secrets;
+pub mod serve;
 pub mod service;
 pub mod store;
 pub mod text;

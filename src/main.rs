@@ -102,7 +102,7 @@ fn screens(cli: &Cli, started: Instant) -> i32 {
         None
     } else if db.as_file().is_some_and(chartroom::secrets::is_encrypted) {
         match chartroom::service::Service::open(&db, Clock::System) {
-            Ok(svc) => Some(svc),
+            Ok(svc) => Some(chartroom::service::Conn::from(svc)),
             Err(e) => return report(&e),
         }
     } else {

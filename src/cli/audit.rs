@@ -171,6 +171,17 @@ const ANCHOR_HOWTO: &str = "set audit_anchors in /etc/chartroom/config.toml (or 
 
 pub fn run(path: &Location, c: &AuditCmd) -> Outcome {
     let mut svc = open(path)?;
+    // A records server checks against (and anchors to) its own anchor file, never one named
+    // on a terminal.
+    let remote = svc.is_remote();
+    let anchor_log = |flag: Option<&Path>, append| match (remote, flag) {
+        (false, _) => anchor_log(flag, append),
+        (true, None) => Ok(None),
+        (true, Some(_)) => Err(ServiceError::Usage(
+            "a records server uses its own anchors (its system config); run this without --anchors"
+                .into(),
+        )),
+    };
     match c {
         AuditCmd::Verify { anchors, json } => {
             let log = anchor_log(anchors.as_deref(), false)?;
@@ -185,7 +196,7 @@ pub fn run(path: &Location, c: &AuditCmd) -> Outcome {
         }
         AuditCmd::Anchor { print, anchors } => {
             let mut log = anchor_log(anchors.as_deref(), true)?;
-            if log.is_none() && !print {
+            if log.is_none() && !print && !remote {
                 return Err(ServiceError::Usage(
                     "no anchor file is configured: set audit_anchors in /etc/chartroom/config.toml (or give --anchors FILE), or use --print to send the line to syslog".into(),
                 ));

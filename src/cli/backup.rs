@@ -11,7 +11,7 @@ use crate::service::audit::AnchorLog;
 use crate::service::backup::{self, BackupKey};
 use crate::service::{ServiceError, shared};
 
-use super::{Outcome, open};
+use super::{Outcome, open_local as open};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {

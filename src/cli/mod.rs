@@ -10,6 +10,7 @@ mod find;
 pub mod json;
 mod key;
 mod patient;
+mod records;
 mod remote;
 pub mod server;
 mod show;
@@ -23,7 +24,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::SystemConfig;
 use crate::domain::Text;
-use crate::service::{Clock, Location, Service, ServiceError, shared};
+use crate::service::{Clock, Conn, Location, Service, ServiceError, shared};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,9 +39,10 @@ use crate::service::{Clock, Location, Service, ServiceError, shared};
                   checked no anchor."
 )]
 pub struct Cli {
-    /// The store to use: a file path, or a store server's address (https://host[:port], or
-    /// http:// on this machine only) (default: CHARTROOM_DB, else chartroom.db in your data
-    /// folder).
+    /// The store to use: a file path, a store server's address (https://host[:port], or
+    /// http:// on this machine only), or a records server (chartroom://HOST[:PORT], or
+    /// chartroom+unix:///PATH on its own machine) (default: CHARTROOM_DB, else chartroom.db
+    /// in your data folder).
     #[arg(long, global = true, env = "CHARTROOM_DB", value_name = "PATH")]
     pub db: Option<String>,
     /// The colour theme for the screens: default, light, high-contrast, monochrome.
@@ -98,6 +100,14 @@ pub enum Command {
     /// Copy a whole store from one place to another (a file onto a libSQL server).
     #[command(subcommand)]
     Store(remote::StoreCmd),
+    /// Run the service for terminals elsewhere (and this machine's users), owning the store:
+    /// they hold a session token, never a credential that opens the store.
+    Serve(records::ServeArgs),
+    /// Log in to a records server (chartroom://HOST[:PORT]) with your chartroom password; the
+    /// session token goes in the OS keyring.
+    Login(records::LoginArgs),
+    /// End your session on a records server and forget its token.
+    Logout(records::LogoutArgs),
 }
 
 impl Cli {
@@ -139,6 +149,13 @@ pub(crate) fn system() -> Result<SystemConfig, ServiceError> {
         .map_err(ServiceError::Setup)
 }
 
+/// A command that works on the store's own files, given a records server's address.
+fn on_the_server(what: &str) -> ServiceError {
+    ServiceError::Usage(format!(
+        "`chartroom {what}` works on the store itself: run it on the records server, where the store is"
+    ))
+}
+
 /// Runs a parsed command. `None` (no command) is handled by the caller (the screens).
 pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
     let path = cli.store()?;
@@ -147,6 +164,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Init(a) => match &path {
             Location::Server(url) => demo::init_server(url, a),
             Location::File(p) => demo::init(p, a),
+            Location::Service(_) => Err(on_the_server("init")),
         },
         Command::Store(c) => remote::copy(c),
         Command::Key(c) => key::run(file(&path)?, c),
@@ -161,13 +179,18 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Backup(a) => match &path {
             Location::Server(url) => remote::backup(url, a),
             Location::File(p) => backup::backup(p, a),
+            Location::Service(_) => Err(on_the_server("backup")),
         },
         Command::Restore(a) => match &path {
             Location::Server(url) => remote::restore(url, a),
             Location::File(p) => backup::restore(p, a),
+            Location::Service(_) => Err(on_the_server("restore")),
         },
         Command::Server(c) => server::run(cli, c),
         Command::Check => check(&path),
+        Command::Serve(a) => records::serve(&path, a),
+        Command::Login(a) => records::login(a),
+        Command::Logout(a) => records::logout(&path, a),
     }
 }
 
@@ -216,7 +239,26 @@ fn check(path: &Location) -> Outcome {
     out::keep_code(code, shown)
 }
 
-pub(crate) fn open(loc: &Location) -> Result<Service, ServiceError> {
+/// The service for a command: the store on this machine, or a records server (`--db
+/// chartroom://…`), whose requests go over the connection.
+pub(crate) fn open(loc: &Location) -> Result<Conn, ServiceError> {
+    if shared::dropped() {
+        return Service::open(loc, Clock::System).map(Conn::from);
+    }
+    if !loc.exists() {
+        return Err(ServiceError::no_store(loc));
+    }
+    crate::serve::open(loc, Clock::System)
+}
+
+/// The service on this machine, for the commands that work on the store's files (backup,
+/// restore, key changes): on a records server's clients they are refused with a reason.
+pub(crate) fn open_local(loc: &Location) -> Result<Service, ServiceError> {
+    if let Location::Service(a) = loc {
+        return Err(ServiceError::Usage(format!(
+            "this command works on the store's files, on the machine that holds them; run it on the records server itself (as its administrator), not through {a}"
+        )));
+    }
     if shared::dropped() {
         return Service::open(loc, Clock::System);
     }

@@ -89,7 +89,7 @@ pub fn copy(c: &StoreCmd) -> Outcome {
     let StoreCmd::Copy { from, to } = c;
     let from = Location::parse(from)?;
     let to = Location::parse(to)?;
-    let mut svc = super::open(&from)?;
+    let mut svc = super::open_local(&from)?;
     let bar = bar("Copying");
     let done = svc.copy_store(&to, &mut |n, of| {
         bar.set_length(of);
@@ -115,7 +115,7 @@ pub fn backup(url: &str, a: &BackupArgs) -> Outcome {
             "say where the backup of a server store goes: chartroom --db URL backup DEST".into(),
         ));
     };
-    let mut svc = super::open(&Location::Server(url.to_string()))?;
+    let mut svc = super::open_local(&Location::Server(url.to_string()))?;
     let pass =
         crate::secrets::passphrase::read_new("New backup passphrase (at least 8 characters): ")?;
     let bar = bar("Backing up");

@@ -89,6 +89,9 @@ fn need(cmd: Option<&Command>) -> Need {
         Some(Command::Server(_)) => {
             Refused("`chartroom server` is run by root with an ordinary chartroom binary")
         }
+        Some(Command::Serve(_)) => Refused(
+            "`chartroom serve` runs as the store's own account with an ordinary chartroom binary, never through the setgid one",
+        ),
         Some(Command::Key(KeyCmd::Unlock | KeyCmd::Lock)) => Refused(
             "on a shared records server the store's key is never kept in your keyring: each session asks for your passphrase",
         ),

@@ -9,6 +9,7 @@ pub mod patient;
 pub mod policy;
 pub mod provider;
 pub mod text;
+pub mod wire;
 
 pub use access::{Permission, Role};
 pub use audit::{Action, Object, Outcome};
@@ -22,7 +23,7 @@ pub use text::Text;
 
 /// Why a value typed by a clerk (or sent by a feed) was not accepted.
 /// Every message says what was wrong and what a valid value looks like.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum DomainError {
     #[error("the date \"{0}\" is not valid: use YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD")]
     BadDate(String),
@@ -35,7 +36,7 @@ pub enum DomainError {
     #[error("the SSN is not valid: use 9 digits, as 123-45-6789 or 123456789")]
     BadSsn,
     #[error("the SSN cannot be right: {0}; check it with the patient, or leave it out")]
-    NeverIssuedSsn(&'static str),
+    NeverIssuedSsn(#[serde(deserialize_with = "wire::name")] wire::Name),
     #[error(
         "the phone number \"{0}\" is not valid: use 10 digits whose area code and exchange start with 2 to 9 (for example 555-201-3344), or + and the country code for a number outside North America (+44 20 7946 0958)"
     )]
@@ -43,18 +44,24 @@ pub enum DomainError {
     #[error("the NPI \"{0}\" is not valid: an NPI has 10 digits, the last a check digit")]
     BadNpi(String),
     #[error("the {0} is missing")]
-    Missing(&'static str),
+    Missing(#[serde(deserialize_with = "wire::name")] wire::Name),
     #[error("the {field} is too long (at most {max} characters)")]
-    TooLong { field: &'static str, max: usize },
+    TooLong {
+        #[serde(deserialize_with = "wire::name")]
+        field: wire::Name,
+        max: usize,
+    },
     #[error("the {0} contains control characters; type it again without them")]
-    ControlChars(&'static str),
+    ControlChars(#[serde(deserialize_with = "wire::name")] wire::Name),
     #[error(
         "the {field} contains {code} ({name}), an invisible character that changes how it reads; type it again without it"
     )]
     HiddenChar {
-        field: &'static str,
+        #[serde(deserialize_with = "wire::name")]
+        field: wire::Name,
         code: String,
-        name: &'static str,
+        #[serde(deserialize_with = "wire::name")]
+        name: wire::Name,
     },
 }
 

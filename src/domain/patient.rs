@@ -1,11 +1,11 @@
 //! The chart: a patient's demographics, encounters, documents and codes.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{DomainError, Mrn, Phone, Sex, Ssn, SsnEntry, Text, clean_text};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientFlags {
     /// VIP or otherwise restricted: break-the-glass rules apply.
     pub restricted: bool,
@@ -22,7 +22,7 @@ impl PatientFlags {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviousName {
     /// `previous` (a former legal name) or `alias`.
     pub kind: Text,
@@ -31,7 +31,7 @@ pub struct PreviousName {
 }
 
 /// A patient as stored in the master patient index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Patient {
     #[serde(skip)]
     pub id: i64,
@@ -95,7 +95,7 @@ pub struct NewPatient {
 }
 
 /// What a clerk typed to register a patient, before validation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PatientInput {
     pub mrn: Option<String>,
     pub family: String,
@@ -153,7 +153,7 @@ impl NewPatient {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Encounter {
     #[serde(skip)]
     pub id: i64,
@@ -172,7 +172,7 @@ pub struct Encounter {
     pub procedures: Vec<CodedProcedure>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CodedDiagnosis {
     pub system: Text,
     pub code: Text,
@@ -181,7 +181,7 @@ pub struct CodedDiagnosis {
     pub description: Option<Text>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CodedProcedure {
     pub system: Text,
     pub code: Text,
@@ -191,7 +191,7 @@ pub struct CodedProcedure {
 }
 
 /// A document as listed in the chart, without its text.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocumentSummary {
     pub id: i64,
     pub encounter_account: Option<Text>,
@@ -208,7 +208,7 @@ pub struct DocumentSummary {
 }
 
 /// A document with its text, opened for reading.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Document {
     #[serde(flatten)]
     pub summary: DocumentSummary,
@@ -217,7 +217,7 @@ pub struct Document {
 }
 
 /// Everything the chart viewer shows about one patient.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Chart {
     pub patient: Patient,
     /// Shown as `***-**-1234` unless revealed.

@@ -162,6 +162,14 @@ impl serde::Serialize for Text {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        // The raw characters as sent (`chartroom serve`'s wire): they show themselves safely
+        // on the client as they did on the server.
+        String::deserialize(d).map(Text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

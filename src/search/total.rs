@@ -7,7 +7,7 @@ use std::fmt;
 pub const COUNT_CAP: usize = 10_000;
 
 /// The number of patients a query matched (the list shows the first few of them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Total {
     /// Exactly this many.

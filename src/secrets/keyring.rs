@@ -272,9 +272,23 @@ impl Cache {
 
     /// Caches `key` in the first store that takes it; which one.
     pub fn put(&self, account: &str, key: &DataKey) -> Result<Kind, SecretError> {
+        self.put_bytes(account, key.as_bytes())
+    }
+
+    /// Other secret bytes for `account` (a records server's session token), from the first
+    /// store that has them.
+    pub fn get_bytes(&self, account: &str) -> Option<Zeroizing<Vec<u8>>> {
+        self.stores.iter().find_map(|(_, s)| {
+            let e = self.entry(s, account)?;
+            e.get_secret().ok().map(Zeroizing::new)
+        })
+    }
+
+    /// Keeps secret bytes for `account` in the first store that takes them; which one.
+    pub fn put_bytes(&self, account: &str, bytes: &[u8]) -> Result<Kind, SecretError> {
         let mut why = Vec::new();
         for (k, s) in &self.stores {
-            match self.entry(s, account).map(|e| e.set_secret(key.as_bytes())) {
+            match self.entry(s, account).map(|e| e.set_secret(bytes)) {
                 Some(Ok(())) => return Ok(*k),
                 Some(Err(e)) => {
                     // A store may fail half-way (keyutils adds, then cannot link): leave nothing.

@@ -69,7 +69,7 @@ pub fn fill_random(buf: &mut [u8]) {
 }
 
 /// Everything that can go wrong with keys, said without any secret in it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum SecretError {
     #[error(
         "this store is encrypted and its key is not unlocked here; unlock it with `chartroom key unlock` \

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Action, Mrn, Object, Permission, Text};
 use crate::store::audit::{Anchor, AnchorLine, AuditEntry, Verification};
@@ -16,7 +16,7 @@ use super::entry::{Kind, Op, Subject};
 use super::{Result, Service, ServiceError};
 
 /// "Who looked at this record" or "what did this user do".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditReport {
     /// `patient:MRN` or `user:NAME`.
     pub subject: Text,
@@ -131,7 +131,7 @@ impl AnchorLog {
 }
 
 /// What `audit verify` found, with where the anchors came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VerifyReport {
     #[serde(flatten)]
     pub chain: Verification,

@@ -6,9 +6,14 @@ use std::ffi::CStr;
 /// The OS account running this process, from the real uid (not from $USER, which anyone
 /// can set).
 pub fn os_login() -> Option<String> {
+    // SAFETY: getuid cannot fail.
+    login_of(unsafe { libc::getuid() })
+}
+
+/// The OS account with this uid (a Unix socket's peer, as the kernel names it).
+pub fn login_of(uid: u32) -> Option<String> {
     // SAFETY: getpwuid_r writes into our buffers only; we read the name before they drop.
     unsafe {
-        let uid = libc::getuid();
         let mut pwd: libc::passwd = std::mem::zeroed();
         let mut buf = vec![0 as libc::c_char; 4096];
         let mut result: *mut libc::passwd = std::ptr::null_mut();

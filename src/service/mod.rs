@@ -2,6 +2,7 @@
 //! with its permission check and its audit row: every use case goes through the one audited
 //! entry point in `entry.rs`.
 
+pub mod api;
 pub mod audit;
 pub mod backup;
 pub mod clock;
@@ -9,6 +10,7 @@ pub mod demo;
 mod entry;
 pub mod identity;
 pub mod keys;
+pub mod network;
 mod patients;
 pub mod recover;
 mod restricted;
@@ -20,16 +22,18 @@ mod setup;
 pub mod shared;
 mod site;
 mod users;
+pub mod wire;
 
-/// Where a store lives (a file or a server), for the shell and the screens.
-pub use crate::store::Location;
 /// Whether a path is an empty file (the one thing `init` may make a store of).
 pub use crate::store::is_empty_file;
+/// Where a store lives (a file or a server), for the shell and the screens.
+pub use crate::store::{DEFAULT_PORT, Location, ServiceAddr};
 
 /// What is wrong with a store file that does not open, each with what to do (`check`).
 pub fn diagnose_store(path: &std::path::Path) -> Vec<String> {
     crate::store::diagnose::diagnose(path, crate::secrets::is_encrypted(path))
 }
+pub use api::Conn;
 pub use audit::AuditReport;
 pub use clock::Clock;
 pub use patients::{AddOutcome, Found};
@@ -45,14 +49,16 @@ pub use setup::{
 };
 pub use site::SiteSetting;
 pub use users::NewUser;
+pub use wire::RemoteError;
 
 use crate::domain::{Action, DomainError, Outcome, Permission, Text};
 use crate::search::SearchIndex;
 pub use crate::store::transfer::Copied;
 use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
-/// What went wrong, said for a records clerk; each maps to one exit code.
-#[derive(Debug, thiserror::Error)]
+/// What went wrong, said for a records clerk; each maps to one exit code. It travels from a
+/// records server to its clients as it is (serde), so both say the same.
+#[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ServiceError {
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -60,8 +66,10 @@ pub enum ServiceError {
     Invalid(#[from] DomainError),
     #[error("your role ({role}) may not {what}; ask your supervisor if you need to")]
     Denied {
-        role: &'static str,
-        what: &'static str,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
+        role: crate::domain::wire::Name,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
+        what: crate::domain::wire::Name,
     },
     #[error(
         "the login \"{0}\" is not a chartroom user; ask your administrator to add you (`chartroom user add`)"
@@ -99,10 +107,13 @@ pub enum ServiceError {
     Key(#[from] crate::secrets::SecretError),
     /// Standard output could not be written (a closed pipe, a full disk).
     #[error("{}", output_message(.0))]
-    Output(std::io::Error),
+    Output(#[serde(with = "wire::io_error")] std::io::Error),
     /// The installation is not as it must be (the system config, a shared server's files).
     #[error("{0}")]
     Setup(String),
+    /// A records server (`chartroom serve`) could not be used.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
 }
 
 fn output_message(e: &std::io::Error) -> String {
@@ -172,6 +183,7 @@ impl ServiceError {
             ServiceError::Store(_) => 3,
             ServiceError::AuditFailed(_) => 3,
             ServiceError::Output(_) | ServiceError::Setup(_) => 3,
+            ServiceError::Remote(r) => r.exit_code(),
             ServiceError::Denied { .. }
             | ServiceError::UnknownLogin(_)
             | ServiceError::Disabled(_)
@@ -189,7 +201,7 @@ pub type Result<T> = std::result::Result<T, ServiceError>;
 
 /// The person acting: their chartroom user (as of the last access; rights are read again at
 /// every access), OS login and origin.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Actor {
     pub user: User,
     pub os_login: String,
@@ -239,31 +251,56 @@ impl Service {
 
     /// A service over any backend, acting as `os_login`.
     pub fn with_db(db: Box<dyn Store>, clock: Clock, os_login: &str) -> Result<Self> {
+        Self::with_origin(db, clock, os_login, identity::origin())
+    }
+
+    /// As [`Service::with_db`], for a session that comes from `origin` (a records server's
+    /// client: the address the server saw).
+    pub(crate) fn with_origin(
+        db: Box<dyn Store>,
+        clock: Clock,
+        os_login: &str,
+        origin: String,
+    ) -> Result<Self> {
+        let refuse = |user: Option<&User>, why| {
+            session::audit_refusal(db.as_ref(), &clock, os_login, user, why, &origin)
+        };
         let Some(user) = store::users::by_os_login(db.as_ref(), os_login)? else {
-            session::audit_refusal(db.as_ref(), &clock, os_login, None, "unknown_login");
+            refuse(None, "unknown_login");
             return Err(ServiceError::UnknownLogin(os_login.to_string()));
         };
         if user.disabled {
-            session::audit_refusal(db.as_ref(), &clock, os_login, Some(&user), "disabled");
+            refuse(Some(&user), "disabled");
             return Err(ServiceError::Disabled(user.username));
         }
         if user.locked {
-            session::audit_refusal(db.as_ref(), &clock, os_login, Some(&user), "locked");
+            refuse(Some(&user), "locked");
             return Err(ServiceError::Locked(user.username));
         }
-        Ok(Service {
+        Ok(Self::acting(db, clock, user, os_login, origin))
+    }
+
+    /// A service acting as `user`, checked already.
+    pub(crate) fn acting(
+        db: Box<dyn Store>,
+        clock: Clock,
+        user: User,
+        os_login: &str,
+        origin: String,
+    ) -> Self {
+        Service {
             db,
             actor: Actor {
                 user,
                 os_login: os_login.to_string(),
-                origin: identity::origin(),
+                origin,
             },
             clock,
             index: None,
             session_locked: false,
             glass: Default::default(),
             burst: None,
-        })
+        }
     }
 
     pub fn actor(&self) -> &Actor {

@@ -1,7 +1,7 @@
 //! Finding, showing and registering patients.
 
 use chrono::Datelike;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Action, Chart, Document, Mrn, NewPatient, Object, PatientInput, Permission};
 use crate::search::{SearchIndex, Total, fold};
@@ -11,7 +11,7 @@ use super::entry::{Op, Subject};
 use super::{Access, Result, Service, ServiceError};
 
 /// One ranked search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Found {
     #[serde(flatten)]
     pub row: PatientRow,
@@ -19,7 +19,7 @@ pub struct Found {
 }
 
 /// A registered patient and the existing patients that look like the same person.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddOutcome {
     pub mrn: String,
     pub likely_duplicates: Vec<PatientRow>,

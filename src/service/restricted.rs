@@ -8,7 +8,7 @@
 //! `break_glass` audit row and a `privacy_alerts` row in the same transaction as the access
 //! row. A user may never open their own record here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Action, Mrn, Object, Outcome, PatientFlags, Permission, Text, clean_text};
 use crate::params;
@@ -18,7 +18,7 @@ use super::entry::{Op, Patient, Refusal, Subject};
 use super::{Result, Service, ServiceError};
 
 /// How a record is being opened.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Access {
     /// An ordinary open: refused for restricted records not yet opened this session.
     #[default]
@@ -28,7 +28,7 @@ pub enum Access {
 }
 
 /// One entry in the privacy officer's queue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PrivacyAlert {
     pub id: i64,
     pub at: Text,

@@ -2,7 +2,7 @@
 //! changes it, one grant at a time, audited. Every access reads it (see `entry.rs`), so a
 //! change applies to sessions already open at their next action.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Action, Object, Permission, Role};
 use crate::store;
@@ -11,12 +11,15 @@ use super::entry::Op;
 use super::{Result, Service, ServiceError};
 
 /// One role's grant of one permission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
-    pub role: &'static str,
-    pub permission: &'static str,
+    #[serde(deserialize_with = "crate::domain::wire::name")]
+    pub role: crate::domain::wire::Name,
+    #[serde(deserialize_with = "crate::domain::wire::name")]
+    pub permission: crate::domain::wire::Name,
     pub granted: bool,
-    pub description: &'static str,
+    #[serde(deserialize_with = "crate::domain::wire::name")]
+    pub description: crate::domain::wire::Name,
 }
 
 impl Service {

@@ -33,6 +33,9 @@ pub fn open_store(loc: &Location, mode: OpenMode) -> Result<Box<dyn Store>> {
             let t = server_token(url)?;
             Ok(Box::new(store::open_server(url, t.as_str(), mode)?))
         }
+        Location::Service(a) => Err(ServiceError::Usage(format!(
+            "{a} is a records server: it is reached through `chartroom login`, never opened as a store"
+        ))),
     }
 }
 

@@ -5,17 +5,17 @@
 //! every patient field from its state and shows the lock screen; the password goes to
 //! [`Service::unlock`]. While locked, every permission check fails with `SessionLocked`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::policy::{self, MAX_FAILED_UNLOCKS, SiteKey};
 use crate::domain::{Action, Object, Outcome};
 use crate::store::{self, Durability, Store, audit::AuditEvent, users::User};
 
 use super::entry::{Kind, Need, Op};
-use super::{Clock, Result, Service, ServiceError, identity, users::verify_password};
+use super::{Clock, Result, Service, ServiceError, users::verify_password};
 
 /// What the screens need to know when a session starts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginInfo {
     /// The site asks for the password at start: show the lock screen first.
     pub must_unlock: bool,
@@ -34,6 +34,7 @@ pub(super) fn audit_refusal(
     os_login: &str,
     user: Option<&User>,
     why: &'static str,
+    origin: &str,
 ) {
     let e = AuditEvent {
         user_id: user.map(|u| u.id),
@@ -41,7 +42,7 @@ pub(super) fn audit_refusal(
             .map(|u| u.username.raw().to_string())
             .unwrap_or_else(|| "(unmapped)".into()),
         os_login: Some(os_login.to_string()),
-        origin: Some(identity::origin()),
+        origin: Some(origin.to_string()),
         detail: Some(format!("reason={why}")),
         ..AuditEvent::new(
             store::iso_utc(clock.now()),

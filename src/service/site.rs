@@ -1,7 +1,7 @@
 //! Site policy: `chartroom site show` and `chartroom site set`, administrators only, audited
 //! with the value before and after.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::policy::{self, SiteKey};
 use crate::domain::{Action, Object, Permission, Text};
@@ -11,13 +11,15 @@ use super::entry::Op;
 use super::{Result, Service, ServiceError};
 
 /// One site setting as shown to the administrator.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SiteSetting {
-    pub key: &'static str,
+    #[serde(deserialize_with = "crate::domain::wire::name")]
+    pub key: crate::domain::wire::Name,
     /// The value in force (the default when never set).
     pub value: Option<Text>,
     pub is_default: bool,
-    pub description: &'static str,
+    #[serde(deserialize_with = "crate::domain::wire::name")]
+    pub description: crate::domain::wire::Name,
 }
 
 /// The stored value, or the default; no permission needed (policy is not PHI).

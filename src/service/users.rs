@@ -13,7 +13,7 @@ use super::entry::{Kind, Need, Op};
 use super::{Result, Service, ServiceError};
 
 /// A user to add.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewUser {
     pub username: String,
     pub full_name: String,

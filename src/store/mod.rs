@@ -20,7 +20,7 @@ pub mod transfer;
 pub mod users;
 
 pub use copy::{overwrite_damaged, remove_with_sidecars, salvage_audit};
-pub use location::Location;
+pub use location::{DEFAULT_PORT, Location, ServiceAddr};
 pub use migrate::SCHEMA_VERSION;
 pub use remote::{RemoteDb, account_url, check_url};
 pub use sql::{
@@ -62,6 +62,9 @@ pub fn open_with(
         (Location::File(p), _) => Ok(Box::new(open_file(p, mode, None)?)),
         (Location::Server(u), Some(t)) => Ok(Box::new(open_server(u, t, mode)?)),
         (Location::Server(u), None) => Err(StoreError::NoServerToken(account_url(u))),
+        (Location::Service(a), _) => Err(StoreError::Unsupported(format!(
+            "{a} is a records server, not a store: it is reached through the service, never opened as a store"
+        ))),
     }
 }
 
@@ -71,7 +74,7 @@ pub fn open(loc: &Location, mode: OpenMode) -> Result<Box<dyn Store>, StoreError
 }
 
 /// Everything that can go wrong in the store, each said so a records clerk knows what to do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum StoreError {
     #[error("there is no store at {0}; create one with `chartroom init` or `chartroom demo`")]
     NoStore(PathBuf),
@@ -94,8 +97,10 @@ pub enum StoreError {
     )]
     BadValue {
         column: usize,
-        expected: &'static str,
-        found: &'static str,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
+        expected: crate::domain::wire::Name,
+        #[serde(deserialize_with = "crate::domain::wire::name")]
+        found: crate::domain::wire::Name,
     },
     #[error("{0}")]
     BadLocation(String),

@@ -343,7 +343,7 @@ pub fn merged_among(db: &dyn Tx, ids_in: &[u32]) -> Result<Vec<u32>, StoreError>
 }
 
 /// One line of a search result.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PatientRow {
     #[serde(skip)]
     pub id: i64,

@@ -6,7 +6,7 @@ use super::StoreError;
 use super::sql::{Row, Tx};
 use crate::params;
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: i64,
     pub username: Text,

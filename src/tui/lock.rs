@@ -120,6 +120,23 @@ pub fn lock(state: &mut State, fx: &mut Vec<Effect>) {
     fx.push(Effect::Redraw);
 }
 
+/// The records server ended the session (it expired): the screen locks as it does when
+/// idle (every patient field forgotten, a form's draft put away), saying why, and the
+/// password signs in again; the same pane, chart and draft come back. No lock request goes
+/// out: there is no session left to lock.
+pub fn expired(state: &mut State, why: Text, fx: &mut Vec<Effect>) {
+    if let Some(l) = state.lock.as_mut() {
+        l.error = Some(why);
+        state.app.dirty = true;
+        return;
+    }
+    clear_phi(state);
+    let mut l = LockState::new(state.pane);
+    l.error = Some(why);
+    state.lock = Some(l);
+    fx.push(Effect::Redraw);
+}
+
 /// A key on the lock screen: text goes into the password; Enter sends it; Ctrl-c quits.
 pub fn key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
     match state.app.keymap.lookup(Mode::Lock, key) {

@@ -14,7 +14,7 @@ use crossterm::{execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::service::{Clock, Service};
+use crate::service::{Clock, Conn};
 
 use super::action::PaneId;
 use super::keymap::Keymap;
@@ -166,7 +166,7 @@ pub fn run(opts: Options) -> io::Result<()> {
 
 /// As [`run`], with a service already open (an encrypted store unlocked with a passphrase
 /// before the screens start, while the terminal can still prompt).
-pub fn run_with(opts: Options, opened: Option<Service>) -> io::Result<()> {
+pub fn run_with(opts: Options, opened: Option<Conn>) -> io::Result<()> {
     let mut state = initial_state(opts.theme.clone(), &opts.clock, crate::config::config_dir());
     let (tx, rx) = mpsc::channel();
     let worker = match opened {

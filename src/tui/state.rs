@@ -189,10 +189,23 @@ pub enum Msg {
     /// Time passes: the idle lock is checked against this instant.
     Tick(Instant),
     Db(u64, Result<Reply, Text>),
+    /// How the connection to a records server (`chartroom serve`) is doing.
+    Link(Link),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGTSTP from outside (`kill -TSTP`): suspend like Ctrl-z.
     Suspend,
+}
+
+/// News of the connection to a records server, from the store worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// The server does not answer; the worker keeps trying. What it said.
+    Down(Text),
+    /// It answers again.
+    Back,
+    /// The server ended the session (it expired): the password signs in again.
+    Expired(Text),
 }
 
 /// What `update` asks the event loop to do.

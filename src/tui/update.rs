@@ -13,7 +13,7 @@ use super::lock;
 use super::overlay::{self, Glass, MAX_REASON, Overlay};
 use super::palette::PaletteState;
 use super::panes::{Ask, Cmd, Cx, Pane};
-use super::state::{Effect, Level, Msg, Owner, Reply, State, owner};
+use super::state::{Effect, Level, Link, Msg, Owner, Reply, State, owner};
 use super::widgets::field::TextField;
 use super::widgets::form::Outcome;
 
@@ -40,6 +40,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::LoggedIn(info) => lock::on_logged_in(state, info, &mut fx),
         Msg::Tick(now) => lock::on_tick(state, now, &mut fx),
         Msg::Db(id, reply) => on_reply(state, id, reply, &mut fx),
+        Msg::Link(Link::Down(why)) => {
+            state.say(
+                Level::Error,
+                format!(
+                    "no answer from the records server; chartroom keeps trying, and what you typed stays here: {why}"
+                ),
+            );
+        }
+        Msg::Link(Link::Back) => state.say(Level::Info, "connected to the records server again"),
+        Msg::Link(Link::Expired(why)) => lock::expired(state, why, &mut fx),
         Msg::Terminate => fx.push(Effect::Quit),
         Msg::Suspend => fx.push(Effect::Suspend),
     }

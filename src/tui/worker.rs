@@ -2,7 +2,11 @@
 //! store lane serves short requests in order; the job lane runs long jobs one at a time,
 //! with progress and cancel, so a long job never delays a search keystroke. The UI sends
 //! requests with ids; replies come back as messages. Every call to the service from the
-//! screens is in this file.
+//! screens is in this file. The service is a [`Conn`]: in this process, or a records server
+//! (`chartroom serve`) whose requests go over the connection; when that server stops
+//! answering, the store lane says so, tries again every few seconds and says when it is
+//! back; when the server ends the session (it expired), the screen locks and the password
+//! signs in again.
 
 use crate::domain::Text;
 use std::collections::VecDeque;
@@ -10,23 +14,43 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use crate::service::{Clock, LoginInfo, Service};
+use crate::service::{Clock, Conn, LoginInfo, RemoteError, ServiceError};
 
-use super::state::{Job, Lane, Msg, Reply, Req, Session};
+use super::state::{Job, Lane, Link, Msg, Reply, Req, Session};
 
 /// Runs one request against the service. Shared by the worker thread and the tests. A
 /// pane's own requests are served in its folder (`panes/<name>/store.rs`).
-pub fn serve(svc: &mut Service, req: &Req) -> Result<Reply, Text> {
-    let r = match req {
+pub fn serve(svc: &mut Conn, req: &Req) -> Result<Reply, Text> {
+    serve_typed(svc, req).map_err(|e| Text::from(e.to_string()))
+}
+
+fn serve_typed(svc: &mut Conn, req: &Req) -> Result<Reply, ServiceError> {
+    match req {
         Req::Pane { req, .. } => req.serve(svc).map(Reply::Pane),
         Req::Lock { .. } => svc.lock().map(|_| Reply::Done),
         Req::Unlock { password, .. } => svc.unlock(password.0.as_str()).map(|_| Reply::Done),
         Req::Job { .. } | Req::CancelJob { .. } => {
-            return Err("long jobs run on the job lane".into());
+            Err(ServiceError::Usage("long jobs run on the job lane".into()))
         }
-    };
-    r.map_err(|e| Text::from(e.to_string()))
+    }
 }
+
+/// What an error says of the connection to a records server, if anything.
+fn link_news(e: &ServiceError) -> Option<Link> {
+    match e {
+        ServiceError::Remote(r) if r.is_link_down() => Some(Link::Down(e.to_string().into())),
+        ServiceError::Remote(RemoteError::Expired { addr }) => Some(Link::Expired(
+            format!(
+                "your session on the records server {addr} has expired: type your password to sign in again"
+            )
+            .into(),
+        )),
+        _ => None,
+    }
+}
+
+/// How often the store lane tries a records server that stopped answering.
+const RETRY: Duration = Duration::from_secs(3);
 
 /// Whether to go on with a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +62,7 @@ pub enum Flow {
 /// Runs a job; `progress(done, total)` reports and says whether to go on. Shared by the
 /// job lane and the tests.
 pub fn run_job(
-    _svc: &mut Service,
+    _svc: &mut Conn,
     job: &Job,
     progress: &mut dyn FnMut(u64, u64) -> Flow,
 ) -> Result<Reply, Text> {
@@ -57,7 +81,7 @@ pub fn run_job(
 }
 
 /// Who is using which store, and what they may do, for the status bar and the panes.
-pub fn session(svc: &Service) -> Session {
+pub fn session(svc: &Conn) -> Session {
     let a = svc.actor();
     Session {
         user: a.user.username.clone(),
@@ -69,12 +93,12 @@ pub fn session(svc: &Service) -> Session {
 
 /// Starts the screens session on an open service (the `login` audit row). A session whose
 /// start cannot be recorded does not start (fail closed).
-pub fn begin(svc: &mut Service) -> Result<(Session, LoginInfo), String> {
+pub fn begin(svc: &mut Conn) -> Result<(Session, LoginInfo), String> {
     let info = svc.login().map_err(|e| e.to_string())?;
     Ok((session(svc), info))
 }
 
-type Opener = Box<dyn FnOnce() -> Result<Service, String> + Send>;
+type Opener = Box<dyn FnOnce() -> Result<Conn, String> + Send>;
 
 /// The UI's handle on the worker threads.
 pub struct Worker {
@@ -90,9 +114,9 @@ impl Worker {
         let p = path.clone();
         let c = clock;
         Worker::spawn_lanes(
-            Box::new(move || Service::open(&path, clock).map_err(|e| e.to_string())),
+            Box::new(move || crate::serve::open(&path, clock).map_err(|e| e.to_string())),
             Some(Box::new(move || {
-                Service::open(&p, c).map_err(|e| e.to_string())
+                crate::serve::open(&p, c).map_err(|e| e.to_string())
             })),
             out,
         )
@@ -102,7 +126,7 @@ impl Worker {
     /// (an encrypted store unlocked with a passphrase) long jobs are refused with a reason.
     pub fn spawn_with<F>(open: F, out: Sender<Msg>) -> Worker
     where
-        F: FnOnce() -> Result<Service, String> + Send + 'static,
+        F: FnOnce() -> Result<Conn, String> + Send + 'static,
     {
         Worker::spawn_lanes(Box::new(open), None, out)
     }
@@ -153,7 +177,7 @@ impl Worker {
 }
 
 /// Opens the service and starts the session; tells the UI either way.
-fn start(open: Opener, out: &Sender<Msg>) -> Option<Service> {
+fn start(open: Opener, out: &Sender<Msg>) -> Option<Conn> {
     match open().and_then(|mut s| begin(&mut s).map(|b| (s, b))) {
         Ok((s, (session, info))) => {
             let _ = out.send(Msg::Ready(Ok(session)));
@@ -167,20 +191,69 @@ fn start(open: Opener, out: &Sender<Msg>) -> Option<Service> {
     }
 }
 
-fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>) {
-    while let Ok(first) = rx.recv() {
+fn serve_all(mut svc: Option<&mut Conn>, rx: Receiver<Req>, out: Sender<Msg>) {
+    let mut down = false;
+    loop {
+        let first = if down {
+            match rx.recv_timeout(RETRY) {
+                Ok(r) => r,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // A request that needs the session and writes no audit row.
+                    if let Some(s) = svc.as_deref_mut() {
+                        match s.effective_idle_timeout() {
+                            Ok(_) => {
+                                down = false;
+                                let _ = out.send(Msg::Link(Link::Back));
+                                let _ = out.send(Msg::Ready(Ok(session(s))));
+                            }
+                            Err(e) => {
+                                if let Some(n @ Link::Expired(_)) = link_news(&e) {
+                                    down = false;
+                                    let _ = out.send(Msg::Link(n));
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv() {
+                Ok(r) => r,
+                Err(_) => return,
+            }
+        };
         let mut batch = vec![first];
         while let Ok(r) = rx.try_recv() {
             batch.push(r);
         }
         for req in newest_wins(batch, Req::coalesce_key) {
             let reply = match svc.as_deref_mut() {
-                Some(s) => serve(s, &req),
-                None => Err(Text::from("the store is not open")),
+                Some(s) => serve_typed(s, &req),
+                None => Err(ServiceError::Usage("the store is not open".into())),
             };
+            let news = reply.as_ref().err().and_then(link_news);
+            let reply = reply.map_err(|e| Text::from(e.to_string()));
             let unlocked = matches!(req, Req::Unlock { .. }) && reply.is_ok();
             if out.send(Msg::Db(req.id(), reply)).is_err() {
                 return;
+            }
+            match news {
+                // Said once; the retries above say when it is back.
+                Some(n @ Link::Down(_)) if !down => {
+                    down = true;
+                    let _ = out.send(Msg::Link(n));
+                }
+                Some(Link::Down(_)) => {}
+                Some(n) => {
+                    let _ = out.send(Msg::Link(n));
+                }
+                None if down => {
+                    down = false;
+                    let _ = out.send(Msg::Link(Link::Back));
+                }
+                None => {}
             }
             // Back from the lock: what the user may do now (it may have changed meanwhile).
             if let Some(s) = svc.as_deref().filter(|_| unlocked) {
@@ -194,7 +267,7 @@ fn serve_all(mut svc: Option<&mut Service>, rx: Receiver<Req>, out: Sender<Msg>)
 const PROGRESS_EVERY: Duration = Duration::from_millis(30);
 
 fn job_lane(mut open: Option<Opener>, rx: Receiver<Req>, out: Sender<Msg>) {
-    let mut svc: Option<Result<Service, Text>> = None;
+    let mut svc: Option<Result<Conn, Text>> = None;
     let mut queue: VecDeque<Req> = VecDeque::new();
     loop {
         let req = match queue.pop_front() {

@@ -112,8 +112,10 @@ pub fn demo_on(b: Backend, dir: &Path, n: usize) -> Db {
 }
 
 /// A service on `db` as the OS login (the demo administrator), as `common::service` does.
-pub fn service_on(db: &Db) -> Service {
-    db.service_as(&super::common::me()).expect("open service")
+pub fn service_on(db: &Db) -> chartroom::service::Conn {
+    db.service_as(&super::common::me())
+        .expect("open service")
+        .into()
 }
 
 /// `count(*)`-style integer of the first row.

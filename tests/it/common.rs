@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::AtomicBool;
 
-use chartroom::service::{Clock, Service, demo, identity};
+use chartroom::service::{Clock, Conn, Service, demo, identity};
 
 pub const SEED: u64 = 42;
 
@@ -38,8 +38,14 @@ pub fn demo_store(dir: &Path, n: usize) -> PathBuf {
     p
 }
 
-/// A service on `path` acting as the OS login, with a fixed clock.
-pub fn service(path: &Path) -> Service {
+/// A service on `path` acting as the OS login, with a fixed clock (what the screens and the
+/// shell hold).
+pub fn service(path: &Path) -> Conn {
+    Conn::from(local_service(path))
+}
+
+/// The service itself, for what runs only beside the store (backups, keys).
+pub fn local_service(path: &Path) -> Service {
     Service::open(&path.into(), Clock::fixed(2026, 11, 26)).expect("open service")
 }
 

@@ -56,7 +56,7 @@ fn domain_and_store_never_touch_the_terminal_or_the_layers_above() {
 
 #[test]
 fn the_shell_and_the_screens_go_through_the_service() {
-    for dir in ["src/cli", "src/tui"] {
+    for dir in ["src/cli", "src/tui", "src/serve"] {
         let bad = offenders(dir, |l| l.contains("crate::store"));
         assert!(
             bad.is_empty(),

@@ -4,19 +4,13 @@
 
 use chartroom::domain::PatientInput;
 use chartroom::search::Total;
-use chartroom::service::Service;
+use chartroom::service::Conn;
 use chartroom::store::{self, OpenMode, Tx, search_index};
 
 use super::backends::{Backend, demo_on, service_on};
 use super::common::*;
 
-fn register(
-    svc: &mut Service,
-    family: &str,
-    given: &str,
-    dob: &str,
-    phone: Option<&str>,
-) -> String {
+fn register(svc: &mut Conn, family: &str, given: &str, dob: &str, phone: Option<&str>) -> String {
     svc.add_patient(&PatientInput {
         family: family.into(),
         given: given.into(),
@@ -29,7 +23,7 @@ fn register(
     .mrn
 }
 
-fn mrns(svc: &mut Service, q: &str, limit: usize) -> Vec<String> {
+fn mrns(svc: &mut Conn, q: &str, limit: usize) -> Vec<String> {
     svc.find(q, limit)
         .expect("search")
         .into_iter()
@@ -92,7 +86,7 @@ fn a_warm_index_sees_patients_registered_here_and_elsewhere(b: Backend) {
     let db = demo_on(b, dir.path(), 2_000);
     let mut a = service_on(&db);
     a.warm_search().expect("warm");
-    let count = |svc: &mut Service, q: &str| svc.find_counted(q, 50).expect("search").1;
+    let count = |svc: &mut Conn, q: &str| svc.find_counted(q, 50).expect("search").1;
     // Names the store already has (only the postings change), on a rare birth date.
     let before = count(&mut a, "smith john 1971-02-03");
     let year_before = count(&mut a, "1971");

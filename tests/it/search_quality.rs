@@ -4,7 +4,7 @@
 
 use chartroom::demo::rng::Rng;
 use chartroom::domain::PatientInput;
-use chartroom::service::{Access, Service};
+use chartroom::service::{Access, Conn};
 
 use super::common::*;
 
@@ -83,7 +83,7 @@ const PLANTED: &[Planted] = &[
     },
 ];
 
-fn plant(svc: &mut Service) -> Vec<String> {
+fn plant(svc: &mut Conn) -> Vec<String> {
     PLANTED
         .iter()
         .map(|p| {
@@ -102,7 +102,7 @@ fn plant(svc: &mut Service) -> Vec<String> {
         .collect()
 }
 
-fn top5(svc: &mut Service, q: &str) -> Vec<String> {
+fn top5(svc: &mut Conn, q: &str) -> Vec<String> {
     svc.find(q, 5)
         .expect("search")
         .into_iter()

@@ -423,3 +423,14 @@ fn migration_2_chains_rows_written_before_it() {
             .is_err()
     );
 }
+
+// The anchor tests above hand the service an anchor file of their own; a records server uses
+// only its own (serve_remote.rs checks that).
+served_twins!(
+    every_event_type_leaves_a_row_with_who_where_and_what,
+    triggers_refuse_update_and_delete,
+    verify_names_an_edited_row,
+    verify_names_a_deleted_row,
+    verify_names_a_reordered_row,
+    a_phi_read_whose_audit_row_cannot_be_written_is_refused,
+);

@@ -169,3 +169,5 @@ fn no_escape_reaches_a_screen() {
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     check(&mut s, "the alerts");
 }
+
+served_twins!(no_escape_reaches_a_screen);

@@ -3,7 +3,7 @@
 //! `Denied` (exit 4) and leave a `denied` audit row naming the user and the action.
 
 use chartroom::domain::{PatientInput, Permission, Role, access};
-use chartroom::service::{NewUser, Service, ServiceError};
+use chartroom::service::{Conn, NewUser, ServiceError};
 
 use super::common::tmp;
 use super::sec_support::*;
@@ -79,7 +79,7 @@ fn the_default_matrix_is_the_one_written_here() {
 /// not exist yet: their columns are checked in the domain test above). Returns the audit
 /// action name a denial is recorded under.
 fn act(
-    svc: &mut Service,
+    svc: &mut Conn,
     perm: Permission,
     mrn: &str,
     doc: i64,
@@ -197,3 +197,5 @@ fn the_cli_gives_the_same_answer_as_the_service() {
 }
 
 on_both!(every_role_times_every_action_through_the_service,);
+
+served_twins!(every_role_times_every_action_through_the_service);

@@ -218,3 +218,13 @@ on_both!(
     disabling_or_locking_a_user_ends_what_their_open_session_may_do,
     the_own_record_link_and_the_idle_timeout_apply_at_the_next_access,
 );
+
+served_twins!(
+    a_role_change_applies_to_an_open_session_at_its_next_action,
+    a_grant_taken_away_applies_at_once_and_comes_back_when_given,
+    administrators_keep_the_right_to_manage_users,
+    break_the_glass_is_a_grant_of_its_own,
+    disabling_or_locking_a_user_ends_what_their_open_session_may_do,
+    the_own_record_link_and_the_idle_timeout_apply_at_the_next_access,
+    site_show_and_key_slot_listing_are_audited_on_success,
+);

@@ -4,7 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-use chartroom::service::Service;
+use chartroom::serve::client::{self, Link};
+use chartroom::serve::server;
+use chartroom::serve::tls::Trust;
+use chartroom::service::api::{Call, Remote, Reply, Transport};
+use chartroom::service::{Clock, Conn, Location, ServiceAddr};
 
 pub use super::backends::{AsDb, Backend, Db};
 use super::common::*;
@@ -34,21 +38,120 @@ pub fn admin() -> String {
     me()
 }
 
-/// A service acting as the chartroom user `username`.
-pub fn as_user(db: impl AsDb, username: &str) -> Service {
+/// A service acting as the chartroom user `username`: in this process, or — inside
+/// [`through_serve`] — across a `chartroom serve` on a loopback socket, every request and
+/// answer on the wire.
+pub fn as_user(db: impl AsDb, username: &str) -> Conn {
     try_as_user(db, username).unwrap_or_else(|e| panic!("open as {username}: {e}"))
 }
 
 pub fn try_as_user(
     db: impl AsDb,
     username: &str,
-) -> Result<Service, chartroom::service::ServiceError> {
+) -> Result<Conn, chartroom::service::ServiceError> {
     let login = if username == admin() {
         admin()
     } else {
         format!("login-{username}")
     };
-    db.db().service_as(&login)
+    let db = db.db();
+    if SERVED.with(|s| s.get()) {
+        return served_as(db.path(), &login);
+    }
+    db.service_as(&login).map(Conn::from)
+}
+thread_local! {
+    static SERVED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this test's sessions go through `chartroom serve`.
+pub fn served() -> bool {
+    SERVED.with(|s| s.get())
+}
+
+/// A test that runs through `chartroom serve`: one written as `fn()`, or one written as
+/// `fn(Backend)` for `on_both!` (served, it runs on the file: `serve` owns a file here).
+pub trait Twin<M> {
+    fn run(self);
+}
+impl<F: FnOnce()> Twin<()> for F {
+    fn run(self) {
+        self()
+    }
+}
+impl<F: FnOnce(Backend)> Twin<Backend> for F {
+    fn run(self) {
+        self(Backend::File)
+    }
+}
+
+/// Runs a test with every [`as_user`] session going through `chartroom serve`.
+pub fn through_serve<M>(test: impl Twin<M>) {
+    SERVED.with(|s| s.set(true));
+    test.run();
+    SERVED.with(|s| s.set(false));
+}
+
+/// Declares, for each test named, its twin that runs through `chartroom serve`.
+macro_rules! served_twins {
+    ($($name:ident),* $(,)?) => {
+        /// The tests above again, every session across `chartroom serve` (loopback).
+        mod through_serve {
+            $(
+                #[test]
+                fn $name() {
+                    super::super::sec_support::through_serve(super::$name);
+                }
+            )*
+        }
+    };
+}
+pub(crate) use served_twins;
+
+/// The connection, and the server it talks to (stopped when the session is dropped).
+struct Served {
+    link: Link,
+    _server: server::Running,
+}
+
+impl Transport for Served {
+    fn call(&mut self, call: &Call) -> Result<Reply, chartroom::service::ServiceError> {
+        self.link.call(call)
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A session as `login` on a server of its own over `db`: a Unix socket whose peer is taken
+/// for `login` (the test process is one OS user, so the kernel's answer would always be the
+/// same). Everything after that is what a real client and server do.
+fn served_as(db: &Path, login: &str) -> Result<Conn, chartroom::service::ServiceError> {
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = db.parent().expect("a folder").join(format!("serve-{n}"));
+    std::fs::create_dir_all(&dir).expect("server folder");
+    let sock = dir.join("s.sock");
+    let mut o = server::Options::new(
+        Location::File(db.to_path_buf()),
+        vec![server::Listen::Unix(sock.clone())],
+        dir,
+    );
+    o.clock = Clock::fixed(2026, 11, 26);
+    o.ephemeral_sessions = true;
+    let who = login.to_string();
+    o.peer_login = Some(std::sync::Arc::new(move |_| Some(who.clone())));
+    let running = server::start(o)?;
+    let addr = ServiceAddr::Unix(sock);
+    let (link, st) = client::open_link(&addr, Trust::FirstUse, client::Auth::Peer, None)?;
+    Ok(Conn::Remote(Box::new(Remote::new(
+        Box::new(Served {
+            link,
+            _server: running,
+        }),
+        st.actor,
+        st.locked,
+        Clock::fixed(2026, 11, 26),
+        Location::Service(addr),
+    ))))
 }
 
 /// A plain rusqlite connection to the file, for tampering and checking behind the service.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::chain::{Stored, StoredRow};
 
 /// A line of the anchor file: the chain head at a moment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchor {
     pub head_id: i64,
     pub rows: i64,

@@ -226,7 +226,7 @@ fn to_audit_row(r: &Row) -> Result<AuditRow, StoreError> {
 }
 
 /// An audit row with who and where, for the reports.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: Text,

@@ -12,7 +12,7 @@ use crate::domain::Text;
 use crate::params;
 
 /// The first thing found wrong with the trail.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BadRow {
     /// The first row that is wrong (or, for a rewritten stretch, the first row it may start at).
     pub id: i64,
@@ -20,7 +20,7 @@ pub struct BadRow {
 }
 
 /// A restore whose marker verify honoured.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RestoreNote {
     pub at: Text,
     pub head: i64,
@@ -31,7 +31,7 @@ pub struct RestoreNote {
 }
 
 /// What [`verify`] found.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Verification {
     pub rows: i64,
     pub head_id: i64,

@@ -21,7 +21,7 @@ use super::state::{App, Effect, Job, Level, Owner, Req};
 use super::theme::Role;
 use super::widgets::form::Form;
 use crate::domain::Permission;
-use crate::service::{Service, ServiceError};
+use crate::service::{Conn, ServiceError};
 
 /// Declares the panes in tab order: `Id => folder, "Title";`. Adding a pane is one line
 /// here plus its folder, which has `pub fn new() -> impl Pane` and, in `store.rs`, its
@@ -57,7 +57,7 @@ macro_rules! registry {
 
         impl PaneReq {
             /// Runs it against the service (on the store worker), in the pane's `store.rs`.
-            pub fn serve(&self, svc: &mut Service) -> Result<PaneReply, ServiceError> {
+            pub fn serve(&self, svc: &mut Conn) -> Result<PaneReply, ServiceError> {
                 match self { $(PaneReq::$id(r) => r.serve(svc).map(PaneReply::$id),)* }
             }
 
@@ -109,7 +109,7 @@ pub trait StoreReq {
     type Reply;
 
     /// The one place the pane's requests call the service.
-    fn serve(&self, svc: &mut Service) -> Result<Self::Reply, ServiceError>;
+    fn serve(&self, svc: &mut Conn) -> Result<Self::Reply, ServiceError>;
 
     /// Requests with the same key from the same pane overtake each other: only the newest
     /// still waiting runs (the newest keystroke wins).

@@ -368,7 +368,7 @@ fn a_restricted_chart_warns_defaults_to_no_then_asks_a_reason() {
         .expect("a restricted patient in the demo store");
     let mrn = target.row.mrn.to_string();
     let mut s = state("default");
-    let open = |s: &mut chartroom::tui::State, svc: &mut chartroom::service::Service| {
+    let open = |s: &mut chartroom::tui::State, svc: &mut chartroom::service::Conn| {
         update(s, key(KeyCode::Esc));
         update(s, key(KeyCode::Char(':')));
         type_offline(s, &format!("open {mrn}"));

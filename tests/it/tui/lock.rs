@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chartroom::service::{LoginInfo, Service, demo::DEMO_PASSWORD};
+use chartroom::service::{Conn, LoginInfo, demo::DEMO_PASSWORD};
 use chartroom::tui::state::{Msg, Reply, Req};
 use chartroom::tui::worker::{self, Worker};
 use chartroom::tui::{Effect, Mode, PaneId, State, update};
@@ -217,7 +217,7 @@ fn a_site_that_asks_for_the_password_at_start_starts_locked() {
 }
 
 /// A demo store, a service on it, and a state whose session has started.
-fn started(n: usize) -> (tempfile::TempDir, Service, State) {
+fn started(n: usize) -> (tempfile::TempDir, Conn, State) {
     let dir = tmp();
     let db = demo_store(dir.path(), n);
     let mut svc = service(&db);

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use chartroom::domain::{Chart, Document, Permission, Role, access};
-use chartroom::service::{AuditReport, Found, PrivacyAlert, Service};
+use chartroom::service::{AuditReport, Conn, Found, PrivacyAlert};
 use chartroom::tui::panes::{
     PaneReq, Probe, audit as audit_pane, chart as chart_pane, patients as patients_pane,
 };
@@ -59,7 +59,7 @@ pub fn state_as(role: &str) -> State {
 }
 
 /// Applies a message, serving every store request at once (replies in order).
-pub fn feed(s: &mut State, svc: &mut Service, msg: Msg) -> Vec<Effect> {
+pub fn feed(s: &mut State, svc: &mut Conn, msg: Msg) -> Vec<Effect> {
     let mut out = Vec::new();
     for e in update(s, msg) {
         match e {
@@ -107,7 +107,7 @@ pub fn alt(c: char) -> Msg {
 }
 
 /// Types text one key at a time.
-pub fn type_str(s: &mut State, svc: &mut Service, text: &str) -> Vec<Effect> {
+pub fn type_str(s: &mut State, svc: &mut Conn, text: &str) -> Vec<Effect> {
     let mut out = Vec::new();
     for c in text.chars() {
         out.extend(feed(s, svc, ch(c)));

@@ -12,7 +12,7 @@ use super::super::common::*;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-fn binary() -> PathBuf {
+pub(super) fn binary() -> PathBuf {
     let p = std::env::var_os("CHARTROOM_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/chartroom"));
@@ -25,12 +25,12 @@ fn binary() -> PathBuf {
     p
 }
 
-struct Tmux {
+pub(super) struct Tmux {
     socket: String,
     /// The server's socket file, removed at the end (kill-server leaves it behind).
     socket_path: String,
     _dir: tempfile::TempDir,
-    db: PathBuf,
+    pub(super) db: PathBuf,
 }
 
 impl Tmux {
@@ -47,6 +47,19 @@ impl Tmux {
 
     /// Like `start_with`, with `prep` run on the demo store before the app opens it.
     fn start_prepared(patients: usize, echo_exit: bool, prep: &dyn Fn(&Path)) -> Tmux {
+        Tmux::start_on(patients, echo_exit, &|db, _| {
+            prep(db);
+            db.display().to_string()
+        })
+    }
+
+    /// Like `start_prepared`, where `prep(store, config folder)` says what `--db` names (a
+    /// records server in front of the store, say).
+    pub(super) fn start_on(
+        patients: usize,
+        echo_exit: bool,
+        prep: &dyn Fn(&Path, &Path) -> String,
+    ) -> Tmux {
         let ok = Command::new("tmux")
             .arg("-V")
             .output()
@@ -76,9 +89,9 @@ impl Tmux {
             .output()
             .expect("run chartroom demo");
         assert!(o.status.success(), "demo store: {}", stderr(&o));
-        prep(&db);
         let config = dir.path().join("config");
         std::fs::create_dir_all(&config).unwrap();
+        let db_arg = prep(&db, &config);
         let mut t = Tmux {
             socket,
             socket_path: String::new(),
@@ -108,7 +121,7 @@ impl Tmux {
             "CHARTROOM_CONFIG='{}' TERM=xterm-256color '{}' --db '{}'",
             config.display(),
             bin.display(),
-            t.db.display()
+            db_arg
         );
         if echo_exit {
             cmd.push_str("; echo \"app-exited-$?\"");
@@ -128,27 +141,32 @@ impl Tmux {
         stdout(&o)
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(super) fn keys(&self, keys: &[&str]) {
         let mut a = vec!["send-keys", "-t", "e2e"];
         a.extend_from_slice(keys);
         self.tmux(&a);
     }
 
-    fn send_literal(&self, text: &str) {
+    pub(super) fn send_literal(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
     }
 
-    fn screen(&self) -> String {
+    pub(super) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "e2e"])
     }
 
     /// Polls the pane until `pred` holds, at most `WAIT`; fails with the last screen.
-    fn wait_until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(super) fn wait_until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         self.wait_within(WAIT, what, pred)
     }
 
     /// `wait_until` with its own bound.
-    fn wait_within(&self, bound: Duration, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(super) fn wait_within(
+        &self,
+        bound: Duration,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         let mut delay = Duration::from_millis(20);
         loop {
@@ -165,12 +183,12 @@ impl Tmux {
         }
     }
 
-    fn wait_for(&self, text: &str) -> String {
+    pub(super) fn wait_for(&self, text: &str) -> String {
         self.wait_until(&format!("{text:?}"), |s| s.contains(text))
     }
 
     /// Types text into the app (one send-keys, like a fast typist or a paste of keys).
-    fn type_text(&self, text: &str) {
+    pub(super) fn type_text(&self, text: &str) {
         self.send_literal(text);
     }
 }

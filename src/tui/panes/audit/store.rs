@@ -1,7 +1,7 @@
 //! What the Audit pane asks the store, and the one place it calls the service (on the store
 //! worker thread). The service checks that the user may read the audit trail, every time.
 
-use crate::service::{AuditReport, PrivacyAlert, Service, ServiceError};
+use crate::service::{AuditReport, Conn, PrivacyAlert, ServiceError};
 use crate::tui::panes::StoreReq;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub enum Reply {
 impl StoreReq for Req {
     type Reply = Reply;
 
-    fn serve(&self, svc: &mut Service) -> Result<Reply, ServiceError> {
+    fn serve(&self, svc: &mut Conn) -> Result<Reply, ServiceError> {
         match self {
             Req::Patient { mrn } => svc
                 .audit_patient(mrn)

@@ -3,7 +3,7 @@
 //! reason (break the glass).
 
 use crate::domain::{Chart, Document};
-use crate::service::{Access, Service, ServiceError};
+use crate::service::{Access, Conn, ServiceError};
 use crate::tui::panes::StoreReq;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ fn access(reason: &Option<String>) -> Access {
 impl StoreReq for Req {
     type Reply = Reply;
 
-    fn serve(&self, svc: &mut Service) -> Result<Reply, ServiceError> {
+    fn serve(&self, svc: &mut Conn) -> Result<Reply, ServiceError> {
         let r = match self {
             Req::Chart { mrn, reason } => svc
                 .show_with(mrn, &access(reason))

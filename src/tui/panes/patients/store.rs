@@ -2,7 +2,7 @@
 //! store worker thread).
 
 use super::SEARCH_LIMIT;
-use crate::service::{Found, Service, ServiceError};
+use crate::service::{Conn, Found, ServiceError};
 use crate::tui::panes::StoreReq;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub enum Reply {
 impl StoreReq for Req {
     type Reply = Reply;
 
-    fn serve(&self, svc: &mut Service) -> Result<Reply, ServiceError> {
+    fn serve(&self, svc: &mut Conn) -> Result<Reply, ServiceError> {
         match self {
             Req::Search { query } => svc.find(query, SEARCH_LIMIT).map(Reply::Found),
         }
