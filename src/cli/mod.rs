@@ -7,8 +7,10 @@ mod audit;
 mod backup;
 mod demo;
 mod find;
+mod hl7;
 pub mod json;
 mod key;
+mod listen;
 mod patient;
 mod records;
 mod remote;
@@ -36,7 +38,8 @@ use crate::service::{Clock, Conn, Location, Service, ServiceError, shared};
     after_help = "Exit codes: 0 done, 1 nothing found, 2 the command was typed wrong, \
                   3 the store could not be used, 4 not permitted or locked, 5 someone else \
                   changed the record first, 7 audit verify found the chain intact but \
-                  checked no anchor."
+                  checked no anchor, 8 some HL7 messages were refused (they wait in the error \
+                  queue)."
 )]
 pub struct Cli {
     /// The store to use: a file path, a store server's address (https://host[:port], or
@@ -108,6 +111,14 @@ pub enum Command {
     Login(records::LoginArgs),
     /// End your session on a records server and forget its token.
     Logout(records::LogoutArgs),
+    /// Take in records sent by other systems: HL7 v2 ADT messages from files.
+    #[command(subcommand)]
+    Import(hl7::ImportCmd),
+    /// Take HL7 v2 messages from a registration system over the network (MLLP).
+    Listen(listen::ListenArgs),
+    /// The HL7 error queue: messages that were not applied, to read, replay or dismiss.
+    #[command(subcommand)]
+    Hl7(hl7::Hl7Cmd),
 }
 
 impl Cli {
@@ -191,6 +202,9 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Serve(a) => records::serve(&path, a),
         Command::Login(a) => records::login(a),
         Command::Logout(a) => records::logout(&path, a),
+        Command::Import(c) => hl7::import(&path, c),
+        Command::Listen(a) => listen::listen(&path, a),
+        Command::Hl7(c) => hl7::run(&path, c),
     }
 }
 

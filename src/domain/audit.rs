@@ -82,6 +82,13 @@ vocabulary! {
         StoreRestore = "store_restore",
         /// A whole store copied into another (a file onto a server, or back).
         StoreCopy = "store_copy",
+        EncounterCreate = "encounter_create",
+        EncounterUpdate = "encounter_update",
+        /// A group of HL7 messages received (a batch file's part, or the listener's).
+        Hl7Receive = "hl7_receive",
+        Hl7ErrorsRead = "hl7_errors_read",
+        Hl7Replay = "hl7_replay",
+        Hl7Dismiss = "hl7_dismiss",
     }
 }
 

@@ -22,10 +22,12 @@ use crate::store::audit::Anchor;
 use crate::store::users::User;
 
 use super::audit::{AnchorLog, VerifyReport};
+use super::hl7::{Hl7Errors, Hl7Outcome};
 use super::{
     Access, Actor, AddOutcome, AuditReport, Clock, Found, Grant, Location, LoginInfo, NewUser,
     PrivacyAlert, Result, Service, ServiceError, SiteSetting,
 };
+use crate::store::hl7::ErrorRow;
 
 /// What an argument is made into to travel (on the client).
 pub trait Own<W> {
@@ -58,6 +60,18 @@ impl Own<Option<String>> for Option<&str> {
 impl<'a> Lend<'a, Option<&'a str>> for Option<String> {
     fn lend(&'a self) -> Option<&'a str> {
         self.as_deref()
+    }
+}
+
+impl<T: Clone> Own<Vec<T>> for &[T] {
+    fn own(self) -> Vec<T> {
+        self.to_vec()
+    }
+}
+
+impl<'a, T> Lend<'a, &'a [T]> for Vec<T> {
+    fn lend(&'a self) -> &'a [T] {
+        self
     }
 }
 
@@ -380,6 +394,11 @@ use_cases! {
     /// On a records server, to the server's own anchor file.
     write mut audit_anchor(anchors: ServerAnchors as Option<&mut AnchorLog>) -> Anchor;
     read mut check() -> Vec<String>;
+    write mut hl7_apply(messages: Vec<String> as &[String]) -> Vec<Hl7Outcome>;
+    read mut hl7_errors(all: bool, limit: i64) -> Hl7Errors;
+    read mut hl7_error(id: i64) -> ErrorRow;
+    write mut hl7_replay(id: i64) -> Hl7Outcome;
+    write mut hl7_dismiss(id: i64, reason: String as &str) -> ();
 }
 
 /// The `pub fn`s of `Service` that `chartroom serve` does not carry, and why: each works on

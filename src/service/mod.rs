@@ -8,6 +8,7 @@ pub mod backup;
 pub mod clock;
 pub mod demo;
 mod entry;
+pub mod hl7;
 pub mod identity;
 pub mod keys;
 pub mod network;
