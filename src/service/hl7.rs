@@ -76,6 +76,7 @@ impl Service {
             })
             .collect();
         self.run(op, |cx| {
+            let mut index = Vec::new();
             let mut out = Vec::with_capacity(messages.len());
             let (mut applied, mut refused) = (0, 0);
             for (i, (parsed, planned)) in parsed.iter().enumerate() {
@@ -94,7 +95,7 @@ impl Service {
                 let result = match planned {
                     Err(Refused::Error(why)) => Applied::Refused(AckCode::AE, why.clone()),
                     Err(Refused::Reject(why)) => Applied::Refused(AckCode::AR, why.clone()),
-                    Ok(p) => apply_one(cx, p, body, &template)?,
+                    Ok(p) => apply_one(cx, p, body, &template, &mut index)?,
                 };
                 let delims = parsed.as_ref().map(|m| m.delimiters).unwrap_or_default();
                 let ack_id = format!("CR{now_hl7}{i:04}");
@@ -154,6 +155,7 @@ impl Service {
                 };
                 out.push(o);
             }
+            store::search_index::add_many(cx.tx, &index)?;
             cx.note.detail = Some(format!(
                 "messages={} applied={applied} refused={refused}",
                 messages.len()
@@ -251,6 +253,7 @@ fn apply_one(
     p: &Plan,
     body: &str,
     template: &store::audit::AuditEvent,
+    index: &mut Vec<(i64, Vec<String>)>,
 ) -> Result<Applied> {
     let tx = cx.tx;
     let sender = p.header.sender();
@@ -287,9 +290,18 @@ fn apply_one(
             ),
         ));
     }
+    // New patients' search entries are written once for the whole group. A message about
+    // a patient already filed may change their names: write what is pending first, outside
+    // this message's savepoint, so that its removal of the old names finds them.
+    if !index.is_empty() && store::hl7::patient_by_mrn(tx, p.mrn.as_str())?.is_some() {
+        store::search_index::add_many(tx, index)?;
+        index.clear();
+    }
     tx.execute_batch("SAVEPOINT hl7_message")?;
-    match apply_changes(tx, p, cx.now, template) {
+    let mut new_entry = None;
+    match apply_changes(tx, p, cx.now, template, &mut new_entry) {
         Ok(Ok(patient_id)) => {
+            index.extend(new_entry);
             store::hl7::mark_applied(
                 tx,
                 &sender,
@@ -322,6 +334,7 @@ fn apply_changes(
     p: &Plan,
     now: &str,
     template: &store::audit::AuditEvent,
+    new_entry: &mut Option<(i64, Vec<String>)>,
 ) -> Result<std::result::Result<i64, String>> {
     let audit = |action: Action, patient_id: i64, detail: String| {
         let mut e = template.clone();
@@ -376,7 +389,7 @@ fn apply_changes(
                 let id = store::patients::insert(tx, &np, &p.mrn, now)?;
                 let mut names = vec![np.family.as_str(), np.given.as_str()];
                 names.extend(np.middle.as_deref());
-                store::search_index::add(tx, id, &fold::patient_tokens(names))?;
+                *new_entry = Some((id, fold::patient_tokens(names)));
                 audit(Action::PatientCreate, id, "source=hl7".into())?;
                 id
             }

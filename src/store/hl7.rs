@@ -228,6 +228,8 @@ pub fn update_patient(
             "UPDATE patients SET updated_at = ?, version = version + 1 WHERE id = ?",
             params![now, id],
         )?;
+        // Birth date, phone, SSN: what patient search reads besides names.
+        super::search_index::touch(db)?;
     }
     Ok(changed)
 }
@@ -242,33 +244,34 @@ pub fn visit_by_account(db: &dyn Tx, account: &str) -> Result<Option<(i64, i64)>
     .transpose()
 }
 
-/// A new visit; `type` and `admit_at` must be among the columns.
+/// A new visit, with every column the message set, in one statement.
 pub fn insert_visit(
     db: &dyn Tx,
     patient_id: i64,
     account: &str,
     cols: &[(&'static str, Change)],
 ) -> Result<i64, StoreError> {
-    let id = db
-        .execute(
-            "INSERT INTO encounters (patient_id, account_number, type, admit_at) VALUES (?,?,?,?)",
-            params![
-                patient_id,
-                account,
-                get(cols, "type").unwrap_or("outpatient"),
-                get(cols, "admit_at").unwrap_or_default()
-            ],
-        )?
-        .id;
-    update_visit(db, id, cols)?;
-    Ok(id)
-}
-
-fn get<'a>(cols: &'a [(&'static str, Change)], col: &str) -> Option<&'a str> {
-    cols.iter().find_map(|(c, v)| match v {
-        Change::Set(s) if *c == col => Some(s.as_str()),
-        _ => None,
-    })
+    let mut names = vec!["patient_id", "account_number"];
+    let mut values: Vec<super::Value> = vec![patient_id.into(), account.into()];
+    for (col, v) in cols {
+        assert!(VISIT_COLUMNS.contains(col), "not a visit column: {col}");
+        if let Change::Set(s) = v {
+            names.push(col);
+            values.push(s.clone().into());
+        }
+    }
+    for (col, default) in [("type", "outpatient"), ("admit_at", "")] {
+        if !names.contains(&col) {
+            names.push(col);
+            values.push(default.into());
+        }
+    }
+    let marks = vec!["?"; names.len()].join(",");
+    let sql = format!(
+        "INSERT INTO encounters ({}) VALUES ({marks})",
+        names.join(",")
+    );
+    Ok(db.execute(&sql, &values)?.id)
 }
 
 /// Applies column changes to a visit; returns the columns that changed.

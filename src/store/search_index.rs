@@ -152,6 +152,68 @@ pub fn add(db: &dyn Tx, patient_id: i64, tokens: &[String]) -> Result<(), StoreE
     touch(db)
 }
 
+/// [`add`] for many patients at once (a batch of registrations from a feed): each token's
+/// chunk is read and written once for the whole batch instead of once per patient.
+pub fn add_many(db: &dyn Tx, entries: &[(i64, Vec<String>)]) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut by_token: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+    for (pid, tokens) in entries {
+        let pid =
+            u32::try_from(*pid).map_err(|_| StoreError::Other("patient id out of range".into()))?;
+        for t in tokens {
+            by_token.entry(t.as_str()).or_default().push(pid);
+        }
+    }
+    let mut new_token = false;
+    for (t, mut pids) in by_token {
+        let id = match db.query_row("SELECT id FROM search_token WHERE token = ?", params![t])? {
+            Some(r) => r.int(0)?,
+            None => {
+                new_token = true;
+                db.execute(
+                    "INSERT INTO search_token(token, df) VALUES (?, 0)",
+                    params![t],
+                )?
+                .id
+            }
+        };
+        pids.sort_unstable();
+        pids.dedup();
+        let mut added = 0i64;
+        for group in pids.chunk_by(|a, b| a >> CHUNK_BITS == b >> CHUNK_BITS) {
+            let chunk = i64::from(group[0] >> CHUNK_BITS);
+            let mut ids = Vec::new();
+            if let Some(r) = db.query_row(
+                "SELECT ids FROM search_posting WHERE token_id = ? AND chunk = ?",
+                params![id, chunk],
+            )? {
+                decode_into(r.blob(0)?, &mut ids);
+            }
+            let before = ids.len();
+            ids.extend_from_slice(group);
+            ids.sort_unstable();
+            ids.dedup();
+            added += (ids.len() - before) as i64;
+            db.execute(
+                "INSERT OR REPLACE INTO search_posting(token_id, chunk, ids) VALUES (?, ?, ?)",
+                &[Value::Int(id), Value::Int(chunk), Value::Blob(encode(&ids))],
+            )?;
+        }
+        if added > 0 {
+            db.execute(
+                "UPDATE search_token SET df = df + ? WHERE id = ?",
+                params![added, id],
+            )?;
+        }
+    }
+    if new_token {
+        bump_generation(db)?;
+    }
+    touch(db)
+}
+
 /// Removes `patient_id` from each token (inside the caller's write transaction).
 pub fn remove(db: &dyn Tx, patient_id: i64, tokens: &[String]) -> Result<(), StoreError> {
     let mut emptied = false;

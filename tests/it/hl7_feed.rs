@@ -50,7 +50,10 @@ fn the_corpus_gets_the_expected_acks_and_leaves_what_it_says() {
     let (files, expected) = corpus();
     assert!(expected.len() >= 30, "the corpus has at least 30 messages");
     let (code, out, err) = import(&db, &files);
-    let got: Vec<String> = out.iter().map(|o| o["code"].as_str().unwrap().to_string()).collect();
+    let got: Vec<String> = out
+        .iter()
+        .map(|o| o["code"].as_str().unwrap().to_string())
+        .collect();
     for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
         assert_eq!(g, e, "message {i}: {}", out[i]);
     }
@@ -59,25 +62,49 @@ fn the_corpus_gets_the_expected_acks_and_leaves_what_it_says() {
     assert!(err.contains("refused and kept in the error queue"), "{err}");
     let q = |sql: &str| text(&db, sql);
     // A08 changed the address; A03 discharged the visit.
-    assert_eq!(q("SELECT address FROM patients WHERE mrn = 'HL70001'").as_deref(), Some("99 Oak Ave"));
-    assert_eq!(q("SELECT city FROM patients WHERE mrn = 'HL70001'").as_deref(), Some("Peoria"));
+    assert_eq!(
+        q("SELECT address FROM patients WHERE mrn = 'HL70001'").as_deref(),
+        Some("99 Oak Ave")
+    );
+    assert_eq!(
+        q("SELECT city FROM patients WHERE mrn = 'HL70001'").as_deref(),
+        Some("Peoria")
+    );
     assert_eq!(
         q("SELECT discharge_at FROM encounters WHERE account_number = 'V0001'").as_deref(),
         Some("2026-11-16 14:30")
     );
-    assert_eq!(q("SELECT type FROM encounters WHERE account_number = 'V0002'").as_deref(), Some("outpatient"));
+    assert_eq!(
+        q("SELECT type FROM encounters WHERE account_number = 'V0002'").as_deref(),
+        Some("outpatient")
+    );
     // A31 set the phone from its components, then `""` erased it.
     assert_eq!(q("SELECT phone FROM patients WHERE mrn = 'HL70006'"), None);
     // Custom delimiters and every escape.
-    assert_eq!(q("SELECT address FROM patients WHERE mrn = 'HL70009'").as_deref(), Some("1 Hash#Lane"));
+    assert_eq!(
+        q("SELECT address FROM patients WHERE mrn = 'HL70009'").as_deref(),
+        Some("1 Hash#Lane")
+    );
     assert_eq!(
         q("SELECT address FROM patients WHERE mrn = 'HL70010'").as_deref(),
         Some("Unit 5|6 ^ A&B ~ back\\slash ABC floor 2")
     );
-    assert_eq!(q("SELECT family FROM patients WHERE mrn = 'HL70011'").as_deref(), Some("Muñoz&Ibáñez"));
-    assert_eq!(q("SELECT given FROM patients WHERE mrn = 'HL70011'").as_deref(), Some("Zoë\\Ñ"));
-    assert_eq!(q("SELECT family FROM patients WHERE mrn = 'HL70031'").as_deref(), Some("Peña"));
-    assert_eq!(q("SELECT given FROM patients WHERE mrn = 'HL70031'").as_deref(), Some("José"));
+    assert_eq!(
+        q("SELECT family FROM patients WHERE mrn = 'HL70011'").as_deref(),
+        Some("Muñoz&Ibáñez")
+    );
+    assert_eq!(
+        q("SELECT given FROM patients WHERE mrn = 'HL70011'").as_deref(),
+        Some("Zoë\\Ñ")
+    );
+    assert_eq!(
+        q("SELECT family FROM patients WHERE mrn = 'HL70031'").as_deref(),
+        Some("Peña")
+    );
+    assert_eq!(
+        q("SELECT given FROM patients WHERE mrn = 'HL70031'").as_deref(),
+        Some("José")
+    );
     // Entry rules: a field refused is dropped, the rest applied, the ACK says so.
     assert_eq!(q("SELECT ssn FROM patients WHERE mrn = 'HL70019'"), None);
     let note = |mrn: &str| {
@@ -90,35 +117,63 @@ fn the_corpus_gets_the_expected_acks_and_leaves_what_it_says() {
     assert_eq!(q("SELECT middle FROM patients WHERE mrn = 'HL70020'"), None);
     assert!(note("HL70020").contains("U+202E"), "{}", note("HL70020"));
     assert!(
-        q("SELECT ssn_note FROM patients WHERE mrn = 'HL70022'").is_some_and(|n| n.contains("unknown"))
+        q("SELECT ssn_note FROM patients WHERE mrn = 'HL70022'")
+            .is_some_and(|n| n.contains("unknown"))
     );
     // A corrected resend after an AE is applied.
-    assert_eq!(q("SELECT dob FROM patients WHERE mrn = 'HL70021'").as_deref(), Some("1999-12-31"));
-    // PID-3's MR repetition is the MRN; the A01 with DG1/PR1 kept what was reported.
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn = 'HL70023'"), 1);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM reported_codes r JOIN encounters e ON e.id = r.encounter_id WHERE e.account_number = 'V0025'"),
+        q("SELECT dob FROM patients WHERE mrn = 'HL70021'").as_deref(),
+        Some("1999-12-31")
+    );
+    // PID-3's MR repetition is the MRN; the A01 with DG1/PR1 kept what was reported.
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM patients WHERE mrn = 'HL70023'"),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM reported_codes r JOIN encounters e ON e.id = r.encounter_id WHERE e.account_number = 'V0025'"
+        ),
         2
     );
     // A refused new patient was never registered; the other patient's visit was not moved.
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn IN ('HL70017','HL70018','HL70032','HL70036')"), 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM patients WHERE mrn IN ('HL70017','HL70018','HL70032','HL70036')"
+        ),
+        0
+    );
     assert_eq!(
         q("SELECT p.mrn FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE account_number = 'V0001'").as_deref(),
         Some("HL70001")
     );
     let refused = expected.iter().filter(|c| *c != "AA").count() as i64;
-    assert_eq!(count(&db, "SELECT count(*) FROM hl7_errors WHERE status = 'open'"), refused);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM hl7_errors WHERE status = 'open'"),
+        refused
+    );
     let created = count(&db, "SELECT count(*) FROM patients") - patients_before;
     assert_eq!(
-        count(&db, "SELECT count(*) FROM audit WHERE action = 'patient_create' AND detail = 'source=hl7'"),
+        count(
+            &db,
+            "SELECT count(*) FROM audit WHERE action = 'patient_create' AND detail = 'source=hl7'"
+        ),
         created
     );
     // The same files again change nothing: every applied message is acknowledged again.
     let (_, again, _) = import(&db, &files);
-    assert_eq!(count(&db, "SELECT count(*) FROM patients") - patients_before, created);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM patients") - patients_before,
+        created
+    );
     let dups = again.iter().filter(|o| o["duplicate"] == true).count();
     let applied = expected.iter().filter(|c| *c == "AA").count();
-    assert_eq!(dups, applied, "every applied message is a duplicate the second time");
+    assert_eq!(
+        dups, applied,
+        "every applied message is a duplicate the second time"
+    );
     let o = run(&db, &["check"]);
     assert!(o.status.success(), "{}", stdout(&o));
 }
@@ -138,15 +193,38 @@ fn one_message_refused_half_way_leaves_nothing_and_the_rest_of_the_group_applies
     // A new patient whose visit number is another patient's: the patient is created inside
     // the message's savepoint, then the visit is refused: the patient must not remain.
     let steal = "MSH|^~\\&|REGSYS|MAINHOSP|||20261115||ADT^A01|G2|P|2.5.1\rPID|1||HALF2^^^H^MR||Halfway^Bea||19700101|F\rPV1|1|I|||||||||||||||||VHALF|||||||||||||||||||||||||202611140900\r";
-    let msgs = vec![admit.to_string(), steal.to_string(), a28("G3", "HALF3", "Halfway")];
+    let msgs = vec![
+        admit.to_string(),
+        steal.to_string(),
+        a28("G3", "HALF3", "Halfway"),
+    ];
     let out = svc.hl7_apply(&msgs).expect("apply");
     let codes: Vec<_> = out.iter().map(|o| o.code.as_str()).collect();
     assert_eq!(codes, ["AA", "AE", "AA"], "{out:?}");
-    assert!(out[1].notes[0].contains("belongs to another patient"), "{:?}", out[1].notes);
+    assert!(
+        out[1].notes[0].contains("belongs to another patient"),
+        "{:?}",
+        out[1].notes
+    );
     assert!(out[1].ack.contains("MSA|AE|G2|"), "{}", out[1].ack);
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn = 'HALF2'"), 0);
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn IN ('HALF1','HALF3')"), 2);
-    assert_eq!(count(&db, "SELECT count(*) FROM audit WHERE detail = 'source=hl7'"), 2);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM patients WHERE mrn = 'HALF2'"),
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM patients WHERE mrn IN ('HALF1','HALF3')"
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit WHERE detail = 'source=hl7'"
+        ),
+        2
+    );
     // The search index has no trace of the refused patient either.
     let found = svc.find("halfway", 10).expect("find");
     assert_eq!(found.len(), 2);
@@ -168,12 +246,19 @@ fn the_error_queue_replays_after_a_fix_and_dismisses_with_a_reason() {
     let id = out[0].queued.expect("queued");
     let q = svc.hl7_errors(false, 10).expect("errors");
     assert_eq!(q.open, 1);
-    assert!(q.rows[0].body.is_none(), "the list does not carry message text");
+    assert!(
+        q.rows[0].body.is_none(),
+        "the list does not carry message text"
+    );
     let again = svc.hl7_replay(id).expect("replay");
     assert_eq!(again.code.as_str(), "AE", "still no merge service");
     assert!(svc.hl7_errors(false, 10).unwrap().open >= 1);
-    svc.hl7_dismiss(id, "merged by hand in the registration system").expect("dismiss");
-    assert!(svc.hl7_dismiss(id, "again").is_err(), "a closed entry cannot be closed twice");
+    svc.hl7_dismiss(id, "merged by hand in the registration system")
+        .expect("dismiss");
+    assert!(
+        svc.hl7_dismiss(id, "again").is_err(),
+        "a closed entry cannot be closed twice"
+    );
     let shown = svc.hl7_error(id).expect("show");
     assert_eq!(shown.status, "dismissed");
     assert!(shown.body.is_some_and(|b| b.raw().contains("MRG")));
@@ -184,11 +269,19 @@ fn feeds_need_the_edit_right() {
     let dir = tmp();
     let db = store(dir.path());
     let mut svc: Conn = as_user(&db, "auditor");
-    let e = svc.hl7_apply(&[a28("R1", "RIGHT1", "Rights")]).expect_err("refused");
+    let e = svc
+        .hl7_apply(&[a28("R1", "RIGHT1", "Rights")])
+        .expect_err("refused");
     assert!(e.to_string().contains("may not"), "{e}");
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn = 'RIGHT1'"), 0);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM audit WHERE action = 'hl7_receive' AND outcome = 'denied'"),
+        count(&db, "SELECT count(*) FROM patients WHERE mrn = 'RIGHT1'"),
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit WHERE action = 'hl7_receive' AND outcome = 'denied'"
+        ),
         1
     );
 }
@@ -201,7 +294,9 @@ fn garbage_and_huge_messages_get_a_clear_answer() {
     let mut x: u64 = 7;
     let junk: Vec<u8> = (0..1 << 20)
         .map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let b = (x >> 33) as u8;
             if b == b'M' { b'm' } else { b }
         })
@@ -211,7 +306,14 @@ fn garbage_and_huge_messages_get_a_clear_answer() {
     let (code, out, err) = import(&db, &[f]);
     assert_eq!(code, 8, "{err}");
     assert!(out.iter().all(|o| o["code"] == "AE"));
-    assert!(out[0]["notes"][0].as_str().unwrap().contains("not an HL7 message"), "{:?}", out[0]);
+    assert!(
+        out[0]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("not an HL7 message"),
+        "{:?}",
+        out[0]
+    );
     // 10,000 segments in one message: read and applied.
     let mut big = a28("BIG1", "BIGSEG", "Manysegments");
     for i in 0..10_000 {
@@ -243,7 +345,10 @@ fn a_killed_import_leaves_a_sound_store_and_running_it_again_finishes_it() {
         .args(["--db", db.to_str().unwrap(), "import", "hl7"])
         .arg(&f)
         .env_remove("CHARTROOM_DB")
-        .env("CHARTROOM_SYSTEM_CONFIG", "/nonexistent/chartroom-tests.toml")
+        .env(
+            "CHARTROOM_SYSTEM_CONFIG",
+            "/nonexistent/chartroom-tests.toml",
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -252,7 +357,9 @@ fn a_killed_import_leaves_a_sound_store_and_running_it_again_finishes_it() {
     let t0 = std::time::Instant::now();
     loop {
         let done = raw(&db)
-            .query_row("SELECT count(*) FROM hl7_applied", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT count(*) FROM hl7_applied", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .unwrap_or(0);
         if done > 0 || t0.elapsed().as_secs() > 120 {
             break;
@@ -263,7 +370,10 @@ fn a_killed_import_leaves_a_sound_store_and_running_it_again_finishes_it() {
     child.wait().unwrap();
     let applied = count(&db, "SELECT count(*) FROM hl7_applied");
     let added = count(&db, "SELECT count(*) FROM patients") - before;
-    assert_eq!(applied, added, "every applied message is one patient, no more, no less");
+    assert_eq!(
+        applied, added,
+        "every applied message is one patient, no more, no less"
+    );
     assert!(applied < n, "killed before the end ({applied} of {n})");
     let o = run(&db, &["check"]);
     assert!(o.status.success(), "{}", stdout(&o));

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chartroom::hl7::mllp::{Decoder, Frame, frame};
 
-use super::sec_support::{count, store};
 use super::common::tmp;
+use super::sec_support::{count, store};
 
 struct Listener {
     child: Child,
@@ -26,9 +26,18 @@ impl Drop for Listener {
 
 fn listen(db: &std::path::Path) -> Listener {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .args(["--db", db.to_str().unwrap(), "listen", "--mllp", "127.0.0.1:0"])
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "listen",
+            "--mllp",
+            "127.0.0.1:0",
+        ])
         .env_remove("CHARTROOM_DB")
-        .env("CHARTROOM_SYSTEM_CONFIG", "/nonexistent/chartroom-tests.toml")
+        .env(
+            "CHARTROOM_SYSTEM_CONFIG",
+            "/nonexistent/chartroom-tests.toml",
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -80,7 +89,10 @@ fn mllp_acks_after_storing_skips_junk_and_drops_half_sent_frames() {
     }
     let ack = read_ack(&mut s);
     assert!(ack.contains("MSA|AA|L1"), "{ack}");
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn = 'MLLP1'"), 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM patients WHERE mrn = 'MLLP1'"),
+        1
+    );
     // A message chartroom does not take: AR, on the same connection.
     let oru = "MSH|^~\\&|LAB|MAINHOSP|||20261115||ORU^R01|L2|P|2.5.1\rPID|1||MLLP2^^^H^MR||X^Y||19700101|F\r";
     s.write_all(&frame(oru.as_bytes())).unwrap();
@@ -98,7 +110,8 @@ fn mllp_acks_after_storing_skips_junk_and_drops_half_sent_frames() {
                 let mut s = TcpStream::connect(&addr).unwrap();
                 for i in 0..25 {
                     let id = format!("C{c}M{i}");
-                    s.write_all(&frame(a28(&id, &format!("MC{c}X{i}")).as_bytes())).unwrap();
+                    s.write_all(&frame(a28(&id, &format!("MC{c}X{i}")).as_bytes()))
+                        .unwrap();
                     let ack = read_ack(&mut s);
                     assert!(ack.contains(&format!("MSA|AA|{id}")), "{ack}");
                 }
@@ -108,10 +121,19 @@ fn mllp_acks_after_storing_skips_junk_and_drops_half_sent_frames() {
     for t in threads {
         t.join().unwrap();
     }
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn LIKE 'MC%'"), 100);
-    assert_eq!(count(&db, "SELECT count(*) FROM patients WHERE mrn = 'MLLP3'"), 0);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM patients WHERE mrn LIKE 'MC%'"),
+        100
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM patients WHERE mrn = 'MLLP3'"),
+        0
+    );
     // The connection is still usable after all that.
     s.write_all(&frame(a28("L1", "MLLP1").as_bytes())).unwrap();
     let ack = read_ack(&mut s);
-    assert!(ack.contains("MSA|AA|L1") && ack.contains("already applied"), "{ack}");
+    assert!(
+        ack.contains("MSA|AA|L1") && ack.contains("already applied"),
+        "{ack}"
+    );
 }
