@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod hl7;
+pub mod print;
 pub mod search;
 pub mod secrets;
 pub mod serve;

@@ -16,6 +16,7 @@ mod hl7_feed;
 mod hl7_mllp;
 mod hl7_props;
 mod house_rules;
+mod print;
 mod search_engine;
 mod search_quality;
 mod sec_access;

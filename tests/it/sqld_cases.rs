@@ -442,3 +442,28 @@ fn a_copy_goes_only_into_an_empty_store_and_keeps_the_trail_whole() {
     let _ = cli(&s.url, &["server", "token", "forget", &s.url], None);
     let _: Option<ServiceError> = None;
 }
+
+/// Issue 17: what a technician's terminal holds after `chartroom login` is a serve session
+/// token; it opens nothing on the store server behind `chartroom serve`.
+#[test]
+#[ignore = "needs sqld: run through .ci/run"]
+fn a_serve_session_token_is_refused_by_sqld() {
+    let dir = tmp();
+    let _db = demo_on(Backend::Server, dir.path(), 20);
+    let s = sqld::for_dir(dir.path());
+    // The credential of the store server itself opens it (so the refusal below means
+    // something).
+    assert!(store::open_server(&s.url, &s.rw(), OpenMode::Existing).is_ok());
+    let sessions = chartroom::serve::sessions::Sessions::new(None, 8);
+    let (token, _) = sessions.issue(1, "clerk");
+    match store::open_server(&s.url, &token, OpenMode::Existing) {
+        Ok(_) => panic!("a serve session token opened the store server"),
+        Err(e) => {
+            let m = e.to_string();
+            assert!(!m.contains(token.as_str()), "the token is never echoed: {m}");
+        }
+    }
+    // Nor is it taken as the server's credential through the shell.
+    let o = set_token(&s.url, &token);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+}
