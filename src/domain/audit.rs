@@ -53,6 +53,10 @@ vocabulary! {
         BreakGlass = "break_glass",
         PatientCreate = "patient_create",
         PatientUpdate = "patient_update",
+        EncounterUpdate = "encounter_update",
+        DocumentUpdate = "document_update",
+        /// The change history of a chart was read.
+        HistoryRead = "history_read",
         Export = "export",
         Disclosure = "disclosure",
         Merge = "merge",
@@ -83,7 +87,6 @@ vocabulary! {
         /// A whole store copied into another (a file onto a server, or back).
         StoreCopy = "store_copy",
         EncounterCreate = "encounter_create",
-        EncounterUpdate = "encounter_update",
         /// A group of HL7 messages received (a batch file's part, or the listener's).
         Hl7Receive = "hl7_receive",
         Hl7ErrorsRead = "hl7_errors_read",
@@ -112,6 +115,7 @@ vocabulary! {
 pub enum Object {
     Patient(Mrn),
     Document(i64),
+    Encounter(String),
     User(String),
     Site(&'static str),
     Alert(i64),
@@ -125,6 +129,7 @@ impl fmt::Display for Object {
         match self {
             Object::Patient(m) => write!(f, "patient:{m}"),
             Object::Document(id) => write!(f, "document:{id}"),
+            Object::Encounter(a) => write!(f, "encounter:{a}"),
             Object::User(u) => write!(f, "user:{u}"),
             Object::Site(k) => write!(f, "site:{k}"),
             Object::Alert(id) => write!(f, "alert:{id}"),

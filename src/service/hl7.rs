@@ -344,6 +344,10 @@ fn apply_changes(
         e.detail = Some(detail);
         store::audit::append(tx, &e)
     };
+    let by = store::hl7::By {
+        user_id: template.user_id,
+        username: &template.username,
+    };
     let id = match store::hl7::patient_by_mrn(tx, p.mrn.as_str())? {
         Some(f) if f.merged_into.is_some() => {
             return Ok(Err(format!(
@@ -357,6 +361,7 @@ fn apply_changes(
                 f.id,
                 &p.patient.columns,
                 p.patient.ssn_note.as_deref(),
+                &by,
                 now,
             )?;
             if changed
@@ -405,7 +410,7 @@ fn apply_changes(
                 )));
             }
             Some((vid, _)) => {
-                let changed = store::hl7::update_visit(tx, vid, &v.columns)?;
+                let changed = store::hl7::update_visit(tx, id, vid, &v.columns, &by, now)?;
                 if !changed.is_empty() {
                     audit(
                         Action::EncounterUpdate,

@@ -198,25 +198,115 @@ fn value_of(c: &Change) -> super::Value {
     }
 }
 
+/// Who a feed's change is recorded as, in the chart's change history.
+pub struct By<'a> {
+    pub user_id: Option<i64>,
+    pub username: &'a str,
+}
+
+/// The record's current values of these columns, and its version.
+fn current(
+    db: &dyn Tx,
+    table: &str,
+    id: i64,
+    cols: &[(&'static str, Change)],
+) -> Result<(Vec<Option<String>>, i64), StoreError> {
+    let list: Vec<String> = cols
+        .iter()
+        .map(|(c, _)| format!("CAST({c} AS TEXT)"))
+        .collect();
+    let sql = format!(
+        "SELECT version{}{} FROM {table} WHERE id = ?",
+        if list.is_empty() { "" } else { ", " },
+        list.join(", ")
+    );
+    let r = db
+        .query_row(&sql, params![id])?
+        .ok_or_else(|| StoreError::Other(format!("{table} {id} vanished")))?;
+    let vals = (0..cols.len())
+        .map(|i| r.opt_text(i + 1))
+        .collect::<Result<_, _>>()?;
+    Ok((vals, r.int(0)?))
+}
+
+/// Applies column changes to a record, one history row per field that changed (the chart's
+/// change history, as a clerk's edit writes), and one new version; returns the columns
+/// that changed.
+#[allow(clippy::too_many_arguments)]
+fn update_record(
+    db: &dyn Tx,
+    entity: &str,
+    table: &str,
+    allowed: &[&str],
+    patient_id: i64,
+    id: i64,
+    cols: &[(&'static str, Change)],
+    by: &By<'_>,
+    now: &str,
+) -> Result<Vec<&'static str>, StoreError> {
+    let (before, version) = current(db, table, id, cols)?;
+    let mut changed = Vec::new();
+    for ((col, v), old) in cols.iter().zip(before) {
+        assert!(allowed.contains(col), "not a {entity} column: {col}");
+        let new = match v {
+            Change::Set(s) => Some(s.clone()),
+            Change::Erase => None,
+        };
+        if old == new || changed.contains(col) {
+            continue;
+        }
+        let sql = match *col {
+            "ssn" => {
+                "UPDATE patients SET ssn = ?1, ssn_last4 = substr(?1, 6) WHERE id = ?2".to_string()
+            }
+            c => format!("UPDATE {table} SET {c} = ?1 WHERE id = ?2"),
+        };
+        db.execute(&sql, &[value_of(v), id.into()])?;
+        // The SSN itself never goes into the history: only that it changed.
+        let (b, a) = if *col == "ssn" {
+            (
+                old.map(|_| "on file".to_string()),
+                new.map(|_| "on file".to_string()),
+            )
+        } else {
+            (old, new)
+        };
+        db.execute(
+            "INSERT INTO changes (patient_id, entity, entity_id, version, field, before, after, at, user_id, username) \
+             VALUES (?,?,?,?,?,?,?,?,?,?)",
+            params![patient_id, entity, id, version + 1, *col, b, a, now, by.user_id, by.username],
+        )?;
+        changed.push(*col);
+    }
+    if !changed.is_empty() {
+        db.execute(
+            &format!("UPDATE {table} SET version = version + 1 WHERE id = ?"),
+            params![id],
+        )?;
+    }
+    Ok(changed)
+}
+
 /// Applies column changes to a patient; returns the columns that changed.
 pub fn update_patient(
     db: &dyn Tx,
     id: i64,
     cols: &[(&'static str, Change)],
     ssn_note: Option<&str>,
+    by: &By<'_>,
     now: &str,
 ) -> Result<Vec<&'static str>, StoreError> {
-    let mut changed = Vec::new();
-    for (col, v) in cols {
-        assert!(PATIENT_COLUMNS.contains(col), "not a patient column: {col}");
-        let sql = match *col {
-            "ssn" => "UPDATE patients SET ssn = ?1, ssn_last4 = substr(?1, 6) WHERE id = ?2 AND ssn IS NOT ?1".to_string(),
-            c => format!("UPDATE patients SET {c} = ?1 WHERE id = ?2 AND {c} IS NOT ?1"),
-        };
-        if db.execute(&sql, &[value_of(v), id.into()])?.rows > 0 {
-            changed.push(*col);
-        }
-    }
+    let changed = update_record(
+        db,
+        "patient",
+        "patients",
+        PATIENT_COLUMNS,
+        id,
+        id,
+        cols,
+        by,
+        now,
+    )?;
     if let Some(note) = ssn_note {
         db.execute(
             "UPDATE patients SET ssn_note = ? WHERE id = ?",
@@ -225,7 +315,7 @@ pub fn update_patient(
     }
     if !changed.is_empty() {
         db.execute(
-            "UPDATE patients SET updated_at = ?, version = version + 1 WHERE id = ?",
+            "UPDATE patients SET updated_at = ? WHERE id = ?",
             params![now, id],
         )?;
         // Birth date, phone, SSN: what patient search reads besides names.
@@ -277,24 +367,23 @@ pub fn insert_visit(
 /// Applies column changes to a visit; returns the columns that changed.
 pub fn update_visit(
     db: &dyn Tx,
+    patient_id: i64,
     id: i64,
     cols: &[(&'static str, Change)],
+    by: &By<'_>,
+    now: &str,
 ) -> Result<Vec<&'static str>, StoreError> {
-    let mut changed = Vec::new();
-    for (col, v) in cols {
-        assert!(VISIT_COLUMNS.contains(col), "not a visit column: {col}");
-        let sql = format!("UPDATE encounters SET {col} = ?1 WHERE id = ?2 AND {col} IS NOT ?1");
-        if db.execute(&sql, &[value_of(v), id.into()])?.rows > 0 {
-            changed.push(*col);
-        }
-    }
-    if !changed.is_empty() {
-        db.execute(
-            "UPDATE encounters SET version = version + 1 WHERE id = ?",
-            params![id],
-        )?;
-    }
-    Ok(changed)
+    update_record(
+        db,
+        "encounter",
+        "encounters",
+        VISIT_COLUMNS,
+        patient_id,
+        id,
+        cols,
+        by,
+        now,
+    )
 }
 
 /// Files the codes a message reported for a visit (once each).

@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod chart;
 mod copy;
 pub mod diagnose;
+pub mod history;
 pub mod hl7;
 mod location;
 mod migrate;

@@ -4,6 +4,7 @@
 mod backends;
 mod common;
 
+mod chart_edit;
 mod cli_bad_input;
 mod cli_basics;
 mod crypt;

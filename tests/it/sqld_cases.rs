@@ -460,7 +460,10 @@ fn a_serve_session_token_is_refused_by_sqld() {
         Ok(_) => panic!("a serve session token opened the store server"),
         Err(e) => {
             let m = e.to_string();
-            assert!(!m.contains(token.as_str()), "the token is never echoed: {m}");
+            assert!(
+                !m.contains(token.as_str()),
+                "the token is never echoed: {m}"
+            );
         }
     }
     // Nor is it taken as the server's credential through the shell.

@@ -1,4 +1,4 @@
--- chartroom store, version 6: HL7 v2 feeds. Which messages were applied (idempotency by sender and
+-- chartroom store, version 7: HL7 v2 feeds. Which messages were applied (idempotency by sender and
 -- control id, MSH-10 being unique only per sender), the error queue of messages that were
 -- not, and the diagnoses and procedures a registration system reported for a visit.
 CREATE TABLE hl7_applied (
