@@ -399,6 +399,7 @@ mod tests {
             id: id << 4 | 1,
             req: PaneReq::Patients(patients::Req::Search {
                 query: format!("q{id}"),
+                limit: 50,
             }),
         };
         let c = Req::Pane {
