@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod print;
 pub mod search;
 pub mod secrets;
 pub mod serve;

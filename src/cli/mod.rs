@@ -6,6 +6,7 @@ pub mod out;
 mod audit;
 mod backup;
 mod demo;
+mod edit;
 mod find;
 pub mod json;
 mod key;
@@ -66,9 +67,15 @@ pub enum Command {
     Init(demo::InitArgs),
     /// Build a store of made-up patients to practise on, then open it.
     Demo(demo::DemoArgs),
-    /// Register patients.
+    /// Register patients, change their demographics, read a chart's change history.
     #[command(subcommand)]
     Patient(patient::PatientCmd),
+    /// Change an encounter (by account number).
+    #[command(subcommand)]
+    Encounter(EncounterCmd),
+    /// Change a document's details (type, title, author, service date).
+    #[command(subcommand)]
+    Document(DocumentCmd),
     /// Find patients by name, date of birth, MRN, phone or the last 4 of the SSN.
     Find(find::FindArgs),
     /// Show a patient's chart: demographics, encounters, documents and codes.
@@ -108,6 +115,20 @@ pub enum Command {
     Login(records::LoginArgs),
     /// End your session on a records server and forget its token.
     Logout(records::LogoutArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EncounterCmd {
+    /// Change an encounter, one flag per field; refused with exit code 5 when someone else
+    /// saved it after --version.
+    Edit(edit::EncounterEditArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentCmd {
+    /// Change a document's details, one flag per field; refused with exit code 5 when
+    /// someone else saved it after --version.
+    Edit(edit::DocumentEditArgs),
 }
 
 impl Cli {
@@ -170,6 +191,8 @@ pub fn run(cli: &Cli, cmd: &Command) -> Outcome {
         Command::Key(c) => key::run(file(&path)?, c),
         Command::Demo(a) => demo::demo(file(&path)?, a).map(|_| 0),
         Command::Patient(c) => patient::run(&path, c),
+        Command::Encounter(EncounterCmd::Edit(a)) => edit::encounter(&path, a),
+        Command::Document(DocumentCmd::Edit(a)) => edit::document(&path, a),
         Command::Find(a) => find::run(&path, a),
         Command::Show(a) => show::run(&path, a),
         Command::User(c) => user::run(&path, c),

@@ -1,4 +1,4 @@
-//! `chartroom patient add`.
+//! `chartroom patient add` (and the edits of `edit.rs`).
 
 use crate::service::Location;
 
@@ -13,6 +13,13 @@ pub enum PatientCmd {
     /// Register a new patient and print the MRN. A likely duplicate is reported as a
     /// warning: check it before you register the patient again.
     Add(AddArgs),
+    /// Change a patient's demographics, one flag per field (`--phone`, `--address`, …);
+    /// refused with exit code 5 when someone else saved the record after --version.
+    Edit(super::edit::PatientEditArgs),
+    /// Every change to the chart: who, when, each field before and after.
+    History(super::edit::HistoryArgs),
+    /// Put back the value an earlier change replaced (a new change; nothing is rewritten).
+    Restore(super::edit::RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -48,7 +55,12 @@ pub struct AddArgs {
 }
 
 pub fn run(path: &Location, c: &PatientCmd) -> Outcome {
-    let PatientCmd::Add(a) = c;
+    let a = match c {
+        PatientCmd::Add(a) => a,
+        PatientCmd::Edit(a) => return super::edit::patient(path, a),
+        PatientCmd::History(a) => return super::edit::history(path, a),
+        PatientCmd::Restore(a) => return super::edit::restore(path, a),
+    };
     let input = PatientInput {
         mrn: a.mrn.clone(),
         family: a.family.clone(),

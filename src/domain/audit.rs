@@ -53,6 +53,10 @@ vocabulary! {
         BreakGlass = "break_glass",
         PatientCreate = "patient_create",
         PatientUpdate = "patient_update",
+        EncounterUpdate = "encounter_update",
+        DocumentUpdate = "document_update",
+        /// The change history of a chart was read.
+        HistoryRead = "history_read",
         Export = "export",
         Disclosure = "disclosure",
         Merge = "merge",
@@ -107,6 +111,7 @@ vocabulary! {
 pub enum Object {
     Patient(Mrn),
     Document(i64),
+    Encounter(String),
     User(String),
     Site(&'static str),
     Alert(i64),
@@ -120,6 +125,7 @@ impl fmt::Display for Object {
         match self {
             Object::Patient(m) => write!(f, "patient:{m}"),
             Object::Document(id) => write!(f, "document:{id}"),
+            Object::Encounter(a) => write!(f, "encounter:{a}"),
             Object::User(u) => write!(f, "user:{u}"),
             Object::Site(k) => write!(f, "site:{k}"),
             Object::Alert(id) => write!(f, "alert:{id}"),

@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod bulk;
 pub mod date;
+pub mod edit;
 pub mod ident;
 pub mod patient;
 pub mod policy;
@@ -29,6 +30,22 @@ pub enum DomainError {
     BadDate(String),
     #[error("the date of birth {0} is in the future")]
     FutureBirthDate(String),
+    #[error("the {field} {date} is in the future")]
+    Future {
+        #[serde(deserialize_with = "wire::name")]
+        field: wire::Name,
+        date: String,
+    },
+    #[error("the date and time \"{0}\" is not valid: use YYYY-MM-DD HH:MM (2026-11-20 14:05)")]
+    BadDateTime(String),
+    #[error("the state \"{0}\" is not valid: use its two-letter code (NY, CA, PR)")]
+    BadState(String),
+    #[error("the ZIP code \"{0}\" is not valid: use 5 digits, or 5+4 as 12345-6789")]
+    BadPostal(String),
+    #[error(
+        "the encounter type \"{0}\" is not valid: use inpatient, outpatient, emergency or observation"
+    )]
+    BadEncounterType(String),
     #[error("the MRN \"{0}\" is not valid: use 1 to 20 letters or digits")]
     BadMrn(String),
     #[error("the sex \"{0}\" is not valid: use F, M, O, U, A or N (HL7 table 0001)")]

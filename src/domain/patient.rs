@@ -170,6 +170,9 @@ pub struct Encounter {
     pub coding_status: Text,
     pub diagnoses: Vec<CodedDiagnosis>,
     pub procedures: Vec<CodedProcedure>,
+    /// The version an edit of this encounter is made against.
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -205,6 +208,9 @@ pub struct DocumentSummary {
     pub signed_at: Option<Text>,
     pub part2: bool,
     pub psychotherapy: bool,
+    /// The version an edit of this document's details is made against.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// A document with its text, opened for reading.

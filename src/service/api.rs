@@ -16,6 +16,7 @@ use std::cell::{Cell, RefCell};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::edit::{Change, Edit};
 use crate::domain::{Chart, Document, PatientInput, Permission, Role};
 use crate::search::Total;
 use crate::store::audit::Anchor;
@@ -24,7 +25,7 @@ use crate::store::users::User;
 use super::audit::{AnchorLog, VerifyReport};
 use super::{
     Access, Actor, AddOutcome, AuditReport, Clock, Found, Grant, Location, LoginInfo, NewUser,
-    PrivacyAlert, Result, Service, ServiceError, SiteSetting,
+    PrivacyAlert, Result, Saved, Service, ServiceError, SiteSetting,
 };
 
 /// What an argument is made into to travel (on the client).
@@ -346,6 +347,12 @@ use_cases! {
     read mut open_document_with(doc_id: i64, access: Access as &Access) -> Document;
     write mut add_patient(input: PatientInput as &PatientInput) -> AddOutcome;
     read mut reveal_ssn(mrn: String as &str) -> Option<String>;
+    // Editing with history (no lost updates).
+    write mut edit_patient(mrn: String as &str, edit: Edit as &Edit, access: Access as &Access) -> Saved;
+    write mut edit_encounter(account: String as &str, edit: Edit as &Edit, access: Access as &Access) -> Saved;
+    write mut edit_document(doc_id: i64, edit: Edit as &Edit, access: Access as &Access) -> Saved;
+    write mut restore_change(mrn: String as &str, change_id: i64, version: Option<i64>, access: Access as &Access) -> Saved;
+    read mut chart_history(mrn: String as &str, access: Access as &Access) -> Vec<Change>;
     read mut reveal_ssn_with(mrn: String as &str, access: Access as &Access) -> Option<String>;
     // The privacy officer's queue.
     read mut privacy_alerts(open_only: bool) -> Vec<PrivacyAlert>;

@@ -45,6 +45,8 @@ pub(crate) enum Subject<'a> {
     },
     /// A document: its patient's rules apply, and its own Part 2 flag.
     Document(i64),
+    /// An encounter by account number: its patient's rules apply.
+    Encounter(&'a str),
 }
 
 /// How the work touches the store.
@@ -231,7 +233,10 @@ impl Service {
             }));
         }
         let gate = match (&patient, op.subject) {
-            (Some(p), Subject::Mrn { gate: true, .. } | Subject::Document(_)) => {
+            (
+                Some(p),
+                Subject::Mrn { gate: true, .. } | Subject::Document(_) | Subject::Encounter(_),
+            ) => {
                 let kinds = sensitive_kinds(&p.flags, p.part2_document);
                 match self.gate(&rights, op.action, p, &kinds, op.access) {
                     Ok(g) => g,
@@ -401,6 +406,24 @@ impl Service {
                 Ok(Some(Patient {
                     id: r.int(0)?,
                     mrn: mrn.clone(),
+                    flags: flags(&r, 1)?,
+                    part2_document: false,
+                }))
+            }
+            Subject::Encounter(account) => {
+                let r = db
+                    .query_row(
+                        "SELECT p.id, p.restricted, p.employee, p.part2, p.deceased, p.mrn \
+                         FROM encounters e JOIN patients p ON p.id = e.patient_id \
+                         WHERE e.account_number = ?",
+                        crate::params![account],
+                    )?
+                    .ok_or_else(|| ServiceError::NotFound(format!("the account {account}")))?;
+                Ok(Some(Patient {
+                    id: r.int(0)?,
+                    mrn: Mrn::parse(&r.text(5)?).map_err(|_| {
+                        StoreError::Other("an encounter belongs to a bad MRN".into())
+                    })?,
                     flags: flags(&r, 1)?,
                     part2_document: false,
                 }))

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backup;
 pub mod clock;
 pub mod demo;
+mod edit;
 mod entry;
 pub mod identity;
 pub mod keys;
@@ -36,6 +37,7 @@ pub fn diagnose_store(path: &std::path::Path) -> Vec<String> {
 pub use api::Conn;
 pub use audit::AuditReport;
 pub use clock::Clock;
+pub use edit::Saved;
 pub use patients::{AddOutcome, Found};
 pub use restricted::{Access, PrivacyAlert};
 pub use rights::Grant;
@@ -120,6 +122,16 @@ pub enum ServiceError {
     /// A records server (`chartroom serve`) could not be used.
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// Fields of an edit that were not accepted, each with what to do; nothing was saved.
+    #[error("{}", edit::fields_message(.0))]
+    Fields(Vec<crate::domain::edit::FieldError>),
+    /// The record was saved by someone else after the version this edit was made against;
+    /// `theirs` is what they changed (newest first). Nothing was saved.
+    #[error("{}", edit::changed_message(.theirs))]
+    Changed {
+        version: i64,
+        theirs: Vec<crate::domain::edit::Change>,
+    },
 }
 
 fn output_message(e: &std::io::Error) -> String {
@@ -174,7 +186,9 @@ impl ServiceError {
             ServiceError::NotFound(_) | ServiceError::Store(StoreError::NotFound(_)) => 1,
             ServiceError::Invalid(_)
             | ServiceError::Usage(_)
+            | ServiceError::Fields(_)
             | ServiceError::Store(StoreError::BadLocation(_)) => 2,
+            ServiceError::Changed { .. } => 5,
             ServiceError::Interrupted => 130,
             ServiceError::Store(StoreError::Conflict) => 5,
             ServiceError::Store(StoreError::Duplicate(_)) => 5,

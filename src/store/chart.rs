@@ -11,7 +11,8 @@ pub fn encounters(db: &dyn Tx, patient_id: i64) -> Result<Vec<Encounter>, StoreE
     for r in db.query(
         "SELECT id, account_number, type, admit_at, discharge_at, \
          coalesce((SELECT p.name FROM providers p WHERE p.id = attending_id), attending), service, \
-         disposition, coding_status FROM encounters WHERE patient_id = ? ORDER BY admit_at DESC",
+         disposition, coding_status, version FROM encounters WHERE patient_id = ? \
+         ORDER BY admit_at DESC",
         params![patient_id],
     )? {
         let id = r.int(0)?;
@@ -27,6 +28,7 @@ pub fn encounters(db: &dyn Tx, patient_id: i64) -> Result<Vec<Encounter>, StoreE
             coding_status: r.data(8)?,
             diagnoses: diagnoses(db, id)?,
             procedures: procedures(db, id)?,
+            version: r.int(9)?,
         });
     }
     Ok(out)
@@ -74,7 +76,7 @@ fn procedures(db: &dyn Tx, encounter_id: i64) -> Result<Vec<CodedProcedure>, Sto
 
 const DOC_COLS: &str = "d.id, (SELECT e.account_number FROM encounters e WHERE e.id = d.encounter_id), \
      d.doc_type, d.title, coalesce((SELECT p.name FROM providers p WHERE p.id = d.author_id), d.author), \
-     d.service_date, d.status, d.signed_by, d.signed_at, d.part2, d.psychotherapy";
+     d.service_date, d.status, d.signed_by, d.signed_at, d.part2, d.psychotherapy, d.version";
 
 fn summary(r: &Row) -> Result<DocumentSummary, StoreError> {
     Ok(DocumentSummary {
@@ -89,6 +91,7 @@ fn summary(r: &Row) -> Result<DocumentSummary, StoreError> {
         signed_at: r.opt_data(8)?,
         part2: r.flag(9)?,
         psychotherapy: r.flag(10)?,
+        version: r.int(11)?,
     })
 }
 
@@ -110,11 +113,11 @@ pub fn document(db: &dyn Tx, id: i64) -> Result<Option<(i64, Document)>, StoreEr
     db.query_row(&sql, params![id])?
         .map(|r| {
             Ok((
-                r.int(13)?,
+                r.int(14)?,
                 Document {
                     summary: summary(&r)?,
-                    text: r.opt_data(11)?,
-                    file_ref: r.opt_data(12)?,
+                    text: r.opt_data(12)?,
+                    file_ref: r.opt_data(13)?,
                 },
             ))
         })

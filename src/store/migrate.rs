@@ -23,6 +23,7 @@ const STEPS: &[Step] = &[
         Some(super::providers::from_free_text),
     ),
     (include_str!("schema/005_hardening.sql"), None),
+    (include_str!("schema/006_history.sql"), None),
 ];
 
 /// Step 2: hash-chain the audit rows written before the chain existed, then restore the

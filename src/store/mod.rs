@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod chart;
 mod copy;
 pub mod diagnose;
+pub mod history;
 mod location;
 mod migrate;
 pub mod patients;

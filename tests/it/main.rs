@@ -4,6 +4,7 @@
 mod backends;
 mod common;
 
+mod chart_edit;
 mod cli_bad_input;
 mod cli_basics;
 mod crypt;
@@ -13,6 +14,7 @@ mod harden_backup;
 mod harden_entry;
 mod harden_errors;
 mod house_rules;
+mod print;
 mod search_engine;
 mod search_quality;
 mod sec_access;

@@ -77,6 +77,7 @@ fn summary(id: i64, date: &str, kind: &str, title: &str, status: &str) -> Docume
         signed_at: None,
         part2: false,
         psychotherapy: false,
+        version: 1,
     }
 }
 
@@ -121,6 +122,7 @@ pub fn chart() -> Chart {
         service: Some("Medicine".into()),
         disposition: Some("Home".into()),
         coding_status: if coded { "coded" } else { "uncoded" }.into(),
+        version: 1,
         diagnoses: if coded {
             vec![
                 CodedDiagnosis {
