@@ -82,7 +82,8 @@ fn search_id(fx: &[Effect]) -> Option<u64> {
 
 /// Results as the store worker sends them.
 fn found(v: Vec<Found>) -> Reply {
-    chartroom::tui::panes::patients::Reply::Found(v).into()
+    let n = v.len();
+    chartroom::tui::panes::patients::Reply::Found(v, chartroom::search::Total::Exact(n)).into()
 }
 
 /// A state showing `n` results for "smith", and the id their reply answered.

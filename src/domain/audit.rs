@@ -75,6 +75,8 @@ vocabulary! {
         AuditAnchor = "audit_anchor",
         AlertsRead = "alerts_read",
         AlertReview = "alert_review",
+        /// A reviewed alert opened again (the reason is in the detail).
+        AlertUnreview = "alert_unreview",
         Check = "check",
         StoreCreate = "store_create",
         DemoImport = "demo_import",

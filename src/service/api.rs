@@ -371,6 +371,7 @@ use_cases! {
     // The privacy officer's queue.
     read mut privacy_alerts(open_only: bool) -> Vec<PrivacyAlert>;
     write mut review_alert(id: i64) -> ();
+    write mut unreview_alert(id: i64, reason: String as &str) -> ();
     // The session.
     write mut login() -> LoginInfo;
     write mut logout() -> ();

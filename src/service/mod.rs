@@ -59,6 +59,12 @@ use crate::search::SearchIndex;
 pub use crate::store::transfer::Copied;
 use crate::store::{self, OpenMode, Store, StoreError, audit::AuditEvent, users::User};
 
+/// "1 more wrong try", "3 more wrong tries" (and the account locks).
+fn tries_left(left: i64) -> String {
+    let tries = if left == 1 { "try" } else { "tries" };
+    format!("{left} more wrong {tries} and the account locks")
+}
+
 /// What went wrong, said for a records clerk; each maps to one exit code. It travels from a
 /// records server to its clients as it is (serde), so both say the same.
 #[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -96,7 +102,7 @@ pub enum ServiceError {
         "you may not open your own record here; ask a colleague, or request it as a patient through release of information"
     )]
     OwnRecord,
-    #[error("the password is wrong; {left} more wrong tries and the account locks")]
+    #[error("the password is wrong; {}", tries_left(*.left))]
     WrongPassword { left: i64 },
     #[error("the session is locked; type your password to unlock it")]
     SessionLocked,

@@ -272,4 +272,28 @@ impl Service {
             Ok(())
         })
     }
+
+    /// Opens a reviewed alert again, saying why (audited, the reason in the row's detail).
+    pub fn unreview_alert(&mut self, id: i64, reason: &str) -> Result<()> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ServiceError::Usage(
+                "say why the alert is opened again (a reason is needed)".into(),
+            ));
+        }
+        let op = Op::write(Action::AlertUnreview, Permission::ReadAudit);
+        self.run(op, |cx| {
+            cx.note.object = Some(Object::Alert(id));
+            cx.note.detail = Some(format!("reason={reason}"));
+            let n = cx.tx.execute(
+                "UPDATE privacy_alerts SET reviewed_at = NULL, reviewed_by = NULL, version = version + 1 \
+                 WHERE id = ? AND reviewed_at IS NOT NULL",
+                params![id],
+            )?;
+            if n.rows == 0 {
+                return Err(ServiceError::NotFound(format!("a reviewed alert {id}")));
+            }
+            Ok(())
+        })
+    }
 }

@@ -46,7 +46,10 @@ impl Step {
 /// Everything a key or a palette command can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// Quit; asks "Quit chartroom? [y/N]" while a chart, a draft or a search is open.
     Quit,
+    /// Quit at once (Ctrl-c); asks only when an unsaved draft would be lost.
+    QuitNow,
     Suspend,
     Help,
     Palette,
@@ -65,6 +68,8 @@ pub enum Action {
     ScrollDown,
     ScrollUp,
     ReviewAlert,
+    /// Re-open a reviewed privacy alert (asks for a reason).
+    UnreviewAlert,
     Confirm,
     /// In a form: the next field, the previous one, save.
     NextField,
@@ -75,7 +80,16 @@ pub enum Action {
 
 /// Name and help text of every action but the pane jumps, in help order.
 const TABLE: &[(Action, &str, &str)] = &[
-    (Action::Quit, "quit", "Quit chartroom"),
+    (
+        Action::Quit,
+        "quit",
+        "Quit (asks first if a chart, draft or search is open)",
+    ),
+    (
+        Action::QuitNow,
+        "quit_now",
+        "Quit now (asks only if a draft would be lost)",
+    ),
     (
         Action::Suspend,
         "suspend",
@@ -102,7 +116,7 @@ const TABLE_2: &[(Action, &str, &str)] = &[
     (
         Action::LeaveField,
         "leave_field",
-        "Leave the text field (keys become commands)",
+        "Leave the field (on Patients: Tab or Alt-2… instead)",
     ),
     (Action::ClearSearch, "clear_search", "Clear the search box"),
     (
@@ -136,7 +150,12 @@ const TABLE_2: &[(Action, &str, &str)] = &[
     (
         Action::ReviewAlert,
         "review_alert",
-        "Mark the selected privacy alert reviewed (Audit pane, after :alerts)",
+        "Mark the selected privacy alert reviewed (Audit pane, after :alerts; asks first)",
+    ),
+    (
+        Action::UnreviewAlert,
+        "unreview_alert",
+        "Re-open the selected reviewed privacy alert, with a reason",
     ),
     (Action::Confirm, "confirm", "Run the selected command"),
     (Action::NextField, "next_field", "Next field of the form"),
@@ -172,6 +191,22 @@ impl Action {
         match self {
             Action::Go(p) => Cow::Owned(format!("pane_{}", p.name())),
             a => Cow::Borrowed(a.entry().map(|e| e.1).unwrap_or("?")),
+        }
+    }
+
+    /// What the palette lists it as: plain words (`go to chart`, `review alert`), never
+    /// the keymap name.
+    pub fn words(self) -> Cow<'static, str> {
+        match self {
+            Action::Go(p) => Cow::Owned(format!("go to {}", p.title().to_lowercase())),
+            Action::QuitNow => Cow::Borrowed("quit now"),
+            Action::PrevPane => Cow::Borrowed("previous pane"),
+            Action::FocusSearch => Cow::Borrowed("search"),
+            Action::Open => Cow::Borrowed("open selected"),
+            Action::Move(Step::Top) => Cow::Borrowed("go to top"),
+            Action::Move(Step::Bottom) => Cow::Borrowed("go to bottom"),
+            Action::CancelJob => Cow::Borrowed("stop job"),
+            a => Cow::Owned(a.name().replace('_', " ")),
         }
     }
 

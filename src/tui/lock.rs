@@ -140,7 +140,7 @@ pub fn expired(state: &mut State, why: Text, fx: &mut Vec<Effect>) {
 /// A key on the lock screen: text goes into the password; Enter sends it; Ctrl-c quits.
 pub fn key(state: &mut State, key: &Key, ev: &KeyEvent, fx: &mut Vec<Effect>) {
     match state.app.keymap.lookup(Mode::Lock, key) {
-        Some(Action::Quit) => return fx.push(Effect::Quit),
+        Some(Action::Quit | Action::QuitNow) => return fx.push(Effect::Quit),
         Some(Action::Redraw) => return fx.push(Effect::Redraw),
         _ => {}
     }

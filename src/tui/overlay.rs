@@ -3,10 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::{PaneId, Step};
+use super::action::{Action, PaneId, Step};
 use super::keymap::{Key, Mode};
 use super::palette::{self, Command, PaletteState};
 use super::panes::Cmd;
+use super::question::{Question, Then};
 use super::state::{Effect, Level, State};
 use super::theme::Theme;
 use super::update::{act, send};
@@ -44,6 +45,8 @@ pub enum Overlay {
         pane: PaneId,
     },
     Palette(PaletteState),
+    /// "Quit chartroom? [y/N]" and the like (see `question.rs`).
+    Question(super::question::Question),
 }
 
 impl Overlay {
@@ -54,6 +57,7 @@ impl Overlay {
             Overlay::Help { .. } => Some(Mode::Help),
             Overlay::Palette(_) => Some(Mode::Palette),
             Overlay::Glass(_) => Some(Mode::Glass),
+            Overlay::Question(_) => Some(Mode::Confirm),
         }
     }
 }
@@ -186,7 +190,14 @@ pub fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
     };
     state.overlay = Overlay::None;
     match item.command {
+        // `quit` typed in full is meant: it asks only if a draft would be lost.
+        Command::Run(Action::Quit) => act(state, Action::QuitNow, fx),
         Command::Run(a) => act(state, a, fx),
+        Command::Fill(text) => {
+            let mut p = PaletteState::default();
+            p.input.set(&text);
+            state.overlay = Overlay::Palette(p);
+        }
         Command::Open(mrn) => send(
             state,
             PaneId::Chart,
@@ -195,11 +206,19 @@ pub fn confirm(state: &mut State, fx: &mut Vec<Effect>) {
         ),
         Command::Theme(name) => {
             let (theme, problems) = Theme::load(&name, &state.app.config_dir, state.app.no_color);
+            let name = theme.name.clone();
+            state.app.theme = theme;
             match problems.into_iter().next() {
                 Some(p) => state.say(Level::Warning, p),
-                None => state.say(Level::Info, format!("theme: {}", theme.name)),
+                None => {
+                    let shown = crate::domain::Text::from(name.as_str());
+                    state.overlay = Overlay::Question(Question::new(
+                        format!("Theme {shown}. Keep it from now on (save it in config.toml)?"),
+                        Then::SaveTheme(name.clone()),
+                        format!("theme {shown} for this session only"),
+                    ));
+                }
             }
-            state.app.theme = theme;
         }
         c => {
             if let Some(p) = c.pane() {

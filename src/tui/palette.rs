@@ -18,8 +18,10 @@ pub enum Command {
     Audit(String),
     /// One user's activity (the Audit pane).
     AuditUser(String),
-    /// The open privacy alerts (the Audit pane).
+    /// The privacy alerts (the Audit pane).
     Alerts,
+    /// Puts this text in the palette to be finished (`open ` waits for the MRN).
+    Fill(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +38,7 @@ impl Command {
         match self {
             Command::Audit(_) | Command::AuditUser(_) | Command::Alerts => Some(PaneId::Audit),
             Command::Open(_) => Some(PaneId::Chart),
-            Command::Run(_) | Command::Theme(_) => None,
+            Command::Run(_) | Command::Theme(_) | Command::Fill(_) => None,
         }
     }
 }
@@ -77,7 +79,7 @@ fn fixed_items() -> Vec<Item> {
     let mut v: Vec<Item> = Action::all()
         .filter(|a| listed(*a))
         .map(|a| Item {
-            label: a.name().into_owned().into(),
+            label: a.words().into_owned().into(),
             desc: a.desc().into_owned().into(),
             command: Command::Run(a),
         })
@@ -87,6 +89,25 @@ fn fixed_items() -> Vec<Item> {
             label: format!("theme {name}").into(),
             desc: format!("Use the {name} theme").into(),
             command: Command::Theme(name.to_string()),
+        });
+    }
+    for (label, fill, desc) in [
+        ("open MRN", "open ", "Open the chart with this MRN"),
+        (
+            "audit MRN",
+            "audit ",
+            "Who looked at the record with this MRN",
+        ),
+        (
+            "audit-user NAME",
+            "audit-user ",
+            "What one user did (their audit rows)",
+        ),
+    ] {
+        v.push(Item {
+            label: label.into(),
+            desc: desc.into(),
+            command: Command::Fill(fill.into()),
         });
     }
     v.push(Item {
@@ -174,6 +195,19 @@ mod tests {
             Command::AuditUser("roi".into())
         );
         assert_eq!(matches("alerts")[0].command, Command::Alerts);
+        assert_eq!(
+            matches("go to chart")[0].command,
+            Command::Run(Action::Go(PaneId::Chart))
+        );
+        assert!(
+            matches("open")
+                .iter()
+                .take(3)
+                .any(|it| it.command == Command::Fill("open ".into()))
+        );
+        for it in matches("") {
+            assert!(!it.label.raw().contains('_'), "{:?}", it.label);
+        }
         assert!(matches("zzzzqqq").is_empty());
         assert!(matches("").len() > 20);
     }

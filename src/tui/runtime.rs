@@ -178,6 +178,9 @@ pub fn run_with(opts: Options, opened: Option<Conn>) -> io::Result<()> {
     spawn_signals(tx.clone())?;
     drop(tx);
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    if let Ok(size) = term.size() {
+        update(&mut state, Msg::Resize(size.width, size.height));
+    }
     draw_frame(&mut term, &mut state)?;
     let first_frame = opts.started.elapsed();
     let mut bench = opts

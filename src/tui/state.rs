@@ -237,6 +237,8 @@ pub struct App {
     pub status: Option<(Level, Text)>,
     /// Set when the screen must be drawn again.
     pub dirty: bool,
+    /// The terminal's size, once known (0×0 before the first resize).
+    pub size: (u16, u16),
     next_id: u64,
 }
 
@@ -250,6 +252,12 @@ impl App {
     pub fn say(&mut self, level: Level, msg: impl Into<Text>) {
         self.status = Some((level, msg.into()));
         self.dirty = true;
+    }
+
+    /// Whether the screen shows "terminal too small" (keys are ignored there).
+    pub fn too_small(&self) -> bool {
+        let (w, h) = self.size;
+        w > 0 && h > 0 && (w < super::view::MIN_WIDTH || h < super::view::MIN_HEIGHT)
     }
 
     /// Whether the signed-in user may do `p` (as the service said).
@@ -301,6 +309,7 @@ impl State {
                 store_error: None,
                 status: None,
                 dirty: true,
+                size: (0, 0),
                 next_id: 0,
             },
             panes: Registry::new(),

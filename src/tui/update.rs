@@ -13,6 +13,7 @@ use super::lock;
 use super::overlay::{self, Glass, MAX_REASON, Overlay};
 use super::palette::PaletteState;
 use super::panes::{Ask, Cmd, Cx, Pane};
+use super::question;
 use super::state::{Effect, Level, Link, Msg, Owner, Reply, State, owner};
 use super::widgets::field::TextField;
 use super::widgets::form::Outcome;
@@ -28,7 +29,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(ev) => on_key(state, ev, &mut fx),
         Msg::Paste(text) => on_paste(state, text, &mut fx),
-        Msg::Resize(..) => state.app.dirty = true,
+        Msg::Resize(w, h) => {
+            state.app.size = (w, h);
+            state.app.dirty = true;
+        }
         Msg::Ready(Ok(session)) => {
             state.app.session = Some(session);
             state.app.dirty = true;
@@ -61,7 +65,18 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let mode = state.mode();
+    // "terminal too small": the screen is hidden, so keys do nothing there but quit,
+    // suspend and lock (and answer a question, which that screen shows).
+    if state.app.too_small() && mode != Mode::Confirm {
+        if let Some(a @ (Action::QuitNow | Action::Suspend | Action::Lock)) =
+            state.app.keymap.lookup(Mode::Global, &key)
+        {
+            act(state, a, fx);
+        }
+        return;
+    }
     match mode {
+        Mode::Confirm => return question::key(state, &key, &ev, fx),
         Mode::Lock => return lock::key(state, &key, &ev, fx),
         Mode::Glass => return overlay::glass_key(state, &key, &ev, fx),
         Mode::Form => return form_key(state, &key, &ev, fx),
@@ -106,6 +121,7 @@ fn on_paste(state: &mut State, text: String, fx: &mut Vec<Effect>) {
         Mode::Lock => lock::paste(state, text),
         Mode::Palette => overlay::palette_paste(state, &text),
         Mode::Glass => overlay::glass_paste(state, &text),
+        Mode::Confirm => question::paste(state, &text),
         Mode::Form => {
             if let Some(f) = state.panes.slot_mut(state.pane).form.as_mut() {
                 f.paste(&text);
@@ -186,6 +202,11 @@ pub fn with_pane<R>(
             Ask::Job(job) => {
                 jobs::start(state, job, fx);
             }
+            Ask::Question(mut q) => {
+                q.from = p;
+                state.overlay = Overlay::Question(q);
+                state.app.dirty = true;
+            }
         }
     }
     r
@@ -206,6 +227,8 @@ fn show(state: &mut State, p: PaneId, fx: &mut Vec<Effect>) {
     state.overlay = Overlay::None;
     state.app.dirty = true;
     if state.pane != p {
+        let old = state.pane;
+        with_pane(state, old, fx, |pane, cx| pane.leave(cx));
         state.pane = p;
         enter(state, p, fx);
     }
@@ -216,7 +239,8 @@ pub fn act(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
     state.app.dirty = true;
     let mode = state.mode();
     match a {
-        Action::Quit => fx.push(Effect::Quit),
+        Action::Quit => question::quit(state, false, fx),
+        Action::QuitNow => question::quit(state, true, fx),
         Action::Suspend => fx.push(Effect::Suspend),
         Action::Redraw => fx.push(Effect::Redraw),
         Action::Lock => lock::lock(state, fx),

@@ -74,21 +74,23 @@ pub fn render(state: &mut State, area: Rect, buf: &mut Buffer) -> Option<Positio
             state.pane,
             hint_actions(state, mode),
             &state.app.theme,
+            foot.width,
         );
         Paragraph::new(line).render(foot, buf);
     }
     status::render(state, bar, buf);
     let t = &state.app.theme;
-    match &state.overlay {
+    match &mut state.overlay {
         Overlay::None => {}
         Overlay::Help {
             scroll,
             under,
             pane,
         } => {
-            help::render(&state.app.keymap, *under, *pane, *scroll, t, body, buf);
+            help::render(&state.app.keymap, *under, *pane, scroll, t, body, buf);
             cursor = None;
         }
+        Overlay::Question(q) => cursor = super::question::render(q, t, body, buf),
         Overlay::Palette(p) => cursor = widgets::palette::render(p, t, body, buf),
         Overlay::Glass(g) => cursor = widgets::glass::render(g, t, body, buf),
     }
@@ -115,7 +117,7 @@ fn hint_actions(state: &State, mode: Mode) -> &'static [Action] {
         Mode::Help => &[Move(Step::Down), Back],
         Mode::Palette => &[Move(Step::Down), Confirm, Back],
         Mode::Form => &[NextField, Save, Back],
-        Mode::Glass | Mode::Lock => &[Quit],
+        Mode::Glass | Mode::Lock | Mode::Confirm => &[QuitNow],
         m => state.panes.get(state.pane).hints(m),
     }
 }
@@ -180,14 +182,16 @@ fn tab_bar(state: &State, area: Rect, buf: &mut Buffer) {
 }
 
 fn too_small(state: &State, area: Rect, buf: &mut Buffer) {
+    let t = &state.app.theme;
     let msg = format!(
-        "terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{})",
+        "terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}); keys wait until it is larger (Ctrl-c quits)",
         area.width, area.height
     );
-    Paragraph::new(Line::from(Span::styled(
-        msg,
-        state.app.theme.style(Role::Warning),
-    )))
-    .wrap(Wrap { trim: true })
-    .render(area, buf);
+    let mut lines = vec![Line::from(Span::styled(msg, t.style(Role::Warning)))];
+    if let Overlay::Question(q) = &state.overlay {
+        lines.extend(super::question::lines(q, t));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
 }

@@ -179,9 +179,12 @@ impl Worker {
 /// Opens the service and starts the session; tells the UI either way.
 fn start(open: Opener, out: &Sender<Msg>) -> Option<Conn> {
     match open().and_then(|mut s| begin(&mut s).map(|b| (s, b))) {
-        Ok((s, (session, info))) => {
+        Ok((mut s, (session, info))) => {
             let _ = out.send(Msg::Ready(Ok(session)));
             let _ = out.send(Msg::LoggedIn(info));
+            // The search index into memory now, so the first keystroke reads no postings
+            // (no audit row: nothing is shown). A role without search simply skips it.
+            let _ = s.warm_search();
             Some(s)
         }
         Err(e) => {
@@ -191,9 +194,30 @@ fn start(open: Opener, out: &Sender<Msg>) -> Option<Conn> {
     }
 }
 
+/// A typing burst ends after this long without a request: its closing audit row.
+pub const BURST_IDLE: Duration = Duration::from_secs(3);
+
 fn serve_all(mut svc: Option<&mut Conn>, rx: Receiver<Req>, out: Sender<Msg>) {
     let mut down = false;
+    // Something was served since the last pause: a burst may be open.
+    let mut busy = false;
     loop {
+        if busy && !down {
+            match rx.recv_timeout(BURST_IDLE) {
+                Ok(r) => {
+                    serve_batch(&mut svc, r, &rx, &out, &mut down);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    busy = false;
+                    if let Some(s) = svc.as_deref_mut() {
+                        let _ = s.end_burst();
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
         let first = if down {
             match rx.recv_timeout(RETRY) {
                 Ok(r) => r,
@@ -224,6 +248,23 @@ fn serve_all(mut svc: Option<&mut Conn>, rx: Receiver<Req>, out: Sender<Msg>) {
                 Err(_) => return,
             }
         };
+        busy = true;
+        if !serve_batch(&mut svc, first, &rx, &out, &mut down) {
+            return;
+        }
+    }
+}
+
+/// Serves `first` and every request waiting behind it (overtaken searches dropped). False
+/// when the screens are gone.
+fn serve_batch(
+    svc: &mut Option<&mut Conn>,
+    first: Req,
+    rx: &Receiver<Req>,
+    out: &Sender<Msg>,
+    down: &mut bool,
+) -> bool {
+    {
         let mut batch = vec![first];
         while let Ok(r) = rx.try_recv() {
             batch.push(r);
@@ -237,20 +278,20 @@ fn serve_all(mut svc: Option<&mut Conn>, rx: Receiver<Req>, out: Sender<Msg>) {
             let reply = reply.map_err(|e| Text::from(e.to_string()));
             let unlocked = matches!(req, Req::Unlock { .. }) && reply.is_ok();
             if out.send(Msg::Db(req.id(), reply)).is_err() {
-                return;
+                return false;
             }
             match news {
                 // Said once; the retries above say when it is back.
-                Some(n @ Link::Down(_)) if !down => {
-                    down = true;
+                Some(n @ Link::Down(_)) if !*down => {
+                    *down = true;
                     let _ = out.send(Msg::Link(n));
                 }
                 Some(Link::Down(_)) => {}
                 Some(n) => {
                     let _ = out.send(Msg::Link(n));
                 }
-                None if down => {
-                    down = false;
+                None if *down => {
+                    *down = false;
                     let _ = out.send(Msg::Link(Link::Back));
                 }
                 None => {}
@@ -261,6 +302,7 @@ fn serve_all(mut svc: Option<&mut Conn>, rx: Receiver<Req>, out: Sender<Msg>) {
             }
         }
     }
+    true
 }
 
 /// How often a job's progress is sent at most (the gauge needs no more).
@@ -357,6 +399,7 @@ mod tests {
             id: id << 4 | 1,
             req: PaneReq::Patients(patients::Req::Search {
                 query: format!("q{id}"),
+                limit: 50,
             }),
         };
         let c = Req::Pane {

@@ -25,7 +25,9 @@ impl Default for Keymap {
         let help = Section::Mode(Mode::Help);
         let palette = Section::Mode(Mode::Palette);
         let form = Section::Mode(Mode::Form);
-        bind(global, &["ctrl-c"], Quit);
+        bind(global, &["ctrl-c"], QuitNow);
+        // The palette from anywhere, the search box too (Ctrl-p is Up there).
+        bind(global, &["f10", "ctrl-space"], Palette);
         bind(global, &["ctrl-z"], Suspend);
         bind(global, &["f1"], Help);
         bind(global, &["ctrl-l"], Redraw);
@@ -59,6 +61,7 @@ impl Default for Keymap {
         bind(chart, &["J"], ScrollDown);
         bind(chart, &["K"], ScrollUp);
         bind(Section::Pane(PaneId::Audit), &["r"], ReviewAlert);
+        bind(Section::Pane(PaneId::Audit), &["u"], UnreviewAlert);
 
         bind(search, &["esc"], LeaveField);
         bind(search, &["enter"], Open);
@@ -67,7 +70,9 @@ impl Default for Keymap {
         bind(search, &["pagedown"], Move(Step::PageDown));
         bind(search, &["pageup"], Move(Step::PageUp));
         bind(search, &["ctrl-u"], ClearSearch);
-        bind(search, &["tab"], LeaveField);
+        // Patients is search-first: panes are switched from the box (Alt-1…, F2…, Tab).
+        bind(search, &["tab"], NextPane);
+        bind(search, &["shift-tab"], PrevPane);
 
         bind(document, &["esc", "q", "h", "left"], Back);
         bind(document, &["j", "down"], Move(Step::Down));
@@ -84,6 +89,10 @@ impl Default for Keymap {
         bind(help, &["esc", "?", "q"], Back);
         bind(help, &["j", "down"], Move(Step::Down));
         bind(help, &["k", "up"], Move(Step::Up));
+        bind(help, &["pagedown", "space"], Move(Step::PageDown));
+        bind(help, &["pageup"], Move(Step::PageUp));
+        bind(help, &["g g", "home"], Move(Step::Top));
+        bind(help, &["G", "end"], Move(Step::Bottom));
 
         bind(palette, &["esc"], Back);
         bind(palette, &["enter"], Confirm);

@@ -43,6 +43,8 @@ pub enum Mode {
     Lock,
     /// A form's fields.
     Form,
+    /// A question ("Quit chartroom? [y/N]"): `y` or No. Not a keymap section.
+    Confirm,
 }
 
 impl Mode {
@@ -69,6 +71,7 @@ impl Mode {
             Mode::Glass => "glass",
             Mode::Lock => "lock",
             Mode::Form => "form",
+            Mode::Confirm => "confirm",
         }
     }
 
@@ -83,6 +86,7 @@ impl Mode {
             Mode::Glass => "RESTRICTED",
             Mode::Lock => "LOCKED",
             Mode::Form => "EDIT",
+            Mode::Confirm => "CONFIRM",
         }
     }
 
@@ -90,7 +94,7 @@ impl Mode {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Mode::Search | Mode::Palette | Mode::Glass | Mode::Lock | Mode::Form
+            Mode::Search | Mode::Palette | Mode::Glass | Mode::Lock | Mode::Form | Mode::Confirm
         )
     }
 }

@@ -154,6 +154,13 @@ pub enum Cmd {
     OpenItem { id: i64, reason: Option<String> },
     /// A palette command the pane owns (`:audit MRN`).
     Palette(Command),
+    /// The answer yes to a question the pane asked (`what` it was about, for item `id`),
+    /// with the reason typed when one was asked for.
+    Yes {
+        what: &'static str,
+        id: i64,
+        reason: Option<String>,
+    },
 }
 
 /// What a pane asks of the app after an action or a reply.
@@ -170,6 +177,8 @@ pub enum Ask {
     Form(Form),
     /// Start a long job on the job lane (its gauge shows above the status bar).
     Job(Job),
+    /// Ask the user first ("… [y/N]"); yes comes back to the pane as its command.
+    Question(super::question::Question),
 }
 
 /// A pane's handle on the app while it acts.
@@ -290,6 +299,9 @@ pub trait Pane {
     /// The pane came on screen.
     fn enter(&mut self, _cx: &mut Cx) {}
 
+    /// The pane goes off screen.
+    fn leave(&mut self, _cx: &mut Cx) {}
+
     /// Draws the pane; returns where the text cursor goes. Only the pane's own scroll
     /// positions and page size change here.
     fn render(&mut self, app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)>;
@@ -390,6 +402,17 @@ impl Registry {
         }
     }
 
+    /// The title of a form with unsaved changes (on screen or put away at the lock).
+    pub fn draft(&self) -> Option<String> {
+        self.slots.iter().find_map(|s| {
+            s.form
+                .iter()
+                .chain(s.stowed.iter())
+                .find(|f| f.is_dirty())
+                .map(|f| f.title.clone())
+        })
+    }
+
     /// The draft put away at the lock comes back.
     pub fn unstow(&mut self, p: PaneId) {
         let s = &mut self.slots[p.index()];
@@ -413,7 +436,7 @@ pub fn coming(app: &App, title: &str, lines: &[&str], area: Rect, buf: &mut Buff
         .title(Span::styled(format!(" {title} "), t.style(Role::Title)));
     let mut text = vec![
         Line::from(Span::styled(
-            format!("The {title} pane is not ready yet. When it is, you will be able to:"),
+            format!("{title} is not available in this version of chartroom. When it is, you will:"),
             t.style(Role::Base),
         )),
         Line::from(""),

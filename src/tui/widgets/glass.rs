@@ -33,7 +33,7 @@ pub fn render(g: &Glass, theme: &Theme, area: Rect, buf: &mut Buffer) -> Option<
     block.render(pop, buf);
     let mut lines = vec![
         Line::from(Span::styled(
-            format!("{what} is restricted ({}).", Text::from(g.kinds.as_str())),
+            format!("{what} is a {}.", super::kinds_words(&g.kinds)),
             theme.style(Role::Warning),
         )),
         Line::from("Opening it is logged; the privacy officer sees your reason."),

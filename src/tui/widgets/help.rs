@@ -24,7 +24,8 @@ fn section(title: &str, keymap: &Keymap, s: Section, theme: &Theme, out: &mut Ve
     )));
     for (action, keys) in b {
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-        let desc = action.desc().into_owned();
+        // The popup is 76 wide: a longer line ends in … rather than being cut silently.
+        let desc = super::fit(&action.desc(), 51);
         let keys = keys.join(" ");
         out.push(Line::from(vec![
             Span::styled(format!("  {keys:<20} "), theme.style(Role::Key)),
@@ -72,7 +73,7 @@ pub fn render(
     keymap: &Keymap,
     under: Mode,
     pane: PaneId,
-    scroll: u16,
+    scroll: &mut u16,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
@@ -84,10 +85,12 @@ pub fn render(
     let pop = centered(area, 76, h);
     let inner_h = pop.height.saturating_sub(2) as usize;
     let max_scroll = all.len().saturating_sub(inner_h) as u16;
-    let scroll = scroll.min(max_scroll);
+    // Kept in range, so that k after G moves at once.
+    *scroll = (*scroll).min(max_scroll);
+    let scroll = *scroll;
     Clear.render(pop, buf);
     let more = if max_scroll > 0 {
-        " j/k scroll · "
+        " j/k PgUp/PgDn g g/G scroll · "
     } else {
         " "
     };

@@ -30,7 +30,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// A short label for footer hints.
 pub fn short(a: Action) -> &'static str {
     match a {
-        Action::Quit => "quit",
+        Action::Quit | Action::QuitNow => "quit",
         Action::Help => "help",
         Action::Palette => "commands",
         Action::NextPane => "next pane",
@@ -47,6 +47,7 @@ pub fn short(a: Action) -> &'static str {
         Action::ScrollDown => "scroll details",
         Action::Confirm => "run",
         Action::Go(PaneId::Patients) => "patients",
+        Action::Go(PaneId::Audit) => "panes",
         Action::Lock => "lock",
         Action::NextField => "next field",
         Action::Save => "save",
@@ -62,13 +63,27 @@ pub fn hints<'a>(
     pane: PaneId,
     actions: &[Action],
     theme: &Theme,
+    width: u16,
 ) -> Line<'a> {
+    use unicode_width::UnicodeWidthStr;
     let mut spans = Vec::new();
+    let mut used = 0;
     for a in actions {
-        let Some(key) = keymap.hint(mode, pane, *a) else {
+        let key = match a {
+            Action::Go(PaneId::Audit) => pane_keys(keymap, mode, pane),
+            _ => keymap.hint(mode, pane, *a),
+        };
+        let Some(key) = key else {
             continue;
         };
-        if !spans.is_empty() {
+        // A hint that does not fit is left out whole, never cut.
+        let sep = if spans.is_empty() { 0 } else { 2 };
+        let w = sep + key.width() + 1 + short(*a).width();
+        if used + w > width as usize {
+            break;
+        }
+        used += w;
+        if sep > 0 {
             spans.push(Span::styled("  ", theme.style(Role::Muted)));
         }
         spans.push(Span::styled(key, theme.style(Role::Key)));
@@ -78,6 +93,43 @@ pub fn hints<'a>(
         ));
     }
     Line::from(spans)
+}
+
+/// What a restricted record is, in plain words ("substance-use record (42 CFR Part 2)"),
+/// from the service's kinds (`restricted`, `employee`, `part2`, separated by commas).
+pub fn kinds_words(kinds: &str) -> String {
+    let words: Vec<String> = kinds
+        .split([',', ' '])
+        .filter(|k| !k.is_empty())
+        .map(|k| match k {
+            "restricted" => "restricted record".to_string(),
+            "employee" => "employee record".to_string(),
+            "part2" => "substance-use record (42 CFR Part 2)".to_string(),
+            other => crate::domain::Text::from(other).to_string(),
+        })
+        .collect();
+    if words.is_empty() {
+        "restricted record".into()
+    } else {
+        words.join(", ")
+    }
+}
+
+/// The keys that switch panes as a range ("Alt-1…Alt-6"), from the live keymap.
+fn pane_keys(keymap: &Keymap, mode: Mode, pane: PaneId) -> Option<String> {
+    let first = *PaneId::ALL.first()?;
+    let last = *PaneId::ALL.last()?;
+    let alt = |p: PaneId| {
+        keymap
+            .keys_for(mode, pane, Action::Go(p))
+            .into_iter()
+            .map(|c| c.to_string())
+            .find(|k| k.starts_with("Alt-"))
+    };
+    match (alt(first), alt(last)) {
+        (Some(a), Some(b)) => Some(format!("{a}…{b}")),
+        _ => keymap.hint(mode, pane, Action::Go(last)),
+    }
 }
 
 /// Cuts a string to `width` display columns, with `…` when cut.

@@ -176,13 +176,13 @@ fn an_administrator_sees_their_own_chart_open_in_a_real_store() {
         "{t}"
     );
     // any MRN from the palette
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, &format!("audit {other}"));
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     assert_eq!(pane(&s), PaneId::Audit);
     assert_eq!(audit(&s).subject, Some(format!("patient:{other}")));
     // a wrong MRN: the pane says so
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, "audit 99999999");
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     assert!(audit(&s).error.is_some());
@@ -194,7 +194,7 @@ fn audit_mrn_from_another_pane_asks_about_that_record_only() {
     // A chart is open (the Audit pane follows it), but `:audit MRN` names another record.
     let mut s = with_chart("auditor");
     assert_eq!(pane(&s), PaneId::Chart);
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, "audit 10000099");
     let e = update(&mut s, key(KeyCode::Enter));
     assert_eq!(pane(&s), PaneId::Audit);

@@ -5,7 +5,7 @@ use chartroom::service::{Access, AuditReport, PrivacyAlert};
 use chartroom::store::audit::AuditEntry;
 use chartroom::tui::panes::audit as audit_pane;
 use chartroom::tui::state::{Level, Msg, Req};
-use chartroom::tui::{Effect, PaneId, State, update};
+use chartroom::tui::{Effect, Mode, PaneId, State, update};
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 
@@ -109,14 +109,12 @@ fn alerts() -> Vec<PrivacyAlert> {
 }
 
 fn signed_in(role: &str) -> State {
-    let mut s = state_as(role);
-    update(&mut s, key(KeyCode::Esc));
-    s
+    state_as(role)
 }
 
 /// Types a palette command and runs it; returns the effects.
 fn command(s: &mut State, text: &str) -> Vec<Effect> {
-    update(s, key(KeyCode::Char(':')));
+    update(s, key(KeyCode::F(10)));
     type_offline(s, text);
     update(s, key(KeyCode::Enter))
 }
@@ -148,8 +146,7 @@ fn an_auditor_sees_what_a_user_did() {
     assert_snapshot!("audit_user_120x40", t);
     // leaving and coming back keeps the view; Enter asks again about the same user
     update(&mut s, key(KeyCode::Char('1')));
-    update(&mut s, key(KeyCode::Esc));
-    assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
+    assert!(update(&mut s, alt('6')).is_empty());
     let r = one_request(&update(&mut s, key(KeyCode::Enter)));
     assert!(
         matches!(audit_req(&r), Some(audit_pane::Req::User { name }) if name == "roi"),
@@ -182,7 +179,11 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
     // choose the second one and mark it reviewed
     update(&mut s, key(KeyCode::Char('j')));
     assert_eq!(selected_row(&s), Some(1));
-    let r = one_request(&update(&mut s, key(KeyCode::Char('r'))));
+    assert!(
+        update(&mut s, key(KeyCode::Char('r'))).is_empty(),
+        "r asks first"
+    );
+    let r = one_request(&update(&mut s, key(KeyCode::Char('y'))));
     let id = r.id();
     let Some(audit_pane::Req::Review { alert: chosen }) = audit_req(&r).cloned() else {
         panic!("{r:?}")
@@ -217,8 +218,9 @@ fn a_privacy_officer_sees_and_reviews_the_alerts() {
     );
     assert!(!t.contains("reason 1 "), "{t}");
     // r is the Audit pane's key: on another pane it reviews nothing
-    update(&mut s, key(KeyCode::Char('1')));
+    update(&mut s, key(KeyCode::Char('3')));
     assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert_eq!(mode(&s), Mode::Normal, "no question either");
     assert!(update(&mut s, key(KeyCode::Char('6'))).is_empty());
     assert_eq!(selected_row(&s), Some(59));
     // an empty queue says so
@@ -266,7 +268,7 @@ fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
     let mut s = state("default");
     update(&mut s, Msg::Ready(Ok(session)));
     update(&mut s, key(KeyCode::Esc));
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, "alerts");
     feed(&mut s, &mut tech, key(KeyCode::Enter));
     assert!(
@@ -283,7 +285,7 @@ fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
     let mut s = state("default");
     update(&mut s, Msg::Ready(Ok(session)));
     update(&mut s, key(KeyCode::Esc));
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, "alerts");
     feed(&mut s, &mut p, key(KeyCode::Enter));
     let a = audit(&s);
@@ -297,17 +299,52 @@ fn a_broken_glass_reaches_the_privacy_officer_through_the_worker() {
         "{t}"
     );
 
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, "audit-user tech");
     feed(&mut s, &mut p, key(KeyCode::Enter));
     assert_eq!(audit(&s).subject.as_deref(), Some("user:tech"));
     assert!(screen(&mut s, 120, 40).contains("break_glass"));
 
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, "alerts");
     feed(&mut s, &mut p, key(KeyCode::Enter));
+    // r asks first; No leaves it open
     feed(&mut s, &mut p, key(KeyCode::Char('r')));
-    assert_eq!(audit(&s).rows, 0);
-    assert_eq!(audit(&s).subject.as_deref(), Some("alerts"));
+    assert_eq!(mode(&s), Mode::Confirm);
+    assert!(
+        screen(&mut s, 120, 40).contains("reviewed ("),
+        "the question names the alert"
+    );
+    feed(&mut s, &mut p, key(KeyCode::Enter));
+    assert_eq!(p.privacy_alerts(true).unwrap().len(), 1);
+    // y marks it reviewed, and the status bar says so and how to undo it
+    feed(&mut s, &mut p, key(KeyCode::Char('r')));
+    feed(&mut s, &mut p, key(KeyCode::Char('y')));
     assert!(p.privacy_alerts(true).unwrap().is_empty());
+    assert!(
+        matches!(status(&s), Some((_, m)) if m.contains("marked reviewed") && m.contains("u opens it again"))
+    );
+    assert_eq!(audit(&s).rows, 1, "still listed, as reviewed");
+    assert_eq!(audit(&s).subject.as_deref(), Some("alerts"));
+    // u opens it again, with a reason (audited through the service)
+    feed(&mut s, &mut p, key(KeyCode::Char('u')));
+    feed(&mut s, &mut p, key(KeyCode::Char('y')));
+    feed(&mut s, &mut p, key(KeyCode::Enter));
+    assert_eq!(mode(&s), Mode::Confirm, "a reason is needed");
+    type_str(&mut s, &mut p, "reviewed the wrong one");
+    feed(&mut s, &mut p, key(KeyCode::Enter));
+    assert_eq!(p.privacy_alerts(true).unwrap().len(), 1, "open again");
+    assert!(matches!(status(&s), Some((_, m)) if m.contains("open again")));
+    let mine = p.actor().user.username.to_string();
+    let rows = p.audit_user(&mine).unwrap().entries;
+    let undo = rows
+        .iter()
+        .rev()
+        .find(|e| e.action == "alert_unreview")
+        .expect("an unreview row");
+    assert!(
+        undo.detail
+            .as_ref()
+            .is_some_and(|d| d.raw().contains("reviewed the wrong one"))
+    );
 }

@@ -104,9 +104,8 @@ fn a_long_job_runs_while_searches_are_answered_shows_progress_and_cancels() {
     assert!(t.contains("practice job"), "{t}");
 
     // Cancel from the palette: the lane stops it, nothing is kept, the gauge goes.
-    l.press(key(KeyCode::Esc));
-    l.press(ch(':'));
-    for c in "cancel_job".chars() {
+    l.press(key(KeyCode::F(10)));
+    for c in "stop job".chars() {
         l.press(ch(c));
     }
     let t0 = Instant::now();
@@ -119,7 +118,7 @@ fn a_long_job_runs_while_searches_are_answered_shows_progress_and_cancels() {
         Some((Level::Info, "practice job stopped; nothing kept".into()))
     );
     assert!(!l.s.screen_text(100, 30).contains("practice job 4000/4000"));
-    assert_eq!(mode(&l.s), Mode::Normal);
+    assert_eq!(mode(&l.s), Mode::Search);
     // A late progress reply for the stopped job changes nothing.
     update(
         &mut l.s,

@@ -16,7 +16,7 @@ fn searches(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Request(r) => match pane_req(r) {
-                Some(PaneReq::Patients(patients::Req::Search { query })) => Some(query.clone()),
+                Some(PaneReq::Patients(patients::Req::Search { query, .. })) => Some(query.clone()),
                 _ => None,
             },
             _ => None,
@@ -72,34 +72,183 @@ fn the_search_box_edits_like_a_shell_line() {
 }
 
 #[test]
-fn panes_switch_from_a_field_only_with_keys_that_cannot_be_text() {
+fn patients_is_search_first_and_panes_switch_with_keys_that_cannot_be_text() {
     let mut s = state("default");
+    // Esc does not leave the box: it says how to leave, and `quinn` is text.
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(mode(&s), Mode::Search);
+    assert!(matches!(status(&s), Some((Level::Info, m)) if m.contains("Alt-2")));
+    let fx = type_offline(&mut s, "quinn");
+    assert!(!fx.contains(&Effect::Quit));
+    assert_eq!(search_text(&s), "quinn");
+    assert_eq!(pane(&s), PaneId::Patients);
+    // j, ?, :, digits: text too
+    type_offline(&mut s, " j?:3");
+    assert_eq!(search_text(&s), "quinn j?:3");
+    assert_eq!(mode(&s), Mode::Search, "no overlay opened");
+    update(&mut s, ctrl('u'));
+    // Alt-2 from the box goes to Chart; `1` there comes back with the box focused, and a
+    // following `2` is text
     update(&mut s, alt('2'));
     assert_eq!(pane(&s), PaneId::Chart);
-    update(&mut s, key(KeyCode::F(2)));
+    update(&mut s, ch('1'));
+    assert_eq!((pane(&s), mode(&s)), (PaneId::Patients, Mode::Search));
+    update(&mut s, ch('2'));
     assert_eq!(pane(&s), PaneId::Patients);
-    assert_eq!(mode(&s), Mode::Search);
-    update(&mut s, key(KeyCode::Char('3')));
-    assert_eq!(pane(&s), PaneId::Patients, "3 is text in the field");
-    update(&mut s, key(KeyCode::Esc));
-    assert_eq!(mode(&s), Mode::Normal);
-    update(&mut s, key(KeyCode::Char('3')));
+    assert_eq!(search_text(&s), "2");
+    update(&mut s, ctrl('u'));
+    // F-keys and Tab/Shift-Tab from the box
+    update(&mut s, key(KeyCode::F(3)));
+    assert_eq!(pane(&s), PaneId::Chart);
+    update(&mut s, key(KeyCode::F(2)));
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(pane(&s), PaneId::Chart);
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(pane(&s), PaneId::Patients);
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(pane(&s), PaneId::Audit);
+    assert!(screen(&mut s, 120, 24).contains("your role may not read the audit trail"));
+    // on the other panes digits switch
+    update(&mut s, ch('3'));
     assert_eq!(pane(&s), PaneId::Coding);
     update(&mut s, key(KeyCode::Tab));
     assert_eq!(pane(&s), PaneId::Requests);
-    update(&mut s, key(KeyCode::BackTab));
-    update(&mut s, key(KeyCode::BackTab));
-    assert_eq!(pane(&s), PaneId::Chart);
-    update(&mut s, key(KeyCode::Char('6')));
-    assert_eq!(pane(&s), PaneId::Audit);
-    assert!(screen(&mut s, 120, 24).contains("your role may not read the audit trail"));
     update(&mut s, key(KeyCode::Char('/')));
     assert_eq!((pane(&s), mode(&s)), (PaneId::Patients, Mode::Search));
-    let fx = update(&mut s, ctrl('c'));
-    assert_eq!(fx, vec![Effect::Quit]);
+    // the footer says how to leave the box
+    let t = screen(&mut s, 120, 30);
+    assert!(
+        t.contains("Tab next pane") && t.contains("Alt-1…Alt-6 panes"),
+        "{t}"
+    );
+    // the palette from the box: F10 and Ctrl-Space
+    update(&mut s, key(KeyCode::F(10)));
+    assert_eq!(mode(&s), Mode::Palette);
     update(&mut s, key(KeyCode::Esc));
-    assert_eq!(update(&mut s, key(KeyCode::Char('q'))), vec![Effect::Quit]);
+    update(&mut s, ctrl(' '));
+    assert_eq!(mode(&s), Mode::Palette);
+    update(&mut s, key(KeyCode::Esc));
     assert_eq!(update(&mut s, ctrl('z')), vec![Effect::Suspend]);
+    // nothing open: Ctrl-c and q quit at once
+    assert_eq!(update(&mut s, ctrl('c')), vec![Effect::Quit]);
+    update(&mut s, alt('3'));
+    assert_eq!(update(&mut s, ch('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn q_asks_while_a_search_or_chart_is_open_and_no_is_the_default() {
+    let mut s = state("default");
+    type_offline(&mut s, "smith");
+    update(&mut s, alt('3'));
+    assert!(update(&mut s, ch('q')).is_empty());
+    assert_eq!(mode(&s), Mode::Confirm);
+    assert!(screen(&mut s, 80, 24).contains("Quit chartroom?"));
+    // Enter (or any key but y) is No
+    assert!(update(&mut s, key(KeyCode::Enter)).is_empty());
+    assert_eq!(mode(&s), Mode::Normal);
+    assert!(matches!(status(&s), Some((_, m)) if m.contains("still here")));
+    update(&mut s, ch('q'));
+    assert_eq!(update(&mut s, ch('y')), vec![Effect::Quit]);
+    // Ctrl-c does not ask: nothing unsaved would be lost
+    update(&mut s, ch('q'));
+    assert_eq!(mode(&s), Mode::Confirm);
+    assert_eq!(update(&mut s, ctrl('c')), vec![Effect::Quit]);
+    // another key that works everywhere answers No and acts
+    update(&mut s, ch('q'));
+    update(&mut s, alt('1'));
+    assert_eq!((pane(&s), mode(&s)), (PaneId::Patients, Mode::Search));
+    assert_eq!(search_text(&s), "smith", "nothing lost");
+}
+
+#[test]
+fn a_paste_outside_a_box_runs_no_command() {
+    let mut s = state("default");
+    update(&mut s, alt('2'));
+    let fx = update(&mut s, Msg::Paste("gg q 1 r c".into()));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!((pane(&s), mode(&s)), (PaneId::Chart, Mode::Normal));
+    assert!(matches!(status(&s), Some((_, m)) if m.contains("text field")));
+    // on Patients a paste is text in the box
+    update(&mut s, ch('1'));
+    update(&mut s, Msg::Paste("q garcia".into()));
+    assert_eq!(search_text(&s), "q garcia");
+}
+
+#[test]
+fn a_terminal_too_small_ignores_keys_but_quit_suspend_and_lock() {
+    let mut s = state("default");
+    type_offline(&mut s, "ab");
+    update(&mut s, Msg::Resize(40, 10));
+    for m in [
+        ch('q'),
+        ch('x'),
+        alt('2'),
+        key(KeyCode::Tab),
+        f10(),
+        key(KeyCode::Backspace),
+    ] {
+        assert!(update(&mut s, m).is_empty());
+    }
+    assert_eq!(
+        (pane(&s), search_text(&s)),
+        (PaneId::Patients, "ab".to_string())
+    );
+    assert_eq!(mode(&s), Mode::Search);
+    assert!(screen(&mut s, 40, 10).contains("too small"));
+    assert_eq!(update(&mut s, ctrl('z')), vec![Effect::Suspend]);
+    assert_eq!(update(&mut s, ctrl('c')), vec![Effect::Quit]);
+    update(&mut s, Msg::Resize(80, 24));
+    type_offline(&mut s, "c");
+    assert_eq!(search_text(&s), "abc");
+}
+
+#[test]
+fn help_scrolls_to_the_end_and_back() {
+    let mut s = state("default");
+    update(&mut s, key(KeyCode::F(1)));
+    assert_eq!(mode(&s), Mode::Help);
+    let top = screen(&mut s, 80, 15);
+    update(&mut s, ch('G'));
+    let bottom = screen(&mut s, 80, 15);
+    assert_ne!(top, bottom, "G scrolls to the end");
+    update(&mut s, ch('k'));
+    let up_one = screen(&mut s, 80, 15);
+    assert_ne!(up_one, bottom, "k after G moves at once");
+    update(&mut s, ch('g'));
+    update(&mut s, ch('g'));
+    assert_eq!(screen(&mut s, 80, 15), top, "g g goes back to the top");
+    update(&mut s, key(KeyCode::End));
+    assert_eq!(screen(&mut s, 80, 15), bottom);
+    update(&mut s, key(KeyCode::Home));
+    assert_eq!(screen(&mut s, 80, 15), top);
+    update(&mut s, key(KeyCode::PageDown));
+    assert_ne!(screen(&mut s, 80, 15), top);
+    update(&mut s, key(KeyCode::PageUp));
+    assert_eq!(screen(&mut s, 80, 15), top);
+}
+
+#[test]
+fn the_palette_lists_words_and_edits_like_a_shell_line() {
+    let mut s = state("default");
+    update(&mut s, f10());
+    let t = screen(&mut s, 100, 40);
+    assert!(
+        t.contains("go to patients") && !t.contains("pane_patients"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("review_alert") && !t.contains("focus_search"),
+        "{t}"
+    );
+    type_offline(&mut s, "open 1234 5678");
+    update(&mut s, ctrl('w'));
+    update(&mut s, ctrl('u'));
+    type_offline(&mut s, "go to chart");
+    update(&mut s, ctrl('a'));
+    update(&mut s, ctrl('k'));
+    type_offline(&mut s, "go to audit");
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(pane(&s), PaneId::Audit);
 }
 
 #[test]
@@ -123,15 +272,10 @@ fn type_move_open_read_and_back() {
         Some(5),
         "End moves the text cursor in the field"
     );
-    feed(&mut s, &mut svc, key(KeyCode::Esc));
-    feed(&mut s, &mut svc, ch('G'));
+    feed(&mut s, &mut svc, key(KeyCode::PageDown));
     assert_eq!(selected_row(&s), Some(n - 1));
-    // g g goes to the top (the first g waits for the second, with a hint, no timer)
-    feed(&mut s, &mut svc, ch('g'));
-    assert_eq!(selected_row(&s), Some(n - 1), "a single g does not move");
-    assert!(screen(&mut s, 100, 30).contains("Go to the first line"));
-    feed(&mut s, &mut svc, ch('g'));
-    feed(&mut s, &mut svc, ch('j'));
+    feed(&mut s, &mut svc, key(KeyCode::PageUp));
+    feed(&mut s, &mut svc, key(KeyCode::Down));
     assert_eq!(selected_row(&s), Some(1));
     let mrn = selected_mrn(&s).unwrap();
     feed(&mut s, &mut svc, key(KeyCode::Enter));
@@ -150,6 +294,7 @@ fn type_move_open_read_and_back() {
     feed(&mut s, &mut svc, key(KeyCode::Esc));
     assert_eq!(pane(&s), PaneId::Patients);
     assert_eq!(selected_row(&s), Some(1), "selection kept");
+    assert_eq!(search_text(&s), "smith");
 }
 
 #[test]
@@ -158,28 +303,32 @@ fn palette_commands() {
     let db = demo_store(dir.path(), 200);
     let mut svc = service(&db);
     let mut s = state("default");
-    update(&mut s, key(KeyCode::Esc));
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, f10());
     assert_eq!(mode(&s), Mode::Palette);
     type_offline(&mut s, "theme light");
     update(&mut s, key(KeyCode::Enter));
     assert_eq!(theme_name(&s), "light");
-    assert_eq!(mode(&s), Mode::Normal, "the palette closed");
+    // it offers to keep the theme; No (the default) keeps it for the session
+    assert_eq!(mode(&s), Mode::Confirm);
+    assert!(screen(&mut s, 80, 24).contains("config.toml"));
+    update(&mut s, ch('n'));
+    assert_eq!(mode(&s), Mode::Search, "the palette closed");
+    assert!(matches!(status(&s), Some((_, m)) if m.contains("this session only")));
     // unknown theme: a warning, the default theme
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, f10());
     type_offline(&mut s, "theme purple");
     update(&mut s, key(KeyCode::Enter));
     assert_eq!(theme_name(&s), "default");
     assert!(matches!(status(&s), Some((Level::Warning, m)) if m.contains("purple")));
     // open a chart by MRN
     let mrn = svc.find("smith", 1).unwrap()[0].row.mrn.to_string();
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, f10());
     type_offline(&mut s, &format!("open {mrn}"));
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     assert_eq!(pane(&s), PaneId::Chart);
     assert_eq!(chart(&s).subject.as_deref(), Some(mrn.as_str()));
     // a wrong MRN: the chart pane says so
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, f10());
     type_offline(&mut s, "open 99999999");
     feed(&mut s, &mut svc, key(KeyCode::Enter));
     let e = chart(&s).error;
@@ -188,18 +337,18 @@ fn palette_commands() {
         "{e:?}"
     );
     // fuzzy: "hlp" runs help; Esc closes
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, f10());
     type_offline(&mut s, "hlp");
     update(&mut s, key(KeyCode::Enter));
     assert_eq!(mode(&s), Mode::Help);
     update(&mut s, key(KeyCode::Esc));
     // no match: a message, the palette stays
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, f10());
     type_offline(&mut s, "xqzxqz");
     update(&mut s, key(KeyCode::Enter));
     assert_eq!(mode(&s), Mode::Palette);
     update(&mut s, key(KeyCode::Esc));
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, f10());
     type_offline(&mut s, "quit");
     assert_eq!(update(&mut s, key(KeyCode::Enter)), vec![Effect::Quit]);
 }
@@ -369,8 +518,7 @@ fn a_restricted_chart_warns_defaults_to_no_then_asks_a_reason() {
     let mrn = target.row.mrn.to_string();
     let mut s = state("default");
     let open = |s: &mut chartroom::tui::State, svc: &mut chartroom::service::Conn| {
-        update(s, key(KeyCode::Esc));
-        update(s, key(KeyCode::Char(':')));
+        update(s, f10());
         type_offline(s, &format!("open {mrn}"));
         feed(s, svc, key(KeyCode::Enter));
     };
@@ -425,7 +573,7 @@ fn help_lists_the_current_panes_keys_first() {
 #[test]
 fn a_half_typed_chord_gives_way_to_other_keys() {
     let mut s = state("default");
-    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, alt('2'));
     update(&mut s, ch('g'));
     assert!(screen(&mut s, 100, 30).contains("Esc cancels"));
     // Esc cancels it, nothing else happens
@@ -435,9 +583,10 @@ fn a_half_typed_chord_gives_way_to_other_keys() {
     // a key that does not finish it counts on its own: Ctrl-c still quits
     update(&mut s, ch('g'));
     assert_eq!(update(&mut s, ctrl('c')), vec![Effect::Quit]);
+    update(&mut s, alt('2'));
     update(&mut s, ch('g'));
-    update(&mut s, ch('2'));
-    assert_eq!(pane(&s), PaneId::Chart);
+    update(&mut s, ch('3'));
+    assert_eq!(pane(&s), PaneId::Coding);
 }
 
 #[test]
@@ -456,13 +605,13 @@ fn an_old_keymap_file_keeps_working() {
     super::support::answer(&mut s, e, found(super::fixtures::results(5)));
     update(&mut s, ctrl('j'));
     assert_eq!(selected_row(&s), Some(1));
-    update(&mut s, key(KeyCode::Esc));
-    update(&mut s, ctrl('j'));
-    update(&mut s, ch('g'));
+    let g = chartroom::tui::keymap::Key::parse("g").unwrap();
     assert_eq!(
-        selected_row(&s),
-        Some(0),
+        keymap(&s).find(Mode::Normal, PaneId::Chart, None, &g),
+        Found::Action(Action::Move(Step::Top)),
         "their single g still goes to the top"
     );
-    assert_eq!(update(&mut s, key(KeyCode::F(10))), vec![Effect::Quit]);
+    // their F10 quits (a search is open: it asks first)
+    assert!(update(&mut s, key(KeyCode::F(10))).is_empty());
+    assert_eq!(update(&mut s, ch('y')), vec![Effect::Quit]);
 }

@@ -349,6 +349,7 @@ fn the_worker_thread_logs_in_locks_unlocks_and_logs_out() {
         id: 3,
         req: chartroom::tui::panes::patients::Req::Search {
             query: "smith".into(),
+            limit: 50,
         }
         .into(),
     });

@@ -75,8 +75,7 @@ fn help_and_palette() {
     assert_eq!(mode(&s), Mode::Help);
     snap_both("help", &mut s);
     let mut s = state("default");
-    update(&mut s, key(KeyCode::Esc));
-    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::F(10)));
     type_offline(&mut s, "them");
     snap_both("palette", &mut s);
 }
@@ -113,7 +112,7 @@ fn too_small_and_tiny_areas() {
         update(&mut s, key(KeyCode::F(1)));
         let _ = draw(&mut s, w, h);
         update(&mut s, key(KeyCode::Esc));
-        update(&mut s, key(KeyCode::Char(':')));
+        update(&mut s, key(KeyCode::F(10)));
         let _ = draw(&mut s, w, h);
         update(&mut s, key(KeyCode::Esc));
     }
@@ -176,7 +175,7 @@ fn escape_sequences_in_data_are_drawn_harmlessly() {
 fn pane_skeletons_form_chord_and_gauge() {
     // The panes whose work has not come: what they will be for.
     let mut s = state("default");
-    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, alt('2'));
     for (k, name) in [('3', "coding"), ('4', "requests"), ('5', "reports")] {
         update(&mut s, key(KeyCode::Char(k)));
         assert_snapshot!(format!("{name}_80x24"), screen(&mut s, 80, 24));

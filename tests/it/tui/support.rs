@@ -134,7 +134,17 @@ pub fn screen(s: &mut State, w: u16, h: u16) -> String {
 // Replies as the store worker sends them, and the requests panes send.
 
 pub fn found(v: Vec<Found>) -> Reply {
-    patients_pane::Reply::Found(v).into()
+    let n = v.len();
+    found_of(v, chartroom::search::Total::Exact(n))
+}
+
+/// The first rows of a search that matched `total` patients.
+pub fn found_of(v: Vec<Found>, total: chartroom::search::Total) -> Reply {
+    patients_pane::Reply::Found(v, total).into()
+}
+
+pub fn f10() -> Msg {
+    key(KeyCode::F(10))
 }
 
 pub fn chart_reply(c: Box<Chart>) -> Reply {

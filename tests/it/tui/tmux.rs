@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::super::common::*;
 
+mod keys;
+
 const WAIT: Duration = Duration::from_secs(15);
 
 pub(super) fn binary() -> PathBuf {
@@ -288,13 +290,13 @@ fn open_and_close_help() {
     t.wait_for("SEARCH");
     t.keys(&["F1"]);
     let s = t.wait_for("Everywhere");
-    assert!(s.contains(" HELP ") && s.contains("Quit chartroom"), "{s}");
+    assert!(s.contains(" HELP ") && s.contains("Quit now"), "{s}");
     t.keys(&["Escape"]);
     t.wait_until("help closed", |s| {
         !s.contains("Show or hide this help") && s.contains("SEARCH")
     });
-    // `?` outside the field, and `q` closes help without quitting.
-    t.keys(&["Escape"]);
+    // `?` outside the field (on Chart), and `q` closes help without quitting.
+    t.keys(&["M-2"]);
     t.wait_for("NORMAL");
     t.keys(&["?"]);
     t.wait_for("Show or hide this help");
@@ -314,11 +316,15 @@ fn quit_restores_the_shell() {
     t.wait_for("SEARCH");
     t.type_text("smith");
     t.wait_for("patients");
-    t.keys(&["Escape"]);
+    // q outside Patients asks while a search is open (No by default); y quits.
+    t.keys(&["M-3"]);
     t.wait_for("NORMAL");
     t.keys(&["q"]);
+    t.wait_for("Quit chartroom?");
+    t.keys(&["y"]);
     let s = t.wait_for("app-exited-0");
     for frame in [
+        "Quit chartroom?",
         "Find a patient",
         "SEARCH",
         "NORMAL",

@@ -11,7 +11,9 @@ use crate::domain::Text;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Cmd, Cx, Pane, PaneId, PaneReply, Probe, own};
+use super::{Ask, Cmd, Cx, Pane, PaneId, PaneReply, Probe, own};
+use crate::tui::keymap::Mode;
+use crate::tui::question::{Question, Then};
 use crate::domain::Permission;
 use crate::service::{AuditReport, PrivacyAlert};
 use crate::tui::action::Action;
@@ -36,7 +38,12 @@ pub struct Audit {
     scroll: usize,
     /// Rows last drawn (for page moves).
     page: u16,
+    /// Said once the review (or its undoing) is written.
+    done: Option<String>,
 }
+
+const REVIEW: &str = "review";
+const UNREVIEW: &str = "unreview";
 
 pub fn new() -> Audit {
     Audit {
@@ -89,23 +96,102 @@ impl Audit {
         }
     }
 
-    /// Marks the selected alert reviewed (the list comes back without it).
-    fn review_selected(&mut self, cx: &mut Cx) {
-        let alert = self
+    /// The selected alert, when the alerts are shown.
+    fn selected_alert(&self, cx: &mut Cx, key: Action) -> Option<PrivacyAlert> {
+        let a = self
             .alerts
             .as_ref()
             .filter(|_| self.show_alerts && !self.loading)
             .and_then(|l| l.get(self.scroll))
-            .map(|x| x.id);
-        let Some(alert) = alert else {
+            .cloned();
+        if a.is_none() {
+            let k = cx
+                .app
+                .keymap
+                .hint(Mode::Normal, PaneId::Audit, key)
+                .unwrap_or_else(|| "r".into());
             cx.say(
                 Level::Warning,
-                "no alert selected: type :alerts in the Audit pane, choose one with j/k, then r",
+                format!("no alert selected: type :alerts in the Audit pane, choose one with j/k, then {k}"),
             );
+        }
+        a
+    }
+
+    /// Asks first, then marks the selected alert reviewed.
+    fn review_selected(&mut self, cx: &mut Cx) {
+        let Some(a) = self.selected_alert(cx, Action::ReviewAlert) else {
             return;
         };
-        self.latest = cx.request(Req::Review { alert });
+        if let Some(by) = &a.reviewed_by {
+            let u = cx
+                .app
+                .keymap
+                .hint(Mode::Normal, PaneId::Audit, Action::UnreviewAlert)
+                .unwrap_or_else(|| ":unreview alert".into());
+            cx.say(
+                Level::Info,
+                format!("alert {} was reviewed by {by} already ({u} opens it again)", a.id),
+            );
+            return;
+        }
+        let text = format!(
+            "Mark alert {} reviewed ({} opened MRN {})?",
+            a.id, a.username, a.mrn
+        );
+        let cmd = Cmd::Yes {
+            what: REVIEW,
+            id: a.id,
+            reason: None,
+        };
+        cx.ask(Ask::Question(Question::new(
+            text,
+            Then::Pane(cmd),
+            format!("alert {} left open", a.id),
+        )));
+    }
+
+    /// Asks for a reason, then opens the selected reviewed alert again.
+    fn unreview_selected(&mut self, cx: &mut Cx) {
+        let Some(a) = self.selected_alert(cx, Action::UnreviewAlert) else {
+            return;
+        };
+        if a.reviewed_at.is_none() {
+            cx.say(Level::Info, format!("alert {} is open (not reviewed yet)", a.id));
+            return;
+        }
+        let text = format!("Open alert {} again (it was marked reviewed)?", a.id);
+        let cmd = Cmd::Yes {
+            what: UNREVIEW,
+            id: a.id,
+            reason: None,
+        };
+        cx.ask(Ask::Question(
+            Question::new(text, Then::Pane(cmd), format!("alert {} stays reviewed", a.id))
+                .with_reason(),
+        ));
+    }
+
+    fn said_yes(&mut self, what: &str, alert: i64, reason: Option<String>, cx: &mut Cx) {
+        let req = match (what, reason) {
+            (REVIEW, _) => Req::Review { alert },
+            (UNREVIEW, Some(reason)) => Req::Unreview { alert, reason },
+            _ => return,
+        };
+        self.done = Some(match what {
+            REVIEW => {
+                let u = cx
+                    .app
+                    .keymap
+                    .hint(Mode::Normal, PaneId::Audit, Action::UnreviewAlert)
+                    .unwrap_or_else(|| ":unreview alert".into());
+                format!("alert {alert} marked reviewed ({u} opens it again, with a reason)")
+            }
+            _ => format!("alert {alert} is open again; the reason is in the audit trail"),
+        });
+        self.latest = cx.request(req);
         self.loading = true;
+        cx.redraw();
     }
 
     /// Rows in what is shown (for moving down the list).
@@ -126,6 +212,7 @@ impl Pane for Audit {
         match a {
             Action::Open => self.refresh(cx),
             Action::ReviewAlert => self.review_selected(cx),
+            Action::UnreviewAlert => self.unreview_selected(cx),
             Action::Move(step) => {
                 self.scroll = step.apply(self.scroll, self.len(), self.page as usize)
             }
@@ -155,6 +242,7 @@ impl Pane for Audit {
             Cmd::Palette(Command::Audit(mrn)) => self.request(mrn, cx),
             Cmd::Palette(Command::AuditUser(name)) => self.request_user(name, cx),
             Cmd::Palette(Command::Alerts) => self.request_alerts(cx),
+            Cmd::Yes { what, id, reason } => self.said_yes(what, id, reason, cx),
             _ => {}
         }
     }
@@ -177,8 +265,12 @@ impl Pane for Audit {
                 self.scroll = self.scroll.min(l.len().saturating_sub(1));
                 self.alerts = Some(l);
                 self.error = None;
+                if let Some(done) = self.done.take() {
+                    cx.say(Level::Info, done);
+                }
             }
             Err(e) => {
+                self.done = None;
                 if self.user.is_some() || self.show_alerts {
                     cx.say(Level::Error, e.clone());
                 }

@@ -10,10 +10,12 @@ pub enum Req {
     Patient { mrn: String },
     /// What one user did.
     User { name: String },
-    /// The open privacy alerts.
+    /// The privacy alerts, open ones first (then those reviewed, newest first).
     Alerts,
-    /// Marks an alert reviewed; the reply is the open alerts that remain.
+    /// Marks an alert reviewed; the reply is the alerts again.
     Review { alert: i64 },
+    /// Opens a reviewed alert again, with the reason; the reply is the alerts again.
+    Unreview { alert: i64, reason: String },
 }
 
 #[derive(Debug)]
@@ -31,11 +33,18 @@ impl StoreReq for Req {
                 .audit_patient(mrn)
                 .map(|r| Reply::Report(Box::new(r))),
             Req::User { name } => svc.audit_user(name).map(|r| Reply::Report(Box::new(r))),
-            Req::Alerts => svc.privacy_alerts(true).map(Reply::Alerts),
-            Req::Review { alert } => svc
-                .review_alert(*alert)
-                .and_then(|_| svc.privacy_alerts(true))
-                .map(Reply::Alerts),
+            Req::Alerts => alerts(svc),
+            Req::Review { alert } => svc.review_alert(*alert).and_then(|_| alerts(svc)),
+            Req::Unreview { alert, reason } => svc
+                .unreview_alert(*alert, reason)
+                .and_then(|_| alerts(svc)),
         }
     }
+}
+
+/// Every alert, the open ones first (each part newest first, as the service lists them).
+fn alerts(svc: &mut Conn) -> Result<Reply, ServiceError> {
+    let mut all = svc.privacy_alerts(false)?;
+    all.sort_by_key(|a| a.reviewed_at.is_some());
+    Ok(Reply::Alerts(all))
 }

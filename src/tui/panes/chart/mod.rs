@@ -152,7 +152,7 @@ impl Pane for Chart {
         match c {
             Cmd::OpenRecord { mrn, reason } => self.open_record(mrn, reason, cx),
             Cmd::OpenItem { id, reason } => self.open_document(id, reason, cx),
-            Cmd::Palette(_) => {}
+            Cmd::Palette(_) | Cmd::Yes { .. } => {}
         }
     }
 

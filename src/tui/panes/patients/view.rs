@@ -13,6 +13,8 @@ use crate::text::shown_or;
 use crate::tui::state::App;
 use crate::tui::theme::{Role, Theme};
 use crate::domain::Text;
+use crate::search::Total;
+use crate::tui::widgets::fit;
 
 /// Draws the pane; returns where the text cursor goes while typing.
 pub fn render(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
@@ -24,15 +26,11 @@ pub fn render(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) -> Opt
 }
 
 fn search_box(ps: &Patients, t: &Theme, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let focused = ps.editing;
-    let border = if focused {
-        Role::BorderFocused
-    } else {
-        Role::Border
-    };
+    // Search-first: the box has the keyboard whenever the pane is on screen.
+    let focused = true;
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(t.style(border))
+        .border_style(t.style(Role::BorderFocused))
         .title(Span::styled(" Find a patient ", t.style(Role::Title)))
         .title_bottom(
             Line::from(Span::styled(
@@ -45,11 +43,7 @@ fn search_box(ps: &Patients, t: &Theme, area: Rect, buf: &mut Buffer) -> Option<
     block.render(area, buf);
     let width = inner.width.saturating_sub(1) as usize;
     let (shown, x) = ps.query.view(width);
-    let line = if ps.query.is_empty() && !focused {
-        Line::from(Span::styled("press / to type", t.style(Role::Muted)))
-    } else {
-        Line::from(Span::styled(shown, t.style(Role::Input)))
-    };
+    let line = Line::from(Span::styled(shown, t.style(Role::Input)));
     Paragraph::new(line).render(inner, buf);
     let cx = inner.x + x;
     (focused && inner.width > 0 && inner.height > 0)
@@ -115,27 +109,22 @@ fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
                 ),
                 Line::from(""),
                 Line::from(Span::styled(
-                    "↓/↑ choose · Enter opens the chart · Esc leaves the box",
+                    "↓/↑ choose · Enter opens the chart · Tab or Alt-2…Alt-6 go to another pane",
                     t.style(Role::Muted),
                 )),
             ],
         };
         return message(t, area, buf, "Results", lines);
     }
-    let n = ps.results.len();
-    let title = match ps.status {
-        SearchStatus::Searching => format!(" {n} patients · searching… "),
-        _ if n == 1 => " 1 patient ".to_string(),
-        _ => format!(" {n} patients "),
-    };
-    let block = Block::bordered()
+    let (title, more) = titles(ps);
+    let room = area.width.saturating_sub(4) as usize;
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(t.style(if ps.editing {
-            Role::Border
-        } else {
-            Role::BorderFocused
-        }))
-        .title(Span::styled(title, t.style(Role::Title)));
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(fit(&title, room), t.style(Role::Title)));
+    if let Some(m) = more {
+        block = block.title_bottom(Line::from(fit(&m, room)).right_aligned());
+    }
     let header = Row::new(["MRN", "Name", "Born (age)", "Sex", "SSN", "Last visit"])
         .style(t.style(Role::Header));
     let today = app.today;
@@ -193,4 +182,25 @@ fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
         .highlight_symbol("▶ ")
         .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     StatefulWidget::render(table, area, buf, &mut ps.table);
+}
+
+/// The table's title ("132 patients", "first 50 of 132 — add a birth date or a first name to
+/// narrow") and, when more matched than are shown, how to see them.
+pub fn titles(ps: &Patients) -> (String, Option<String>) {
+    let n = ps.results.len();
+    let all = matches!(ps.total, Total::Exact(t) if t <= n);
+    if all {
+        let t = if n == 1 {
+            " 1 patient ".to_string()
+        } else {
+            format!(" {n} patients ")
+        };
+        return (t, None);
+    }
+    let title = format!(
+        " first {n} of {} — add a birth date or a first name to narrow ",
+        ps.total
+    );
+    let more = (n < super::MAX_ROWS).then(|| " ↓ past the last row shows 50 more ".to_string());
+    (title, more)
 }
