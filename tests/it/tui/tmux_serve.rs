@@ -124,9 +124,11 @@ fn log_in_to_serve_search_open_a_chart_review_an_alert_and_the_trail_names_the_c
     t.keys(&["M-6"]);
     t.type_text(":alerts");
     t.keys(&["Enter"]);
-    t.wait_for("privacy alerts waiting for review");
+    t.wait_for("privacy alerts · 1 open");
     t.type_text("r");
-    t.wait_for("No open privacy alerts");
+    t.wait_for("reviewed (");
+    t.type_text("y");
+    t.wait_for("marked reviewed");
     t.keys(&["C-c"]);
     t.wait_for("app-exited-0");
     // Logging out ends the session on the server and leaves no token here.
