@@ -159,7 +159,7 @@ fn log_in_to_serve_search_open_a_chart_review_an_alert_and_the_trail_names_the_c
     let tcp = "origin LIKE 'tcp 127.0.0.1:%'";
     for action in [
         "login",
-        "search",
+        "search_burst_open",
         "break_glass",
         "chart_open",
         "alert_review",
