@@ -133,7 +133,7 @@ fn apply_group(svc: &mut Conn, group: Vec<Arrived>, tally: &mut Tally) {
 fn reject(text: &str, why: &str) -> String {
     let (d, h) = match Message::parse_str(text) {
         Ok(m) => (m.delimiters, Header::read(&m)),
-        Err(_) => (Delimiters::default(), empty_header()),
+        Err(_) => (Delimiters::default(), Header::default()),
     };
     let now = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
     ack::build(
@@ -144,17 +144,6 @@ fn reject(text: &str, why: &str) -> String {
         &now,
         &format!("CR{now}R"),
     )
-}
-
-fn empty_header() -> Header {
-    Header {
-        sending_app: String::new(),
-        sending_facility: String::new(),
-        control_id: String::new(),
-        message_type: String::new(),
-        trigger: String::new(),
-        version: String::new(),
-    }
 }
 
 /// One client: frames in, each handed to the writer, its ACK written back before the next

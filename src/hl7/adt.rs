@@ -5,7 +5,7 @@
 use super::parse::{Message, Value};
 
 /// The header facts that identify a message and its sender (MSH-3, MSH-4, MSH-10).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Header {
     pub sending_app: String,
     pub sending_facility: String,
@@ -196,28 +196,21 @@ pub fn merged_mrn(m: &Message) -> Option<String> {
     (!id.is_empty()).then_some(id)
 }
 
-/// DG1 and PR1 segments.
+/// DG1 and PR1 segments: the code (field 3) and, for DG1, its type (DG1-6); for PR1, its
+/// date (PR1-5).
 pub fn codes(m: &Message) -> Vec<CodeFeed> {
     let mut out = Vec::new();
-    for s in m.all("DG1") {
-        let g = |f: usize, c: usize| m.get(s, f, 0, c, 1).text().unwrap_or("").to_string();
-        out.push(CodeFeed {
-            segment: "DG1",
-            code: g(3, 1),
-            system: g(3, 3),
-            text: g(3, 2),
-            kind: g(6, 1),
-        });
-    }
-    for s in m.all("PR1") {
-        let g = |f: usize, c: usize| m.get(s, f, 0, c, 1).text().unwrap_or("").to_string();
-        out.push(CodeFeed {
-            segment: "PR1",
-            code: g(3, 1),
-            system: g(3, 3),
-            text: g(3, 2),
-            kind: g(5, 1),
-        });
+    for (segment, kind_field) in [("DG1", 6), ("PR1", 5)] {
+        for s in m.all(segment) {
+            let g = |f: usize, c: usize| m.get(s, f, 0, c, 1).text().unwrap_or("").to_string();
+            out.push(CodeFeed {
+                segment,
+                code: g(3, 1),
+                system: g(3, 3),
+                text: g(3, 2),
+                kind: g(kind_field, 1),
+            });
+        }
     }
     out
 }

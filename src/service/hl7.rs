@@ -83,14 +83,7 @@ impl Service {
                 let body = &messages[i];
                 let header = match parsed {
                     Ok(m) => Header::read(m),
-                    Err(_) => Header {
-                        sending_app: String::new(),
-                        sending_facility: String::new(),
-                        control_id: String::new(),
-                        message_type: String::new(),
-                        trigger: String::new(),
-                        version: String::new(),
-                    },
+                    Err(_) => Header::default(),
                 };
                 let result = match planned {
                     Err(Refused::Error(why)) => Applied::Refused(AckCode::AE, why.clone()),

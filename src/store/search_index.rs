@@ -128,17 +128,7 @@ pub fn encode(ids: &[u32]) -> Vec<u8> {
 pub fn add(db: &dyn Tx, patient_id: i64, tokens: &[String]) -> Result<(), StoreError> {
     let mut new_token = false;
     for t in tokens {
-        let id = match db.query_row("SELECT id FROM search_token WHERE token = ?", params![t])? {
-            Some(r) => r.int(0)?,
-            None => {
-                new_token = true;
-                db.execute(
-                    "INSERT INTO search_token(token, df) VALUES (?, 0)",
-                    params![t],
-                )?
-                .id
-            }
-        };
+        let id = token_id(db, t, &mut new_token)?;
         if edit_chunk(db, id, patient_id, true)? {
             db.execute(
                 "UPDATE search_token SET df = df + 1 WHERE id = ?",
@@ -168,17 +158,7 @@ pub fn add_many(db: &dyn Tx, entries: &[(i64, Vec<String>)]) -> Result<(), Store
     }
     let mut new_token = false;
     for (t, mut pids) in by_token {
-        let id = match db.query_row("SELECT id FROM search_token WHERE token = ?", params![t])? {
-            Some(r) => r.int(0)?,
-            None => {
-                new_token = true;
-                db.execute(
-                    "INSERT INTO search_token(token, df) VALUES (?, 0)",
-                    params![t],
-                )?
-                .id
-            }
-        };
+        let id = token_id(db, t, &mut new_token)?;
         pids.sort_unstable();
         pids.dedup();
         let mut added = 0i64;
@@ -212,6 +192,25 @@ pub fn add_many(db: &dyn Tx, entries: &[(i64, Vec<String>)]) -> Result<(), Store
         bump_generation(db)?;
     }
     touch(db)
+}
+
+/// The vocabulary id of `token`, added (and `new_token` set) when it is new.
+fn token_id(db: &dyn Tx, token: &str, new_token: &mut bool) -> Result<i64, StoreError> {
+    match db.query_row(
+        "SELECT id FROM search_token WHERE token = ?",
+        params![token],
+    )? {
+        Some(r) => r.int(0),
+        None => {
+            *new_token = true;
+            Ok(db
+                .execute(
+                    "INSERT INTO search_token(token, df) VALUES (?, 0)",
+                    params![token],
+                )?
+                .id)
+        }
+    }
 }
 
 /// Removes `patient_id` from each token (inside the caller's write transaction).
