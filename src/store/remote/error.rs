@@ -39,6 +39,7 @@ pub(super) fn map(e: libsql::Error, url: &str) -> StoreError {
             url: url.to_string(),
             why: format!("TLS could not be set up: {io}"),
         },
+        _ if strip(&text).trim_end().ends_with("interrupted") => StoreError::TxTakenOver,
         _ => StoreError::Other(text),
     }
 }
@@ -107,6 +108,11 @@ fn classify(text: &str, url: &str) -> StoreError {
             return StoreError::Unreachable { url, why };
         }
         return StoreError::ServerLost { url, why };
+    }
+    // sqld also says it without a code ("api error: SQLite error: interrupted") when it hands
+    // the write lock to another writer: the transaction was rolled back and can run again.
+    if strip(text).trim_end().ends_with("interrupted") {
+        return StoreError::TxTakenOver;
     }
     StoreError::Other(strip(text))
 }
@@ -187,6 +193,10 @@ mod tests {
             t(
                 "Hrana: `stream error: `Error { message: \"Transaction timed out\", code: \"TRANSACTION_TIMEOUT\" }``"
             ),
+            StoreError::TxTakenOver
+        ));
+        assert!(matches!(
+            t("Hrana: `api error: `SQLite error: interrupted``"),
             StoreError::TxTakenOver
         ));
         assert!(matches!(
