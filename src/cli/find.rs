@@ -12,8 +12,10 @@ use super::{Outcome, cell, open, or_dash};
 #[derive(Debug, Args)]
 pub struct FindArgs {
     /// What to look for: name parts (typos are fine), a date of birth (1970-03-14,
-    /// 03/14/1970, 19700314, 1970 or 03/1970), an MRN or its beginning, a phone number,
-    /// or the last 4 digits of the SSN. Words combine: "smith 1970".
+    /// 03/14/1970, 3/14/70, 03-14-1970, 19700314, "14 Mar 1970", "March 14, 1970",
+    /// 14.03.1970 day first, a month 03/1970 or a year 1970), an MRN or its beginning, a phone
+    /// number, or the last 4 digits of the SSN. Words combine: "smith 1970". A two-digit year
+    /// is this century's unless that date is still to come, then the last century's.
     #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
     /// Show at most this many patients.
@@ -69,7 +71,7 @@ pub fn run(path: &Location, a: &FindArgs) -> Outcome {
     }
     if found.is_empty() {
         if !a.json {
-            errln!("chartroom: no patient matches; check the spelling or try fewer words");
+            errln!("chartroom: {}", crate::search::no_match_hint(&query));
         }
         return Ok(1);
     }

@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod bulk;
 pub mod date;
+pub mod date_typed;
 pub mod edit;
 pub mod ident;
 pub mod patient;

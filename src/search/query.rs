@@ -1,5 +1,10 @@
 //! Reading what a clerk typed into the search box: names, dates, MRNs, phones, SSN last 4.
 
+use chrono::NaiveDate;
+
+use crate::domain::date_typed::{
+    looks_like_date, month_number, read_numeric, read_with_month_name,
+};
 use crate::domain::{DateQuery, parse_date_query};
 
 use super::fold::fold;
@@ -30,26 +35,81 @@ pub enum Term {
 }
 
 /// Splits a query into terms. Control characters are removed first; never fails.
+/// Two-digit years in dates are read against today's date (see `domain::date_typed`).
 pub fn parse(query: &str) -> Vec<Term> {
-    let clean: String = query
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    parse_on(query, chrono::Local::now().date_naive())
+}
+
+/// As [`parse`], with the day two-digit years are read against.
+pub fn parse_on(query: &str, today: NaiveDate) -> Vec<Term> {
+    let words = words(query);
     let mut terms = Vec::new();
-    for word in clean.split_whitespace() {
-        if terms.len() >= MAX_TERMS {
-            break;
-        }
-        if word.chars().count() > MAX_WORD {
+    let mut i = 0;
+    while i < words.len() && terms.len() < MAX_TERMS {
+        if let Some((d, used)) = read_with_month_name(&words[i..], today) {
+            terms.push(Term::Date(DateQuery::Day(d)));
+            i += used;
             continue;
         }
-        classify(word, &mut terms);
+        classify(words[i], today, &mut terms);
+        i += 1;
     }
     terms.truncate(MAX_TERMS);
     terms
 }
 
-fn classify(word: &str, out: &mut Vec<Term>) {
+/// The words of a query that were meant as a date but are none ("02/30/1970",
+/// "Feb 30 1970"), so a search that found nothing can say which word it could not read.
+pub fn unread_dates(query: &str) -> Vec<String> {
+    let today = chrono::Local::now().date_naive();
+    let words = words(query);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if let Some((_, used)) = read_with_month_name(&words[i..], today) {
+            i += used;
+            continue;
+        }
+        let numeric = |x: &str| {
+            x.trim_end_matches([',', '.'])
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        };
+        if month_number(w).is_some() && words.len() >= i + 3 {
+            let (a, b) = (words[i + 1], words[i + 2]);
+            if numeric(a) && numeric(b) {
+                out.push(format!("{w} {a} {b}"));
+                i += 3;
+                continue;
+            }
+        }
+        if i + 2 < words.len() && numeric(w) && month_number(words[i + 1]).is_some() {
+            let b = words[i + 2];
+            if numeric(b) {
+                out.push(format!("{w} {} {b}", words[i + 1]));
+                i += 3;
+                continue;
+            }
+        }
+        if looks_like_date(w) && parse_date_query(w).is_none() && read_numeric(w, today).is_none() {
+            out.push(w.to_string());
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The words of a query, control characters taken out, over-long words dropped.
+fn words(query: &str) -> Vec<&str> {
+    query
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty() && w.chars().count() <= MAX_WORD)
+        .take(MAX_TERMS * 3)
+        .collect()
+}
+
+fn classify(word: &str, today: NaiveDate, out: &mut Vec<Term>) {
     let has_digit = word.bytes().any(|b| b.is_ascii_digit());
     if !has_digit {
         out.extend(
@@ -67,6 +127,10 @@ fn classify(word: &str, out: &mut Vec<Term>) {
     }
     if let Some(d) = parse_date_query(word) {
         out.push(Term::Date(d));
+        return;
+    }
+    if let Some(d) = read_numeric(word, today) {
+        out.push(Term::Date(DateQuery::Day(d)));
         return;
     }
     let b = word.as_bytes();
@@ -128,6 +192,50 @@ mod tests {
             parse("1970-03")[0],
             Term::Date(DateQuery::Month { .. })
         ));
+    }
+
+    #[test]
+    fn dates_as_clerks_type_them() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let want = Term::Date(DateQuery::Day(
+            NaiveDate::from_ymd_opt(1970, 3, 14).unwrap(),
+        ));
+        for q in [
+            "03-14-1970",
+            "3/14/70",
+            "1970/03/14",
+            "14 Mar 1970",
+            "mar 14 1970",
+            "March 14, 1970",
+            "14.03.1970",
+            "14-Mar-1970",
+        ] {
+            assert_eq!(parse_on(q, today), vec![want.clone()], "{q}");
+            assert_eq!(
+                parse_on(&format!("smith {q} jo"), today),
+                vec![
+                    Term::Name("smith".into()),
+                    want.clone(),
+                    Term::Name("jo".into())
+                ],
+                "{q}"
+            );
+        }
+        // A month that is also a given name stays a name without a day and a year.
+        assert_eq!(parse_on("may smith", today)[0], Term::Name("may".into()));
+        assert_eq!(
+            parse_on("june 1984", today),
+            vec![Term::Name("june".into()), Term::Digits("1984".into())]
+        );
+    }
+
+    #[test]
+    fn dates_that_cannot_be_read_are_named() {
+        assert_eq!(unread_dates("smith 02/30/1970"), vec!["02/30/1970"]);
+        assert_eq!(unread_dates("feb 30 1970 smith"), vec!["feb 30 1970"]);
+        assert_eq!(unread_dates("31.02.1970"), vec!["31.02.1970"]);
+        assert!(unread_dates("smith 03/14/1970 555-1234").is_empty());
+        assert!(unread_dates("march 14, 1970").is_empty());
     }
 
     #[test]

@@ -174,6 +174,86 @@ fn typed_queries_find_their_patient_in_the_top_5() {
     );
 }
 
+/// Every way the clerks who tried chartroom typed a birth date (issue 10), with and without a
+/// name; and a date that cannot be read is named in the message.
+#[test]
+fn birth_dates_as_clerks_type_them() {
+    let dir = tmp();
+    let db = demo_store(dir.path(), 2_000);
+    let mut svc = service(&db);
+    let mrns = plant(&mut svc);
+    // Smith John, 1970-03-14; Sørensen Ingrid 1948-09-09; O'Brien 2001-04-23.
+    let forms: &[(&[&str], usize)] = &[
+        (
+            &[
+                "03-14-1970",
+                "3/14/70",
+                "1970/03/14",
+                "14 Mar 1970",
+                "mar 14 1970",
+                "March 14, 1970",
+                "14.03.1970",
+                "14-Mar-1970",
+                "3-14-70",
+            ],
+            0,
+        ),
+        (
+            &[
+                "9/9/48",
+                "09-09-1948",
+                "9 Sep 1948",
+                "Sept 9, 1948",
+                "09.09.1948",
+            ],
+            4,
+        ),
+        (
+            &[
+                "4/23/01",
+                "04-23-2001",
+                "2001/4/23",
+                "23 April 2001",
+                "23.4.2001",
+            ],
+            5,
+        ),
+    ];
+    let mut misses = Vec::new();
+    for (dates, i) in forms {
+        let p = &PLANTED[*i];
+        for d in *dates {
+            let with_name = format!("{} {d}", p.family);
+            if !top5(&mut svc, &with_name).contains(&mrns[*i]) {
+                misses.push(with_name);
+            }
+            let alone: Vec<String> = svc
+                .find(d, 50)
+                .expect("search")
+                .into_iter()
+                .map(|f| f.row.mrn.into_raw())
+                .collect();
+            if !alone.contains(&mrns[*i]) {
+                misses.push(d.to_string());
+            }
+        }
+    }
+    assert!(misses.is_empty(), "dates not understood: {misses:#?}");
+
+    // A date that is none is named, with the forms that work (the shell says so too).
+    let none = run(&db, &["find", "smith", "02/30/1970"]);
+    assert_eq!(none.status.code(), Some(1));
+    let err = stderr(&none);
+    assert!(err.contains("\"02/30/1970\" is not a date"), "{err}");
+    assert!(err.contains("14 Mar 1970"), "{err}");
+    let plain = run(&db, &["find", "zzyzxq"]);
+    assert!(
+        stderr(&plain).contains("check the spelling"),
+        "{}",
+        stderr(&plain)
+    );
+}
+
 #[test]
 fn generated_queries_recall_at_5() {
     const N: usize = 3_000;

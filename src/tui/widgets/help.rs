@@ -66,7 +66,43 @@ pub fn lines(keymap: &Keymap, under: Mode, pane: PaneId, theme: &Theme) -> Vec<L
             &mut out,
         );
     }
+    if pane == PaneId::Patients {
+        notes("Searching for a patient", SEARCH_NOTES, theme, &mut out);
+    }
+    notes("Marks in the lists", MARKS, theme, &mut out);
     out
+}
+
+/// What the search box understands (dates above all: clerks type them many ways).
+const SEARCH_NOTES: &[&str] = &[
+    "Words combine: a name (typos are fine), a date of birth, an MRN, a phone",
+    "number or the last 4 of the SSN, e.g. \"smith jo 1970\".",
+    "Dates: 1970-03-14, 03/14/1970, 3/14/70, 03-14-1970, 1970/03/14, 19700314,",
+    "14 Mar 1970, March 14, 1970; a month 03/1970 or a year 1970.",
+    "14.03.1970 (with dots) is day first: 14 March 1970.",
+    "A two-digit year is this century's unless that date is still to come,",
+    "then the last century's: 3/14/70 is 1970 (a birth date is never ahead).",
+];
+
+/// The marks the result lists and the chart header use.
+const MARKS: &[&str] = &[
+    "R  restricted: a restricted record, an employee's record, or a",
+    "   substance-use record (42 CFR Part 2); opening it asks for a reason",
+    "†  deceased",
+];
+
+fn notes(title: &str, text: &[&str], theme: &Theme, out: &mut Vec<Line<'static>>) {
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled(
+        title.to_string(),
+        theme.style(Role::Header),
+    )));
+    for l in text {
+        out.push(Line::from(Span::styled(
+            format!("  {l}"),
+            theme.style(Role::Base),
+        )));
+    }
 }
 
 pub fn render(

@@ -96,13 +96,11 @@ fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
                     t.style(Role::Warning),
                 )),
                 Line::from(""),
-                Line::from(
-                    "Check the spelling, use fewer words, or search by date of birth (1970-03-14) or MRN.",
-                ),
+                Line::from(no_match_advice(&ps.shown_query)),
             ],
             _ => vec![
                 Line::from(
-                    "Type a name (typos are fine), a date of birth (1970-03-14, 03/14/1970, 1970),",
+                    "Type a name (typos are fine), a date of birth (1970-03-14, 3/14/70, 14 Mar 1970),",
                 ),
                 Line::from(
                     "an MRN, a phone number or the last 4 of the SSN. Results appear as you type.",
@@ -203,4 +201,18 @@ pub fn titles(ps: &Patients) -> (String, Option<String>) {
     );
     let more = (n < super::MAX_ROWS).then(|| " ↓ past the last row shows 50 more ".to_string());
     (title, more)
+}
+
+/// The line under "No patient matches": which date could not be read, else the usual advice.
+fn no_match_advice(query: &str) -> String {
+    if crate::search::query::unread_dates(query).is_empty() {
+        return "Check the spelling, use fewer words, or search by date of birth (1970-03-14) or MRN."
+            .into();
+    }
+    let hint = crate::search::no_match_hint(query);
+    let mut c = hint.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
+        None => hint,
+    }
 }
