@@ -100,7 +100,7 @@ fn results_table(ps: &mut Patients, app: &App, area: Rect, buf: &mut Buffer) {
             ],
             _ => vec![
                 Line::from(
-                    "Type a name (typos are fine), a date of birth (1970-03-14, 3/14/70, 14 Mar 1970),",
+                    "Type a name (typos are fine), a date of birth (3/14/70, 14 Mar 1970, 1970),",
                 ),
                 Line::from(
                     "an MRN, a phone number or the last 4 of the SSN. Results appear as you type.",
