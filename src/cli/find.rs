@@ -71,7 +71,12 @@ pub fn run(path: &Location, a: &FindArgs) -> Outcome {
     }
     if found.is_empty() {
         if !a.json {
-            errln!("chartroom: {}", crate::search::no_match_hint(&query));
+            match crate::search::unread_date_hint(&query) {
+                Some(h) => errln!("chartroom: no patient matches, and {h}"),
+                None => {
+                    errln!("chartroom: no patient matches; check the spelling or try fewer words")
+                }
+            }
         }
         return Ok(1);
     }

@@ -62,6 +62,23 @@ pub fn read_with_month_name(words: &[&str], today: NaiveDate) -> Option<(NaiveDa
             return Some((d, 1));
         }
     }
+    let (month, day, y) = named_shape(words)?;
+    if !(y.len() == 2 || y.len() == 4) {
+        return None;
+    }
+    let d = full_date(y.parse().ok()?, y.len(), month, day_number(day)?, today)?;
+    Some((d, 3))
+}
+
+/// Whether the first three words are shaped like a date with a month's name (a month name and
+/// two numbers), whether or not that date exists: "Feb 30 1970" is one.
+pub fn looks_like_named_date(words: &[&str]) -> bool {
+    named_shape(words).is_some()
+}
+
+/// The first three words as (month, day word, year word) when they are one month name and two
+/// numbers, the day before or after the month; by shape only.
+fn named_shape<'a>(words: &[&'a str]) -> Option<(u32, &'a str, &'a str)> {
     if words.len() < 3 {
         return None;
     }
@@ -70,16 +87,12 @@ pub fn read_with_month_name(words: &[&str], today: NaiveDate) -> Option<(NaiveDa
         .map(|w| w.trim_end_matches([',', '.']))
         .collect();
     let (month, day) = match (month_number(w[0]), month_number(w[1])) {
-        (Some(m), None) => (m, day_number(w[1])?),
-        (None, Some(m)) => (m, day_number(w[0])?),
+        (Some(m), None) => (m, w[1]),
+        (None, Some(m)) => (m, w[0]),
         _ => return None,
     };
-    let y = w[2];
-    if !(y.len() == 2 || y.len() == 4) || !y.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let d = full_date(y.parse().ok()?, y.len(), month, day, today)?;
-    Some((d, 3))
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (numeric(strip_ordinal(day)) && numeric(w[2])).then_some((month, day, w[2]))
 }
 
 /// Whether a word was meant as a date (digits in two or three groups split by `/`, `.` or a
@@ -138,15 +151,19 @@ pub fn month_number(word: &str) -> Option<u32> {
 }
 
 fn day_number(w: &str) -> Option<u32> {
-    let w = w
-        .trim_end_matches("st")
-        .trim_end_matches("nd")
-        .trim_end_matches("rd")
-        .trim_end_matches("th");
+    let w = strip_ordinal(w);
     if w.is_empty() || w.len() > 2 || !w.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     w.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+/// "3rd" → "3", "14th" → "14".
+fn strip_ordinal(w: &str) -> &str {
+    w.trim_end_matches("st")
+        .trim_end_matches("nd")
+        .trim_end_matches("rd")
+        .trim_end_matches("th")
 }
 
 /// A year of `len` digits made whole by the pivot, then the date, if it exists.

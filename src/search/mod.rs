@@ -18,20 +18,20 @@ pub use cache::CacheStats;
 pub use engine::{Hit, Hits, SearchIndex};
 pub use total::{COUNT_CAP, Total};
 
-/// What to tell a clerk whose search found nothing: which word was meant as a date but could
-/// not be read (with the forms that can), else to check the spelling.
-pub fn no_match_hint(query: &str) -> String {
+/// When a search held words meant as a date that are none ("02/30/1970"): which, and the
+/// forms that can be read — what to tell a clerk whose search found nothing.
+pub fn unread_date_hint(query: &str) -> Option<String> {
     let unread = query::unread_dates(query);
     if unread.is_empty() {
-        return "no patient matches; check the spelling or try fewer words".into();
+        return None;
     }
     let words: Vec<String> = unread
         .iter()
         .map(|w| format!("\"{}\"", crate::domain::Text::from(w.as_str())))
         .collect();
-    format!(
-        "no patient matches, and {} is not a date chartroom can read; dates can be typed {}",
+    Some(format!(
+        "{} is not a date chartroom can read; dates can be typed {}",
         words.join(" and "),
         crate::domain::date_typed::ACCEPTED_FORMS
-    )
+    ))
 }

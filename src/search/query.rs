@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::date_typed::{
-    looks_like_date, month_number, read_numeric, read_with_month_name,
+    looks_like_date, looks_like_named_date, read_numeric, read_with_month_name,
 };
 use crate::domain::{DateQuery, parse_date_query};
 
@@ -66,32 +66,16 @@ pub fn unread_dates(query: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let w = words[i];
         if let Some((_, used)) = read_with_month_name(&words[i..], today) {
             i += used;
             continue;
         }
-        let numeric = |x: &str| {
-            x.trim_end_matches([',', '.'])
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        };
-        if month_number(w).is_some() && words.len() >= i + 3 {
-            let (a, b) = (words[i + 1], words[i + 2]);
-            if numeric(a) && numeric(b) {
-                out.push(format!("{w} {a} {b}"));
-                i += 3;
-                continue;
-            }
+        if looks_like_named_date(&words[i..]) {
+            out.push(words[i..i + 3].join(" "));
+            i += 3;
+            continue;
         }
-        if i + 2 < words.len() && numeric(w) && month_number(words[i + 1]).is_some() {
-            let b = words[i + 2];
-            if numeric(b) {
-                out.push(format!("{w} {} {b}", words[i + 1]));
-                i += 3;
-                continue;
-            }
-        }
+        let w = words[i];
         if looks_like_date(w) && parse_date_query(w).is_none() && read_numeric(w, today).is_none() {
             out.push(w.to_string());
         }

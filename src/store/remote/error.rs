@@ -39,7 +39,7 @@ pub(super) fn map(e: libsql::Error, url: &str) -> StoreError {
             url: url.to_string(),
             why: format!("TLS could not be set up: {io}"),
         },
-        _ if strip(&text).trim_end().ends_with("interrupted") => StoreError::TxTakenOver,
+        _ if interrupted(&text) => StoreError::TxTakenOver,
         _ => StoreError::Other(text),
     }
 }
@@ -92,7 +92,7 @@ fn classify(text: &str, url: &str) -> StoreError {
             "SQL_PARSE_ERROR" if msg.contains("unsupported statement") => {
                 StoreError::Unsupported(format!("the store server at {url} refuses: {msg}"))
             }
-            _ if msg.ends_with("interrupted") => StoreError::TxTakenOver,
+            _ if interrupted(&msg) => StoreError::TxTakenOver,
             _ => StoreError::Other(msg.trim_start_matches("SQLite error: ").to_string()),
         };
     }
@@ -109,12 +109,17 @@ fn classify(text: &str, url: &str) -> StoreError {
         }
         return StoreError::ServerLost { url, why };
     }
-    // sqld also says it without a code ("api error: SQLite error: interrupted") when it hands
-    // the write lock to another writer: the transaction was rolled back and can run again.
-    if strip(text).trim_end().ends_with("interrupted") {
+    if interrupted(text) {
         return StoreError::TxTakenOver;
     }
     StoreError::Other(strip(text))
+}
+
+/// sqld interrupts the holder of the write lock when it hands the lock to a waiting writer,
+/// and says so with or without a code ("api error: SQLite error: interrupted"): the
+/// transaction was rolled back and can run again.
+fn interrupted(text: &str) -> bool {
+    strip(text).trim_end().ends_with("interrupted")
 }
 
 /// The crate's wrapping ("Hrana: `http error: `…``") taken off.

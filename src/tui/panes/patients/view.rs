@@ -205,14 +205,9 @@ pub fn titles(ps: &Patients) -> (String, Option<String>) {
 
 /// The line under "No patient matches": which date could not be read, else the usual advice.
 fn no_match_advice(query: &str) -> String {
-    if crate::search::query::unread_dates(query).is_empty() {
-        return "Check the spelling, use fewer words, or search by date of birth (1970-03-14) or MRN."
-            .into();
-    }
-    let hint = crate::search::no_match_hint(query);
-    let mut c = hint.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
-        None => hint,
+    match crate::search::unread_date_hint(query) {
+        Some(h) => format!("No patient matches, and {h}."),
+        None => "Check the spelling, use fewer words, or search by date of birth (1970-03-14) or MRN."
+            .into(),
     }
 }
